@@ -1,0 +1,80 @@
+# paced - build, run and test.
+#   make          build build/paced
+#   make run      build and start paced on its built-in defaults
+#   make test     every test (unit + black-box)
+# Missing Debian build dependencies are installed first (as root) or the
+# exact apt-get command is printed (tools/deps.sh).
+
+CC ?= cc
+PKGS := libuv libcurl sqlite3 jansson inih libsystemd libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lm
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral -Werror
+OPT ?= -O2 -g
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS ?=
+CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Idaemon -Ibuild/gen
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+
+BUILD := build
+DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_SRC))
+LIB_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
+	$(BUILD)/obj/migrations_embedded.o
+MIGRATIONS := $(shell LC_ALL=C ls migrations/*.sql 2>/dev/null | LC_ALL=C sort)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps run test unit blackbox clean format
+all: deps $(BUILD)/paced
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/obj/%.o: daemon/%.c $(wildcard daemon/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -c -o $@ $<
+
+$(BUILD)/gen/migrations_embedded.c: $(MIGRATIONS) $(BUILD)/embed_migrations | $(BUILD)/gen
+	$(BUILD)/embed_migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/migrations_embedded.o: $(BUILD)/gen/migrations_embedded.c daemon/migrate.h | $(BUILD)/obj
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/embed_migrations: tools/embed_migrations.c | $(BUILD)
+	$(CC) -std=c11 -O1 $(WARN) -o $@ $<
+
+$(BUILD)/libpaced.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/paced: $(BUILD)/obj/main.o $(BUILD)/libpaced.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpaced.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaced.a \
+		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD) $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+	mkdir -p $@
+
+run: all
+	./$(BUILD)/paced
+
+unit: deps $(UNIT_BIN)
+	@sh tools/run_unit.sh $(UNIT_BIN)
+
+blackbox: deps $(BUILD)/paced
+	python3 tests/blackbox/run.py
+
+test: deps $(BUILD)/paced $(UNIT_BIN)
+	@sh tools/run_unit.sh $(UNIT_BIN)
+	python3 tests/blackbox/run.py
+
+format:
+	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d)

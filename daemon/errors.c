@@ -1,0 +1,20 @@
+/* errors.c - text for the shared error codes of paced.h. */
+#include "paced.h"
+
+const char *paced_strerror(int err)
+{
+	switch (err) {
+	case PACED_OK: return "success";
+	case PACED_ENOMEM: return "out of memory";
+	case PACED_EINVAL: return "invalid argument";
+	case PACED_EDB: return "database error";
+	case PACED_ENOENT: return "not found";
+	case PACED_EEXIST: return "already exists";
+	case PACED_EIO: return "input/output error";
+	case PACED_ERANGE: return "out of range";
+	case PACED_ENEWER: return "database is newer than this binary";
+	case PACED_EBUSY: return "busy or read-only";
+	case PACED_ECLOSED: return "shutting down";
+	}
+	return "unknown error";
+}

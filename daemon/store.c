@@ -1,0 +1,668 @@
+/* store.c - SQLite storage: open, migrate, prepared statements, queries. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "migrate.h"
+
+/* Every statement paced runs, prepared once at open and kept for the life
+ * of the process: nothing is ever built from input. */
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_PROJECTS_LOAD,
+	ST_PROJECT_STATE,
+	ST_PROJECT_INSERT,
+	ST_REVISION_INSERT,
+	ST_PROJECT_REDEFINE,
+	ST_PROJECT_ARCHIVE,
+	ST_PROJECT_SET_STATUS,
+	ST_PROJECT_SET_LAST_EVENT,
+	ST_UPDATE_INSERT,
+	ST_UPDATE_BY_CLIENT,
+	ST_UPDATES_LIST,
+	ST_UPDATES_SINCE,
+	ST_UPDATE_LATEST,
+	ST_EVENT_INSERT,
+	ST_DELIVERY_INSERT,
+	ST_EVENTS_LIST,
+	ST_DELIVERIES_OF_EVENT,
+	ST_DELIVERIES_DUE,
+	ST_DELIVERIES_NEXT,
+	ST_DELIVERY_UPDATE,
+	ST_COUNT
+};
+
+#define UPDATE_COLS \
+	"seq, project_id, at, value, delta, note, client_id, received_at, token"
+#define EVENT_COLS \
+	"e.seq, e.id, e.project_id, e.type, e.at, e.previous_status, " \
+	"e.status, e.project"
+#define DELIVERY_COLS \
+	"d.event_seq, d.channel, d.state, d.attempts, d.next_at, " \
+	"d.last_error, d.sent_at"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_PROJECTS_LOAD] =
+		"SELECT p.id, p.definition, p.declared, p.created_at, "
+		"p.defined_at, p.status, p.status_since, p.stale, "
+		"p.last_event_at, u.value, u.at "
+		"FROM projects p LEFT JOIN updates u ON u.seq = ("
+		" SELECT seq FROM updates WHERE project_id = p.id"
+		" ORDER BY at DESC, seq DESC LIMIT 1) "
+		"WHERE p.archived_at IS NULL ORDER BY p.id",
+	[ST_PROJECT_STATE] =
+		"SELECT archived_at IS NOT NULL FROM projects WHERE id = ?1",
+	[ST_PROJECT_INSERT] =
+		"INSERT INTO projects (id, definition, declared, created_at, "
+		"defined_at, status, status_since) "
+		"VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+	[ST_REVISION_INSERT] =
+		"INSERT INTO project_revisions (project_id, revision, "
+		"definition, created_at) SELECT ?1, "
+		"coalesce(max(revision), 0) + 1, ?2, ?3 "
+		"FROM project_revisions WHERE project_id = ?1",
+	[ST_PROJECT_REDEFINE] =
+		"UPDATE projects SET definition = ?2, declared = ?3, "
+		"defined_at = ?4, archived_at = NULL WHERE id = ?1",
+	[ST_PROJECT_ARCHIVE] =
+		"UPDATE projects SET archived_at = ?2 "
+		"WHERE id = ?1 AND archived_at IS NULL",
+	[ST_PROJECT_SET_STATUS] =
+		"UPDATE projects SET status = ?2, status_since = ?3, "
+		"stale = ?4 WHERE id = ?1",
+	[ST_PROJECT_SET_LAST_EVENT] =
+		"UPDATE projects SET last_event_at = ?2 WHERE id = ?1",
+	[ST_UPDATE_INSERT] =
+		"INSERT INTO updates (project_id, at, value, delta, note, "
+		"client_id, received_at, token) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_UPDATE_BY_CLIENT] = "SELECT " UPDATE_COLS " FROM updates "
+				"WHERE project_id = ?1 AND client_id = ?2",
+	[ST_UPDATES_LIST] = "SELECT " UPDATE_COLS " FROM updates "
+			    "WHERE project_id = ?1 AND at < ?2 "
+			    "ORDER BY at DESC, seq DESC LIMIT ?3",
+	[ST_UPDATES_SINCE] = "SELECT " UPDATE_COLS " FROM updates "
+			     "WHERE project_id = ?1 AND at >= ?2 "
+			     "ORDER BY at, seq",
+	[ST_UPDATE_LATEST] = "SELECT " UPDATE_COLS " FROM updates "
+			     "WHERE project_id = ?1 "
+			     "ORDER BY at DESC, seq DESC LIMIT 1",
+	[ST_EVENT_INSERT] =
+		"INSERT INTO events (id, project_id, type, at, "
+		"previous_status, status, project) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_DELIVERY_INSERT] =
+		"INSERT INTO deliveries (event_seq, channel, next_at) "
+		"VALUES (?1, ?2, ?3)",
+	[ST_EVENTS_LIST] = "SELECT " EVENT_COLS " FROM events e "
+			   "WHERE (?1 IS NULL OR e.project_id = ?1) "
+			   "AND (?2 IS NULL OR e.type = ?2) "
+			   "ORDER BY e.seq DESC LIMIT ?3",
+	[ST_DELIVERIES_OF_EVENT] = "SELECT " DELIVERY_COLS
+				   " FROM deliveries d "
+				   "WHERE d.event_seq = ?1 ORDER BY d.channel",
+	[ST_DELIVERIES_DUE] =
+		"SELECT " DELIVERY_COLS ", " EVENT_COLS
+		" FROM deliveries d JOIN events e ON e.seq = d.event_seq "
+		"WHERE d.state = 'pending' AND d.next_at <= ?1 "
+		"ORDER BY d.next_at, d.event_seq LIMIT ?2",
+	[ST_DELIVERIES_NEXT] = "SELECT min(next_at) FROM deliveries "
+			       "WHERE state = 'pending'",
+	[ST_DELIVERY_UPDATE] =
+		"UPDATE deliveries SET state = ?3, attempts = ?4, "
+		"next_at = ?5, last_error = ?6, sent_at = ?7 "
+		"WHERE event_seq = ?1 AND channel = ?2",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+const char *store_errmsg(const struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+static int exec_pragma(sqlite3 *db, const char *sql, char *err,
+		       size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return PACED_EDB;
+}
+
+int store_open(const char *path, enum store_durability durability,
+	       struct store **out, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc = PACED_EDB;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return PACED_ENOMEM;
+	}
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		goto fail;
+	}
+	/* A writer in another process (paced backup) may hold the lock for a
+	 * moment; wait rather than fail a request. */
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec_pragma(s->db, "PRAGMA journal_mode = WAL", err, errlen) ||
+	    exec_pragma(s->db, "PRAGMA foreign_keys = ON", err, errlen) ||
+	    exec_pragma(s->db,
+			durability == STORE_DURABILITY_FULL
+				? "PRAGMA synchronous = FULL"
+				: "PRAGMA synchronous = NORMAL",
+			err, errlen))
+		goto fail;
+	rc = migrate_apply(s->db, migrate_embedded, migrate_embedded_count,
+			   err, errlen);
+	if (rc < 0)
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &s->st[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "preparing statement %d: %s", i,
+				 sqlite3_errmsg(s->db));
+			rc = PACED_EDB;
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Takes a prepared statement, reset and unbound, ready for binding. */
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->st[id];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Runs a statement that returns no rows. */
+static int run(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT)
+		return PACED_EEXIST;
+	/* A full disk or a read-only file is the operator's to fix; the
+	 * request that met it gets a 503 and may be tried again. */
+	if (rc == SQLITE_FULL || rc == SQLITE_READONLY || rc == SQLITE_BUSY ||
+	    rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) {
+		log_err("database unavailable: %s", sqlite3_errmsg(s->db));
+		return PACED_EBUSY;
+	}
+	log_err("database: %s", sqlite3_errmsg(s->db));
+	return PACED_EDB;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int store_begin(struct store *s)
+{
+	return run(s, stmt(s, ST_BEGIN));
+}
+
+int store_commit(struct store *s)
+{
+	int rc = run(s, stmt(s, ST_COMMIT));
+
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, stmt(s, ST_ROLLBACK));
+}
+
+int store_check_writable(struct store *s)
+{
+	int rc = store_begin(s);
+
+	if (rc == 0)
+		store_rollback(s);
+	return rc;
+}
+
+int store_projects_load(struct store *s, store_project_fn fn, void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECTS_LOAD);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_project_row r = {
+			.id = col_text(st, 0),
+			.definition = col_text(st, 1),
+			.declared = sqlite3_column_int(st, 2),
+			.created_at = sqlite3_column_int64(st, 3),
+			.defined_at = sqlite3_column_int64(st, 4),
+			.status = col_text(st, 5),
+			.status_since = sqlite3_column_int64(st, 6),
+			.stale = sqlite3_column_int(st, 7),
+			.has_last_event =
+				sqlite3_column_type(st, 8) != SQLITE_NULL,
+			.last_event_at = sqlite3_column_int64(st, 8),
+			.has_current = sqlite3_column_type(st, 9) != SQLITE_NULL,
+			.current = sqlite3_column_double(st, 9),
+			.current_at = sqlite3_column_int64(st, 10),
+		};
+		int r_fn = fn(&r, data);
+
+		if (r_fn < 0) {
+			sqlite3_reset(st);
+			return r_fn;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+int store_project_archived(struct store *s, const char *id, bool *archived,
+			   bool *exists)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECT_STATE);
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	*archived = *exists && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+static int revision_insert(struct store *s, const char *id,
+			   const char *definition, paced_ms now)
+{
+	sqlite3_stmt *st = stmt(s, ST_REVISION_INSERT);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return run(s, st);
+}
+
+int store_project_insert(struct store *s, const char *id,
+			 const char *definition, bool declared, paced_ms now,
+			 const char *status, paced_ms status_since)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECT_INSERT);
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, declared);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, status_since);
+	rc = run(s, st);
+	return rc < 0 ? rc : revision_insert(s, id, definition, now);
+}
+
+int store_project_redefine(struct store *s, const char *id,
+			   const char *definition, bool declared, paced_ms now)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECT_REDEFINE);
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, declared);
+	sqlite3_bind_int64(st, 4, now);
+	rc = run(s, st);
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		rc = PACED_ENOENT;
+	return rc < 0 ? rc : revision_insert(s, id, definition, now);
+}
+
+int store_project_archive(struct store *s, const char *id, paced_ms now)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECT_ARCHIVE);
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	rc = run(s, st);
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		rc = PACED_ENOENT;
+	return rc;
+}
+
+int store_project_set_status(struct store *s, const char *id,
+			     const char *status, paced_ms status_since,
+			     bool stale)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECT_SET_STATUS);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, status_since);
+	sqlite3_bind_int(st, 4, stale);
+	return run(s, st);
+}
+
+int store_project_set_last_event(struct store *s, const char *id,
+				 paced_ms at)
+{
+	sqlite3_stmt *st = stmt(s, ST_PROJECT_SET_LAST_EVENT);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, at);
+	return run(s, st);
+}
+
+int store_update_insert(struct store *s, struct store_update *u)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATE_INSERT);
+	int rc;
+
+	sqlite3_bind_text(st, 1, u->project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, u->at);
+	sqlite3_bind_double(st, 3, u->value);
+	if (u->has_delta)
+		sqlite3_bind_double(st, 4, u->delta);
+	bind_text_or_null(st, 5, u->note);
+	bind_text_or_null(st, 6, u->client_id);
+	sqlite3_bind_int64(st, 7, u->received_at);
+	bind_text_or_null(st, 8, u->token);
+	rc = run(s, st);
+	if (rc == 0)
+		u->seq = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static void read_update(sqlite3_stmt *st, struct store_update *u)
+{
+	u->seq = sqlite3_column_int64(st, 0);
+	u->project_id = col_text(st, 1);
+	u->at = sqlite3_column_int64(st, 2);
+	u->value = sqlite3_column_double(st, 3);
+	u->has_delta = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	u->delta = sqlite3_column_double(st, 4);
+	u->note = col_text(st, 5);
+	u->client_id = col_text(st, 6);
+	u->received_at = sqlite3_column_int64(st, 7);
+	u->token = col_text(st, 8);
+}
+
+/* Steps through the rows of an update query, calling fn for each. Returns
+ * the number of rows, or a negative error. */
+static int each_update(sqlite3_stmt *st, store_update_fn fn, void *data)
+{
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_update u;
+		int r;
+
+		read_update(st, &u);
+		n++;
+		if ((r = fn(&u, data)) < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : PACED_EDB;
+}
+
+int store_update_by_client_id(struct store *s, const char *project_id,
+			      const char *client_id, store_update_fn fn,
+			      void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATE_BY_CLIENT);
+	int n;
+
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
+	n = each_update(st, fn, data);
+	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
+}
+
+int store_updates_list(struct store *s, const char *project_id,
+		       paced_ms before, int limit, store_update_fn fn,
+		       void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATES_LIST);
+	int n;
+
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int(st, 3, limit);
+	n = each_update(st, fn, data);
+	return n < 0 ? n : 0;
+}
+
+int store_updates_since(struct store *s, const char *project_id,
+			paced_ms since, store_update_fn fn, void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATES_SINCE);
+	int n;
+
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	n = each_update(st, fn, data);
+	return n < 0 ? n : 0;
+}
+
+int store_update_latest(struct store *s, const char *project_id,
+			store_update_fn fn, void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATE_LATEST);
+	int n;
+
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	n = each_update(st, fn, data);
+	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
+}
+
+int store_event_insert(struct store *s, struct store_event *e)
+{
+	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT);
+	int rc;
+
+	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, e->at);
+	bind_text_or_null(st, 5, e->previous_status);
+	sqlite3_bind_text(st, 6, e->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->project, -1, SQLITE_STATIC);
+	rc = run(s, st);
+	if (rc == 0)
+		e->seq = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_delivery_insert(struct store *s, int64_t event_seq,
+			  const char *channel, paced_ms next_at)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELIVERY_INSERT);
+
+	sqlite3_bind_int64(st, 1, event_seq);
+	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, next_at);
+	return run(s, st);
+}
+
+/* Reads EVENT_COLS starting at column `first`. */
+static void read_event(sqlite3_stmt *st, int first, struct store_event *e)
+{
+	e->seq = sqlite3_column_int64(st, first);
+	e->id = col_text(st, first + 1);
+	e->project_id = col_text(st, first + 2);
+	e->type = col_text(st, first + 3);
+	e->at = sqlite3_column_int64(st, first + 4);
+	e->previous_status = col_text(st, first + 5);
+	e->status = col_text(st, first + 6);
+	e->project = col_text(st, first + 7);
+}
+
+static void read_delivery(sqlite3_stmt *st, struct store_delivery *d)
+{
+	d->event_seq = sqlite3_column_int64(st, 0);
+	d->channel = col_text(st, 1);
+	d->state = col_text(st, 2);
+	d->attempts = sqlite3_column_int(st, 3);
+	d->next_at = sqlite3_column_int64(st, 4);
+	d->last_error = col_text(st, 5);
+	d->has_sent_at = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	d->sent_at = sqlite3_column_int64(st, 6);
+}
+
+int store_events_list(struct store *s, const char *project_id,
+		      const char *type, int limit, store_event_fn fn,
+		      void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_EVENTS_LIST);
+	int rc;
+
+	bind_text_or_null(st, 1, project_id);
+	bind_text_or_null(st, 2, type);
+	sqlite3_bind_int(st, 3, limit);
+	/* The callback may run other statements (deliveries of the event),
+	 * which is fine: each statement has its own cursor. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e;
+		int r;
+
+		read_event(st, 0, &e);
+		if ((r = fn(&e, data)) < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+int store_deliveries_of_event(struct store *s, int64_t event_seq,
+			      store_delivery_fn fn, void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELIVERIES_OF_EVENT);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, event_seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_delivery d;
+		int r;
+
+		read_delivery(st, &d);
+		if ((r = fn(&d, data)) < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+int store_deliveries_due(struct store *s, paced_ms now, int limit,
+			 store_due_fn fn, void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELIVERIES_DUE);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_delivery d;
+		struct store_event e;
+		int r;
+
+		read_delivery(st, &d);
+		read_event(st, 7, &e);
+		if ((r = fn(&d, &e, data)) < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+paced_ms store_deliveries_next_at(struct store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELIVERIES_NEXT);
+	paced_ms next = PACED_NEVER;
+
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		next = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return next;
+}
+
+int store_delivery_update(struct store *s, int64_t event_seq,
+			  const char *channel, const char *state, int attempts,
+			  paced_ms next_at, const char *last_error,
+			  paced_ms sent_at)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELIVERY_UPDATE);
+
+	sqlite3_bind_int64(st, 1, event_seq);
+	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, attempts);
+	sqlite3_bind_int64(st, 5, next_at);
+	bind_text_or_null(st, 6, last_error);
+	if (strcmp(state, "sent") == 0)
+		sqlite3_bind_int64(st, 7, sent_at);
+	else
+		sqlite3_bind_null(st, 7);
+	return run(s, st);
+}

@@ -1,0 +1,166 @@
+/*
+ * store.h - everything paced keeps on disk, in one SQLite database in WAL
+ * mode: projects and their definitions' history, updates, events and the
+ * delivery outbox. Owns the connection and its prepared statements; no
+ * other module writes SQL. Callers group writes with store_begin/commit.
+ */
+#ifndef PACED_STORE_H
+#define PACED_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paced.h"
+
+struct store;
+
+enum store_durability { STORE_DURABILITY_FULL, STORE_DURABILITY_NORMAL };
+
+/* Opens (creating if needed) and migrates the database. With
+ * STORE_DURABILITY_FULL every commit is fsync'd before it returns.
+ * path may be ":memory:". 0 or PACED_E* with err filled. */
+int store_open(const char *path, enum store_durability durability,
+	       struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* The last SQLite error message, for logs and 503 bodies. */
+const char *store_errmsg(const struct store *s);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s); /* rolls back itself if it fails */
+void store_rollback(struct store *s);
+
+/* 0 when a write transaction can be taken right now (readyz). */
+int store_check_writable(struct store *s);
+
+/* A project row as loaded at start-up. Strings borrowed for the call. */
+struct store_project_row {
+	const char *id;
+	const char *definition; /* JSON text */
+	bool declared;
+	paced_ms created_at, defined_at;
+	const char *status;
+	paced_ms status_since;
+	bool stale;
+	bool has_last_event;
+	paced_ms last_event_at;
+	bool has_current; /* false: no update yet */
+	double current;
+	paced_ms current_at;
+};
+
+typedef int (*store_project_fn)(const struct store_project_row *row,
+				void *data);
+
+/* Calls fn for every live (not archived) project; stops at fn < 0 and
+ * returns that. */
+int store_projects_load(struct store *s, store_project_fn fn, void *data);
+
+/* Whether a project with this id was ever created, and if so whether it
+ * is archived now. */
+int store_project_archived(struct store *s, const char *id, bool *archived,
+			   bool *exists);
+int store_project_insert(struct store *s, const char *id,
+			 const char *definition, bool declared, paced_ms now,
+			 const char *status, paced_ms status_since);
+/* New definition (kept as a revision), un-archiving the project. */
+int store_project_redefine(struct store *s, const char *id,
+			   const char *definition, bool declared, paced_ms now);
+int store_project_archive(struct store *s, const char *id, paced_ms now);
+int store_project_set_status(struct store *s, const char *id,
+			     const char *status, paced_ms status_since,
+			     bool stale);
+int store_project_set_last_event(struct store *s, const char *id,
+				 paced_ms at);
+
+struct store_update {
+	int64_t seq;
+	const char *project_id;
+	paced_ms at;
+	double value;
+	bool has_delta;
+	double delta;
+	const char *note;      /* NULL: none */
+	const char *client_id; /* NULL: none */
+	paced_ms received_at;
+	const char *token;     /* NULL: open API */
+};
+
+/* Inserts u (seq is set). */
+int store_update_insert(struct store *s, struct store_update *u);
+
+typedef int (*store_update_fn)(const struct store_update *u, void *data);
+
+/* The update with that client key, through fn. PACED_ENOENT if none. */
+int store_update_by_client_id(struct store *s, const char *project_id,
+			      const char *client_id, store_update_fn fn,
+			      void *data);
+/* Newest first (by at, then seq), at < before (PACED_NEVER: all), at most
+ * limit. */
+int store_updates_list(struct store *s, const char *project_id,
+		       paced_ms before, int limit, store_update_fn fn,
+		       void *data);
+/* Oldest first, at >= since. */
+int store_updates_since(struct store *s, const char *project_id,
+			paced_ms since, store_update_fn fn, void *data);
+/* The latest update by at (then seq). PACED_ENOENT if none. */
+int store_update_latest(struct store *s, const char *project_id,
+			store_update_fn fn, void *data);
+
+struct store_event {
+	int64_t seq;
+	const char *id;
+	const char *project_id;
+	const char *type; /* "project.behind" */
+	paced_ms at;
+	const char *previous_status; /* NULL for a new project */
+	const char *status;
+	const char *project; /* JSON text of the project at that instant */
+};
+
+int store_event_insert(struct store *s, struct store_event *e);
+int store_delivery_insert(struct store *s, int64_t event_seq,
+			  const char *channel, paced_ms next_at);
+
+typedef int (*store_event_fn)(const struct store_event *e, void *data);
+
+/* Newest first; project_id and type may be NULL (no filter). */
+int store_events_list(struct store *s, const char *project_id,
+		      const char *type, int limit, store_event_fn fn,
+		      void *data);
+
+struct store_delivery {
+	int64_t event_seq;
+	const char *channel;
+	const char *state; /* "pending" | "sent" | "dead" */
+	int attempts;
+	paced_ms next_at;
+	const char *last_error; /* NULL: none */
+	bool has_sent_at;
+	paced_ms sent_at;
+};
+
+typedef int (*store_delivery_fn)(const struct store_delivery *d,
+				 void *data);
+
+int store_deliveries_of_event(struct store *s, int64_t event_seq,
+			      store_delivery_fn fn, void *data);
+
+/* Pending deliveries due by `now`, oldest event first, with their event. */
+typedef int (*store_due_fn)(const struct store_delivery *d,
+			    const struct store_event *e, void *data);
+int store_deliveries_due(struct store *s, paced_ms now, int limit,
+			 store_due_fn fn, void *data);
+
+/* The earliest next_at of a pending delivery, or PACED_NEVER. */
+paced_ms store_deliveries_next_at(struct store *s);
+
+/* Records an attempt's outcome: state, attempts, next_at, last_error (NULL
+ * to clear) and sent_at (for "sent"). */
+int store_delivery_update(struct store *s, int64_t event_seq,
+			  const char *channel, const char *state, int attempts,
+			  paced_ms next_at, const char *last_error,
+			  paced_ms sent_at);
+
+#endif

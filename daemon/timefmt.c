@@ -1,0 +1,240 @@
+/* timefmt.c - instants, calendar days, durations and sizes as text. */
+#include "timefmt.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+paced_ms timefmt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (paced_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads exactly n decimal digits. */
+static int digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+/* Days since the epoch of a proleptic Gregorian date (no time zone). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The first instant of a local calendar day, through mktime so the zone's
+ * rules (and any historic offsets) apply. */
+static paced_ms local_day_start(int y, int m, int d)
+{
+	struct tm tm = {0};
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	return (paced_ms)mktime(&tm) * 1000;
+}
+
+int timefmt_parse(const char *s, bool end_of_day, paced_ms *out, bool *is_day)
+{
+	const char *p = s;
+	int y, mo, d, h, mi, sec, ms = 0, off = 0;
+
+	if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+	    *p++ != '-' || digits(&p, 2, &d))
+		return PACED_EINVAL;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo))
+		return PACED_EINVAL;
+	if (*p == '\0') {
+		if (is_day)
+			*is_day = true;
+		if (end_of_day) {
+			/* The next day's start, minus one millisecond: right
+			 * even on days that a DST change makes 23 or 25 h. */
+			int64_t next = days_from_civil(y, mo, d) + 1;
+			time_t t = (time_t)(next * 86400);
+			struct tm utc;
+
+			gmtime_r(&t, &utc);
+			*out = local_day_start(utc.tm_year + 1900,
+					       utc.tm_mon + 1, utc.tm_mday) -
+			       1;
+		} else {
+			*out = local_day_start(y, mo, d);
+		}
+		return 0;
+	}
+	if ((*p != 'T' && *p != 't') || (p++, digits(&p, 2, &h)) ||
+	    *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+	    digits(&p, 2, &sec))
+		return PACED_EINVAL;
+	if (h > 23 || mi > 59 || sec > 60)
+		return PACED_EINVAL;
+	if (sec == 60) /* a leap second is the last instant of its minute */
+		sec = 59;
+	if (*p == '.') {
+		int n = 0;
+
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return PACED_EINVAL;
+		while (isdigit((unsigned char)*p)) {
+			if (n < 3)
+				ms = ms * 10 + (*p - '0');
+			n++;
+			p++;
+		}
+		for (; n < 3; n++)
+			ms *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1, oh, om;
+
+		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) ||
+		    oh > 23 || om > 59)
+			return PACED_EINVAL;
+		off = sign * (oh * 60 + om);
+	} else {
+		return PACED_EINVAL;
+	}
+	if (*p != '\0')
+		return PACED_EINVAL;
+	if (is_day)
+		*is_day = false;
+	*out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		 sec - off * 60) *
+		1000) +
+	       ms;
+	return 0;
+}
+
+char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
+{
+	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+	int ms = (int)(t - (paced_ms)secs * 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	if (ms)
+		snprintf(out, TIMEFMT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	else
+		snprintf(out, TIMEFMT_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return out;
+}
+
+char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX])
+{
+	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	snprintf(out, TIMEFMT_MAX, "%04d-%02d-%02d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday);
+	return out;
+}
+
+/* A whole number followed by a unit from the table; "0" alone is allowed.
+ * Overflow and fractions are refused. */
+struct unit {
+	const char *suffix;
+	uint64_t factor;
+};
+
+static int parse_with_units(const char *s, const struct unit *units,
+			    size_t n_units, bool unit_required, uint64_t max,
+			    uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return PACED_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return PACED_EINVAL;
+	if (*end == '\0') {
+		if (unit_required && v != 0)
+			return PACED_EINVAL;
+		if (v > max)
+			return PACED_EINVAL;
+		*out = v;
+		return 0;
+	}
+	for (size_t i = 0; i < n_units; i++) {
+		if (strcasecmp(end, units[i].suffix) == 0) {
+			if (v > max / units[i].factor)
+				return PACED_EINVAL;
+			*out = v * units[i].factor;
+			return 0;
+		}
+	}
+	return PACED_EINVAL;
+}
+
+int timefmt_parse_duration(const char *s, int64_t *out_ms)
+{
+	static const struct unit units[] = {
+		{"ms", 1},          {"s", 1000},          {"m", 60000},
+		{"h", 3600000},     {"d", 86400000ULL},   {"w", 604800000ULL},
+	};
+	uint64_t v;
+	/* A hundred years is plenty and keeps sums of instants in range. */
+	int rc = parse_with_units(s, units, PACED_ARRAY_LEN(units), true,
+				  100ULL * 366 * 86400000ULL, &v);
+
+	if (rc == 0)
+		*out_ms = (int64_t)v;
+	return rc;
+}
+
+int timefmt_parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{"k", 1024ULL},
+		{"m", 1024ULL * 1024},
+		{"g", 1024ULL * 1024 * 1024},
+		{"kb", 1024ULL},
+		{"mb", 1024ULL * 1024},
+		{"gb", 1024ULL * 1024 * 1024},
+	};
+	return parse_with_units(s, units, PACED_ARRAY_LEN(units), false,
+				1ULL << 40, out);
+}
