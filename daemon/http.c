@@ -1,0 +1,328 @@
+/*
+ * http.c - the HTTP server object and its requests: creating, limiting and
+ * closing the server, building a request's response and the request API
+ * of http.h. Listening sockets live in http_listen.c, each accepted
+ * connection (parsing, ordering, writing, timeouts) in http_conn.c.
+ */
+#include "http.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <http_parser.h>
+
+#include "http_conn.h"
+#include "log.h"
+#include "paced.h"
+
+/* ---- small buffers ---- */
+
+int http_buf_reserve(struct http_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > SIZE_MAX / 2 - b->len)
+		return PACED_ENOMEM;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return PACED_ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int http_buf_add(struct http_buf *b, const char *s, size_t n)
+{
+	if (http_buf_reserve(b, n))
+		return PACED_ENOMEM;
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int buf_printf(struct http_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || http_buf_reserve(b, (size_t)n))
+		return PACED_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* ---- requests ---- */
+
+struct http_request *http_req_new(struct http_conn *c)
+{
+	struct http_request *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->srv = c->srv;
+	r->conn = c;
+	r->method = "";
+	r->path = "/";
+	r->query = "";
+	r->max_header = c->srv->limits.max_header;
+	r->max_body = c->srv->limits.max_body;
+	memcpy(r->peer, c->peer, sizeof(r->peer));
+	return r;
+}
+
+void http_req_free(struct http_request *r)
+{
+	free(r->url.p);
+	free(r->hbuf.p);
+	free(r->body.p);
+	free(r->out.p);
+	free(r->hv);
+	free(r->resp_body);
+	free(r);
+}
+
+/* ---- responses ---- */
+
+static void http_date(char *out, size_t len)
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed",
+					"Thu", "Fri", "Sat"};
+	static const char mons[12][4] = {"Jan", "Feb", "Mar", "Apr",
+					 "May", "Jun", "Jul", "Aug",
+					 "Sep", "Oct", "Nov", "Dec"};
+	time_t t = time(NULL);
+	struct tm tm;
+
+	/* Own names: strftime's %a and %b follow the locale. */
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, len, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(out, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+		 days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Builds everything but the Connection header and the blank line, which
+ * depend on what is still queued when the response gets its turn. */
+int http_req_set_response(struct http_request *r, int status,
+			  const char *extra, const char *ctype,
+			  const char *body, size_t len)
+{
+	char date[40];
+
+	if (status < 200 || status > 599)
+		status = 500;
+	if (!body || status == 204 || status == 304)
+		len = 0;
+	http_date(date, sizeof(date));
+	if (buf_printf(&r->out,
+		       "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
+		       "Content-Length: %zu\r\n%s",
+		       status, http_status_text(status), date,
+		       ctype ? ctype : "application/octet-stream", len,
+		       extra ? extra : ""))
+		return PACED_ENOMEM;
+	/* A HEAD response announces the length but carries no body. */
+	if (len && !r->is_head) {
+		r->resp_body = malloc(len);
+		if (!r->resp_body)
+			return PACED_ENOMEM;
+		memcpy(r->resp_body, body, len);
+		r->resp_len = len;
+	}
+	r->responded = 1;
+	return 0;
+}
+
+/* ---- the server ---- */
+
+void http_limits_default(struct http_limits *l)
+{
+	l->max_body = 1024 * 1024;
+	l->max_header = 16 * 1024;
+	l->idle_timeout_ms = 60000;
+	l->head_timeout_ms = 10000;
+	l->body_timeout_ms = 30000;
+	l->max_connections = 1024;
+}
+
+int http_server_new(struct http_server **out, uv_loop_t *loop,
+		    const struct http_limits *limits, http_handler_fn handler,
+		    void *data)
+{
+	struct http_server *srv;
+	struct sigaction sa;
+
+	*out = NULL;
+	if (!loop || !handler)
+		return PACED_EINVAL;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return PACED_ENOMEM;
+	/* libuv writes with write(2): a peer that reset the connection would
+	 * kill the process with SIGPIPE instead of failing the write. */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+	srv->loop = loop;
+	srv->handler = handler;
+	srv->data = data;
+	if (limits)
+		srv->limits = *limits;
+	else
+		http_limits_default(&srv->limits);
+	uv_timer_init(loop, &srv->kick);
+	srv->kick.data = srv;
+	srv->open = 1;
+	*out = srv;
+	return 0;
+}
+
+void http_server_maybe_done(struct http_server *srv)
+{
+	void (*done)(void *) = srv->done;
+	void *data = srv->done_data;
+
+	if (!srv->closing || srv->open || srv->live)
+		return;
+	free(srv->lst);
+	free(srv);
+	if (done)
+		done(data);
+}
+
+void http_server_set_limits(struct http_server *srv,
+			    const struct http_limits *limits)
+{
+	srv->limits = *limits;
+}
+
+static void on_kick_closed(uv_handle_t *h)
+{
+	struct http_server *srv = h->data;
+
+	srv->open--;
+	http_server_maybe_done(srv);
+}
+
+void http_server_close(struct http_server *srv, void (*done)(void *),
+		       void *data)
+{
+	struct http_conn *c, *next;
+
+	if (!srv || srv->closing)
+		return;
+	srv->closing = 1;
+	srv->done = done;
+	srv->done_data = data;
+	http_listen_close_all(srv);
+	for (c = srv->conns; c; c = next) {
+		next = c->next; /* unlinked only in the close callback */
+		http_conn_stop(c);
+	}
+	uv_close((uv_handle_t *)&srv->kick, on_kick_closed);
+}
+
+/* ---- the request API ---- */
+
+const char *http_request_method(const struct http_request *req)
+{
+	return req->method;
+}
+
+const char *http_request_path(const struct http_request *req)
+{
+	return req->path;
+}
+
+const char *http_request_query(const struct http_request *req)
+{
+	return req->query;
+}
+
+const char *http_request_header(const struct http_request *req,
+				const char *name)
+{
+	for (size_t i = 0; i < req->nh; i++)
+		if (strcasecmp(req->hbuf.p + req->hv[i].name, name) == 0)
+			return req->hbuf.p + req->hv[i].value;
+	return NULL;
+}
+
+const char *http_request_body(const struct http_request *req, size_t *len)
+{
+	if (len)
+		*len = req->body.len;
+	return req->body.p ? req->body.p : "";
+}
+
+const char *http_request_peer(const struct http_request *req)
+{
+	return req->peer;
+}
+
+void http_respond(struct http_request *req, int status,
+		  const char *extra_headers, const char *content_type,
+		  const char *body, size_t len)
+{
+	struct http_server *srv;
+	struct http_conn *c;
+
+	if (!req || !req->dispatched || req->responded) {
+		log_warn("http: respond on a request not awaiting an answer");
+		return;
+	}
+	srv = req->srv;
+	c = req->conn;
+	srv->live--;
+	if (!c) { /* the client left; nobody to tell */
+		http_req_free(req);
+		http_server_maybe_done(srv);
+		return;
+	}
+	if (http_req_set_response(req, status, extra_headers, content_type,
+				  body, len)) {
+		log_warn("http: %s: out of memory for a response", c->peer);
+		req->responded = 1;
+		http_conn_close(c);
+		return;
+	}
+	http_conn_flush(c);
+	http_conn_check(c);
+}
+
+const char *http_status_text(int status)
+{
+	const char *s = http_status_str((enum http_status)status);
+
+	if (strcmp(s, "<unknown>") != 0)
+		return s;
+	switch (status / 100) {
+	case 1: return "Informational";
+	case 2: return "Success";
+	case 3: return "Redirection";
+	case 4: return "Client Error";
+	default: return "Server Error";
+	}
+}
