@@ -403,9 +403,11 @@ static int pace_in_window(const struct pace_point *u, paced_ms now)
 /* Least-squares slope in value per day over the updates in the window,
  * or 0 with *ok = 0 when they are fewer than two distinct instants. Times
  * are days relative to now and both coordinates are centred on their
- * means, which keeps the sums small and the slope well conditioned. */
+ * means, which keeps the sums small and the slope well conditioned. The
+ * fitted line passes through (*mean_day, *mean_value). */
 static double pace_trend(const struct pace_point *upd, size_t n_upd,
-			 paced_ms now, int *ok)
+			 paced_ms now, int *ok, double *mean_day,
+			 double *mean_value)
 {
 	double n = 0, mx = 0, my = 0, sxx = 0, sxy = 0;
 	paced_ms first = 0, last = 0;
@@ -422,7 +424,9 @@ static double pace_trend(const struct pace_point *upd, size_t n_upd,
 		mx += (double)(upd[i].at - now) / (double)PACED_MS_PER_DAY;
 		my += upd[i].value;
 	}
-	if (n < 2 || first == last)
+	/* Reports minutes apart (a correction, a retry) say nothing about
+	 * the pace: a slope over less than a day would be noise. */
+	if (n < 2 || last - first < PACED_MS_PER_DAY)
 		return 0;
 	mx /= n;
 	my /= n;
@@ -439,6 +443,8 @@ static double pace_trend(const struct pace_point *upd, size_t n_upd,
 	if (!(sxx > 0))
 		return 0;
 	*ok = 1;
+	*mean_day = mx;
+	*mean_value = my;
 	return sxy / sxx;
 }
 
@@ -447,23 +453,36 @@ void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		   struct pace_forecast *out)
 {
 	const struct pace_point *latest = NULL;
-	double rate, need, days_left;
+	double rate, need, days_left, due_day;
+	/* A point the trend line passes through, in days relative to now:
+	 * the projections extend the line of the reports themselves. */
+	double anchor_day = 0, anchor_value = current;
 	int ok;
 
 	for (size_t i = 0; i < n_upd; i++)
 		if (pace_usable(&upd[i], now) &&
 		    (latest == NULL || upd[i].at >= latest->at))
 			latest = &upd[i];
-	rate = pace_trend(upd, n_upd, now, &ok);
-	if (!ok && latest != NULL && latest->at > c->start)
+	rate = pace_trend(upd, n_upd, now, &ok, &anchor_day, &anchor_value);
+	if (!ok && latest != NULL && latest->at > c->start) {
 		rate = (latest->value - c->baseline) /
 		       ((double)(latest->at - c->start) /
 			(double)PACED_MS_PER_DAY);
+		anchor_day = (double)(latest->at - now) /
+			     (double)PACED_MS_PER_DAY;
+		anchor_value = latest->value;
+	} else if (!ok) {
+		rate = 0;
+		anchor_day = 0;
+		anchor_value = current;
+	}
 	out->rate_per_day = rate;
 
 	days_left = (double)(c->due - now) / (double)PACED_MS_PER_DAY;
+	due_day = days_left;
 	out->projected_at_due =
-		now >= c->due ? current : current + rate * days_left;
+		now >= c->due ? current
+			      : anchor_value + rate * (due_day - anchor_day);
 
 	need = c->target - current;
 	out->has_eta = 0;
@@ -476,7 +495,10 @@ void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		return;
 	}
 	if (rate * need > 0) {
-		double ms = need / rate * (double)PACED_MS_PER_DAY;
+		/* When the line meets the target; a line that met it already
+		 * while the value has not means "as soon as reported". */
+		double days = anchor_day + (c->target - anchor_value) / rate;
+		double ms = (days > 0 ? days : 0) * (double)PACED_MS_PER_DAY;
 
 		/* A trend so slow that it would land beyond any instant we
 		 * can name never reaches the target in practice. */

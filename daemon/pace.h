@@ -117,9 +117,11 @@ struct pace_forecast {
 };
 
 /* Forecast from the updates (any order, `at` and value). The trend is the
- * least-squares slope over the updates of the last 30 days before `now`
- * when there are at least two, else the line from (start, baseline) to the
- * latest update, else zero. A project already done has its eta at its
+ * least-squares line over the updates of the last 30 days before `now`
+ * when there are at least two spanning a day or more, else the line from (start, baseline) to the
+ * latest update, else a flat line at `current`. projected_at_due is that
+ * line at due (current once due has passed) and eta where it meets the
+ * target (not before now). A project already done has its eta at its
  * latest update. */
 void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		   size_t n_upd, double current, paced_ms now,

@@ -828,16 +828,21 @@ static void test_forecast(void **state)
 	static const struct fc_case t[] = {
 		/* x = -20, -10, 0 d; y = 100, 130, 110; means -10, 113.33;
 		 * sum dx*dy = (-10)(-13.33) + 0 + (10)(-3.33) = 100,
-		 * sum dx^2 = 200: 0.5/day. 110 + 0.5 * 165 = 192.5;
-		 * (350 - 110) / 0.5 = 480 d; 240 / 165 = 1.4545454545 */
+		 * sum dx^2 = 200: 0.5/day. The fitted line through
+		 * (-10, 113.33) at due (+165 d): 113.33 + 0.5 * 175 =
+		 * 200.8333; it meets 350 at -10 + 236.67 / 0.5 = 463.33 d
+		 * = 40032000000 ms; required (350 - 110) / 165 */
 		{"regression", &parking, up_reg, 5, 110, DAY(200),
-		 0.5, 192.5, 1, DAY(680), 1, 240.0 / 165},
+		 0.5, 340.0 / 3 + 87.5, 1, DAY(200) + 40032000000LL, 1,
+		 240.0 / 165},
 		/* y = 400, 380, 370; mean 383.33; sum dx*dy = (-10)(16.67)
-		 * + (10)(-13.33) = -300: -1.5/day. 370 - 1.5 * 265 = -27.5;
-		 * 370 / 1.5 = 246.667 d = 21312000000 ms; -370 / 265 */
+		 * + (10)(-13.33) = -300: -1.5/day. The line through
+		 * (-10, 383.33) at due (+265 d): 383.33 - 1.5 * 275 =
+		 * -29.1667; it meets 0 at -10 + 383.33 / 1.5 = 245.56 d =
+		 * 21216000000 ms; required -370 / 265 */
 		{"burn-down regression", &demolition, down_reg, 3, 370,
-		 DAY(100), -1.5, -27.5, 1, DAY(100) + 21312000000LL, 1,
-		 -370.0 / 265},
+		 DAY(100), -1.5, 1150.0 / 3 - 412.5, 1,
+		 DAY(100) + 21216000000LL, 1, -370.0 / 265},
 		/* one point: the line from (start, 0) to (day 146, 140):
 		 * 140/146 = 0.9589041096/day; 140 + 140/146 * 219 = 350;
 		 * 210 / (140/146) = 219 d: due; 210 / 219 */
@@ -861,16 +866,18 @@ static void test_forecast(void **state)
 		{"level", &parking, level, 3, 110, DAY(200), 0, 110, 0,
 		 PACED_NEVER, 1, 240.0 / 165},
 		/* done: eta at the latest update (day 280) even though the
-		 * window of day 300 holds one point: the line gives
-		 * 350/280 = 1.25/day, 350 + 1.25 * 65 = 431.25 */
-		{"done", &parking, finished, 3, 350, DAY(300), 1.25, 431.25,
+		 * window of day 300 holds one point: the line from (0, 0)
+		 * to (280, 350) gives 1.25/day and reaches
+		 * 350 + 1.25 * (365 - 280) = 456.25 at due */
+		{"done", &parking, finished, 3, 350, DAY(300), 1.25, 456.25,
 		 1, DAY(280), 1, 0},
 		{"done, no updates", &parking, NULL, 0, 350, DAY(300), 0, 350,
 		 1, DAY(300), 1, 0},
-		/* after due: x = -15, -5 d from day 370; 20/10 = 2/day;
-		 * projected is current; 50 / 2 = 25 d; no required rate */
+		/* after due: x = -15, -5 d from day 370, y = 280, 300:
+		 * 2/day through (-10, 290); projected is current; the line
+		 * meets 350 at -10 + 60 / 2 = 20 d; no required rate */
 		{"after due", &parking, late, 2, 300, DAY(370), 2, 300, 1,
-		 DAY(395), 0, 0},
+		 DAY(390), 0, 0},
 	};
 
 	(void)state;

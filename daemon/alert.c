@@ -1,0 +1,114 @@
+/* alert.c - transitions to events, events to outbox rows. */
+#include "alert.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+
+const char *alert_event_type(enum pace_status from, enum pace_status to)
+{
+	if (from == to)
+		return NULL;
+	switch (to) {
+	case PACE_DONE: return "project.done";
+	case PACE_OVERDUE: return "project.overdue";
+	case PACE_BEHIND: return "project.behind";
+	case PACE_AT_RISK: return "project.at_risk";
+	case PACE_ON_TRACK:
+		if (from == PACE_AT_RISK || from == PACE_BEHIND ||
+		    from == PACE_OVERDUE)
+			return "project.recovered";
+		return NULL;
+	default: return NULL;
+	}
+}
+
+bool alert_channel_wants(const struct conf_channel *ch, const struct project *p,
+			 const char *type)
+{
+	const char *short_type = strncmp(type, "project.", 8) == 0 ? type + 8
+								   : type;
+	bool wanted = ch->n_events == 0, tagged = ch->n_tags == 0;
+	const json_t *tags = json_object_get(p->def->json, "tags");
+
+	for (size_t i = 0; i < ch->n_events && !wanted; i++)
+		wanted = strcmp(ch->events[i], short_type) == 0;
+	for (size_t i = 0; i < ch->n_tags && !tagged; i++) {
+		size_t k;
+		const json_t *t;
+
+		json_array_foreach(tags, k, t) {
+			if (strcmp(json_string_value(t), ch->tags[i]) == 0)
+				tagged = true;
+		}
+	}
+	return wanted && tagged;
+}
+
+/* "evt_" + 12 hex digits of the instant + 16 random hex digits: sortable
+ * by time, unique without coordination. */
+static int event_id(paced_ms now, char out[40])
+{
+	unsigned char rnd[8];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return PACED_EIO;
+	snprintf(out, 40, "evt_%012llx", (unsigned long long)now);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(out + 16 + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+int alert_record(struct store *s, const struct conf *conf,
+		 const struct project *p, const struct project_view *v,
+		 const char *type, enum pace_status previous, paced_ms now,
+		 int *deliveries)
+{
+	char id[40];
+	json_t *snapshot = NULL;
+	char *text = NULL;
+	struct store_event e = {0};
+	int rc;
+
+	rc = event_id(now, id);
+	if (rc < 0)
+		return rc;
+	snapshot = project_to_json(p, v);
+	text = snapshot ? jsonutil_dump(snapshot, NULL) : NULL;
+	if (!text) {
+		rc = PACED_ENOMEM;
+		goto done;
+	}
+	e.id = id;
+	e.project_id = p->def->id;
+	e.type = type;
+	e.at = now;
+	e.previous_status =
+		previous == PACE_NONE ? NULL : pace_status_name(previous);
+	e.status = pace_status_name(v->eval.status);
+	e.project = text;
+	rc = store_event_insert(s, &e);
+	if (rc < 0)
+		goto done;
+	rc = store_project_set_last_event(s, p->def->id, now);
+	for (size_t i = 0; rc == 0 && i < conf->n_channels; i++) {
+		const struct conf_channel *ch = &conf->channels[i];
+
+		if (!alert_channel_wants(ch, p, type))
+			continue;
+		rc = store_delivery_insert(s, e.seq, ch->name, now);
+		if (rc == 0 && deliveries)
+			(*deliveries)++;
+	}
+	if (rc == 0)
+		log_notice("event %s %s project=%s status=%s", id, type,
+			   p->def->id, e.status);
+done:
+	json_decref(snapshot);
+	free(text);
+	return rc;
+}

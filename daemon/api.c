@@ -1,0 +1,324 @@
+/* api.c - routing and the helpers every handler uses. */
+#include "api.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "store.h"
+#include "tracker.h"
+
+#define JSON_TYPE "application/json"
+
+void api_reply_json(struct http_request *req, int status, json_t *j)
+{
+	size_t len = 0;
+	char *body = j ? jsonutil_dump(j, &len) : NULL;
+
+	json_decref(j);
+	if (!body) {
+		static const char oom[] =
+			"{\"error\":{\"code\":\"internal\",\"message\":"
+			"\"out of memory\"}}";
+		http_respond(req, 500, NULL, JSON_TYPE, oom, sizeof(oom) - 1);
+		return;
+	}
+	http_respond(req, status, NULL, JSON_TYPE, body, len);
+	free(body);
+}
+
+static void reply_error_v(struct http_request *req, int status,
+			  const char *extra_headers, const char *code,
+			  const char *field, const char *fmt, va_list ap)
+{
+	char msg[512];
+	json_t *err = json_object(), *outer = json_object();
+	char *body;
+	size_t len = 0;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	json_object_set_new(err, "code", json_string(code));
+	json_object_set_new(err, "message", json_string(msg));
+	if (field && *field)
+		json_object_set_new(err, "field", json_string(field));
+	json_object_set_new(outer, "error", err);
+	body = jsonutil_dump(outer, &len);
+	json_decref(outer);
+	http_respond(req, status, extra_headers, JSON_TYPE, body ? body : "{}",
+		     body ? len : 2);
+	free(body);
+}
+
+void api_reply_error(struct http_request *req, int status, const char *code,
+		     const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_error_v(req, status, NULL, code, field, fmt, ap);
+	va_end(ap);
+}
+
+void api_reply_field_error(struct http_request *req,
+			   const struct field_error *e)
+{
+	int status = strcmp(e->code, "not_found") == 0	   ? 404
+		     : strcmp(e->code, "invalid_json") == 0 ? 400
+							    : 422;
+
+	api_reply_error(req, status, e->code, e->field, "%s", e->message);
+}
+
+static void reply_failure_headers(struct http_request *req, int status,
+				  const char *headers, const char *code,
+				  const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void reply_failure_headers(struct http_request *req, int status,
+				  const char *headers, const char *code,
+				  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_error_v(req, status, headers, code, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void api_reply_failure(struct http_request *req, int rc)
+{
+	if (rc == PACED_EDB || rc == PACED_EBUSY || rc == PACED_EIO)
+		reply_failure_headers(req, 503, "Retry-After: 5\r\n",
+				      "unavailable",
+				      "the database cannot take writes right "
+				      "now (%s); nothing was stored, try "
+				      "again",
+				      paced_strerror(rc));
+	else
+		reply_failure_headers(req, 500, NULL, "internal",
+				      "internal error: %s",
+				      paced_strerror(rc));
+}
+
+json_t *api_read_json(struct http_request *req)
+{
+	const char *ctype = http_request_header(req, "Content-Type");
+	size_t len;
+	const char *body = http_request_body(req, &len);
+	json_error_t jerr;
+	json_t *j;
+
+	/* Parameters (charset) may follow; the type itself must be JSON. */
+	if (!ctype || strncasecmp(ctype, JSON_TYPE, strlen(JSON_TYPE)) != 0 ||
+	    (ctype[strlen(JSON_TYPE)] != '\0' &&
+	     ctype[strlen(JSON_TYPE)] != ';' &&
+	     ctype[strlen(JSON_TYPE)] != ' ')) {
+		api_reply_error(req, 415, "unsupported_media_type", NULL,
+				"send the body with Content-Type: "
+				"application/json (got %.100s)",
+				ctype ? ctype : "none");
+		return NULL;
+	}
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		api_reply_error(req, 400, "invalid_json", NULL,
+				"malformed JSON at line %d, column %d: %s",
+				jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		api_reply_error(req, 400, "invalid_json", NULL,
+				"the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes %XX (and '+' as space when plus_space) from s[0..n) into buf. */
+static bool decode(const char *s, size_t n, bool plus_space, char *buf,
+		   size_t len)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return false;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			c = hi * 16 + lo;
+			i += 2;
+		} else if (c == '+' && plus_space) {
+			c = ' ';
+		}
+		if (c == 0 || k + 1 >= len)
+			return false;
+		buf[k++] = (char)c;
+	}
+	buf[k] = '\0';
+	return true;
+}
+
+bool api_path_decode(const char *seg, size_t seg_len, char *buf, size_t len)
+{
+	return decode(seg, seg_len, false, buf, len);
+}
+
+bool api_query(const char *query, const char *name, char *buf, size_t len,
+	       bool *bad)
+{
+	size_t name_len = strlen(name);
+	const char *p = query;
+
+	*bad = false;
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		size_t key_len = eq ? (size_t)(eq - p) : n;
+
+		if (key_len == name_len && memcmp(p, name, name_len) == 0) {
+			const char *v = eq ? eq + 1 : p + n;
+
+			if (!decode(v, (size_t)(p + n - v), true, buf, len)) {
+				*bad = true;
+				return false;
+			}
+			return true;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return false;
+}
+
+bool api_query_only(struct http_request *req, const char *const *allowed)
+{
+	const char *p = http_request_query(req);
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t n = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		size_t key_len = eq ? (size_t)(eq - p) : n;
+		bool known = key_len == 0;
+
+		for (size_t i = 0; allowed[i] && !known; i++)
+			known = strlen(allowed[i]) == key_len &&
+				memcmp(allowed[i], p, key_len) == 0;
+		if (!known) {
+			api_reply_error(req, 422, "unknown_field", NULL,
+					"unknown query parameter %.*s",
+					(int)(key_len > 64 ? 64 : key_len), p);
+			return false;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return true;
+}
+
+json_t *api_project_json(struct http_request *req, struct app *app,
+			 const struct project *p, paced_ms now)
+{
+	struct project_view v;
+	int rc = tracker_view(app, p, now, &v);
+
+	if (rc < 0) {
+		api_reply_failure(req, rc);
+		return NULL;
+	}
+	return project_to_json(p, &v);
+}
+
+static void health(struct http_request *req, struct app *app, bool ready)
+{
+	json_t *j;
+	int rc = 0;
+
+	if (ready) {
+		rc = app->ready ? store_check_writable(app->store) : PACED_EBUSY;
+		if (rc < 0) {
+			api_reply_error(req, 503, "unavailable", NULL,
+					"not ready: the database cannot take "
+					"writes (%s)",
+					paced_strerror(rc));
+			return;
+		}
+	}
+	j = json_pack("{s:s}", "status", ready ? "ready" : "ok");
+	api_reply_json(req, 200, j);
+}
+
+/* Splits "/v1/projects/{id}/updates" style paths. */
+void api_handle(struct http_request *req, void *data)
+{
+	struct app *app = data;
+	const char *path = http_request_path(req);
+	const char *method = http_request_method(req);
+	static const char projects[] = "/v1/projects";
+	char id[256];
+
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
+		if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+			api_reply_error(req, 405, "method_not_allowed", NULL,
+					"%s allows GET", path);
+			return;
+		}
+		health(req, app, path[1] == 'r');
+		return;
+	}
+	if (strcmp(path, projects) == 0) {
+		api_projects(req, app, NULL);
+		return;
+	}
+	if (strncmp(path, projects, sizeof(projects) - 1) == 0 &&
+	    path[sizeof(projects) - 1] == '/') {
+		const char *seg = path + sizeof(projects);
+		const char *slash = strchr(seg, '/');
+		size_t seg_len = slash ? (size_t)(slash - seg) : strlen(seg);
+
+		if (seg_len == 0 || !api_path_decode(seg, seg_len, id,
+						     sizeof(id))) {
+			api_reply_error(req, 404, "not_found", NULL,
+					"no such resource %s", path);
+			return;
+		}
+		if (!slash) {
+			api_projects(req, app, id);
+			return;
+		}
+		if (strcmp(slash, "/updates") == 0) {
+			api_project_updates(req, app, id);
+			return;
+		}
+	}
+	if (strcmp(path, "/v1/updates") == 0) {
+		api_batch_updates(req, app);
+		return;
+	}
+	if (strcmp(path, "/v1/events") == 0) {
+		api_events(req, app);
+		return;
+	}
+	api_reply_error(req, 404, "not_found", NULL, "no such resource %s",
+			path);
+}

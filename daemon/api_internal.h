@@ -1,0 +1,62 @@
+/*
+ * api_internal.h - what the api_*.c files share: answering with JSON or an
+ * error, reading bodies and query strings. Not for use outside api*.c.
+ */
+#ifndef PACED_API_INTERNAL_H
+#define PACED_API_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+#include "http.h"
+#include "project.h"
+
+/* Sends j (reference stolen) with status. */
+void api_reply_json(struct http_request *req, int status, json_t *j);
+
+/* Sends the SPEC's error body; field may be NULL. */
+void api_reply_error(struct http_request *req, int status, const char *code,
+		     const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Sends a field_error: 404 for "not_found", else 422 (400 for
+ * "invalid_json"). */
+void api_reply_field_error(struct http_request *req,
+			   const struct field_error *e);
+
+/* Answers a failure from tracker/store that is not the client's fault:
+ * 503 for database trouble (with Retry-After), 500 otherwise. */
+void api_reply_failure(struct http_request *req, int rc);
+
+/* Decodes a JSON object body, or answers 415/400 itself and returns NULL.
+ * New reference. */
+json_t *api_read_json(struct http_request *req);
+
+/* The percent-decoded value of query parameter `name` into buf; false
+ * when absent (or too long / badly encoded, which *bad then says). */
+bool api_query(const char *query, const char *name, char *buf, size_t len,
+	       bool *bad);
+
+/* Answers 422 naming the first query parameter not in `allowed`
+ * (NULL-terminated) and returns false; true when all are known. */
+bool api_query_only(struct http_request *req, const char *const *allowed);
+
+/* Percent-decodes a path segment into buf; false when malformed. */
+bool api_path_decode(const char *seg, size_t seg_len, char *buf, size_t len);
+
+/* The project object (definition + evaluation now) or NULL after
+ * answering the failure. New reference. */
+json_t *api_project_json(struct http_request *req, struct app *app,
+			 const struct project *p, paced_ms now);
+
+/* Handlers, one per route and method group. `id` is the decoded
+ * project id from the path (NULL when the route has none). */
+void api_projects(struct http_request *req, struct app *app, const char *id);
+void api_project_updates(struct http_request *req, struct app *app,
+			 const char *id);
+void api_batch_updates(struct http_request *req, struct app *app);
+void api_events(struct http_request *req, struct app *app);
+
+#endif

@@ -1,0 +1,370 @@
+/* api_updates.c - posting and listing progress updates. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "jsonutil.h"
+#include "registry.h"
+#include "store.h"
+#include "timefmt.h"
+#include "tracker.h"
+
+#define NOTE_MAX_CHARS 1000
+#define CLIENT_ID_MAX_CHARS 64
+#define BATCH_MAX 10000
+#define LIST_DEFAULT 100
+#define LIST_MAX 1000
+
+/*
+ * Reads one update object into u (strings borrowed from obj). with_project
+ * says whether "project" is expected (batch items). On error fills u->err
+ * with plain field names and returns PACED_EINVAL.
+ */
+static int decode_update(const json_t *obj, bool with_project,
+			 struct tracker_update *u)
+{
+	const char *key;
+	const json_t *v;
+
+	if (!json_is_object(obj))
+		return field_error_set(&u->err, "invalid_value", NULL,
+				       "each update must be a JSON object");
+	json_object_foreach((json_t *)obj, key, v) {
+		if (strcmp(key, "value") == 0 || strcmp(key, "delta") == 0) {
+			bool is_value = key[0] == 'v';
+
+			if (!json_is_number(v))
+				return field_error_set(&u->err,
+						       "invalid_value", key,
+						       "%s must be a number",
+						       key);
+			if (is_value) {
+				u->has_value = true;
+				u->value = json_number_value(v);
+			} else {
+				u->has_delta = true;
+				u->delta = json_number_value(v);
+			}
+		} else if (strcmp(key, "at") == 0) {
+			if (!json_is_string(v) ||
+			    timefmt_parse(json_string_value(v), false, &u->at,
+					  NULL) < 0)
+				return field_error_set(
+					&u->err, "invalid_value", "at",
+					"at must be a date YYYY-MM-DD or an "
+					"RFC 3339 instant");
+			u->has_at = true;
+		} else if (strcmp(key, "note") == 0) {
+			if (!json_is_string(v) ||
+			    jsonutil_utf8_len(json_string_value(v)) >
+				    NOTE_MAX_CHARS)
+				return field_error_set(
+					&u->err, "invalid_value", "note",
+					"note must be a string of at most %d "
+					"characters",
+					NOTE_MAX_CHARS);
+			u->note = json_string_value(v);
+		} else if (strcmp(key, "id") == 0) {
+			size_t n = json_is_string(v) ? jsonutil_utf8_len(
+							       json_string_value(v))
+						     : 0;
+
+			if (n < 1 || n > CLIENT_ID_MAX_CHARS)
+				return field_error_set(
+					&u->err, "invalid_value", "id",
+					"id must be a string of 1 to %d "
+					"characters",
+					CLIENT_ID_MAX_CHARS);
+			u->client_id = json_string_value(v);
+		} else if (with_project && strcmp(key, "project") == 0) {
+			if (!json_is_string(v))
+				return field_error_set(&u->err,
+						       "invalid_value",
+						       "project",
+						       "project must be a "
+						       "project id string");
+			u->project_id = json_string_value(v);
+		} else {
+			return field_error_set(&u->err, "unknown_field", key,
+					       "unknown field %s", key);
+		}
+	}
+	if (with_project && !u->project_id)
+		return field_error_set(&u->err, "missing_field", "project",
+				       "project is required");
+	if (u->has_value && u->has_delta)
+		return field_error_set(&u->err, "invalid_value", "delta",
+				       "give either value or delta, not both");
+	if (!u->has_value && !u->has_delta)
+		return field_error_set(&u->err, "missing_field", "value",
+				       "value (absolute) or delta (relative) "
+				       "is required");
+	return 0;
+}
+
+static json_t *update_json(const char *project_id,
+			   const struct tracker_stored *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "seq", json_integer(s->seq));
+	json_object_set_new(o, "project", json_string(project_id));
+	json_object_set_new(o, "id", jsonutil_string_or_null(s->client_id));
+	json_object_set_new(o, "at", jsonutil_instant(s->at));
+	json_object_set_new(o, "value", jsonutil_number(s->value));
+	json_object_set_new(o, "delta", s->has_delta
+						? jsonutil_number(s->delta)
+						: json_null());
+	json_object_set_new(o, "note", jsonutil_string_or_null(s->note));
+	json_object_set_new(o, "received_at",
+			    jsonutil_instant(s->received_at));
+	return o;
+}
+
+static void post_one(struct http_request *req, struct app *app,
+		     const char *id)
+{
+	json_t *body, *out, *pj;
+	struct tracker_update u = {.project_id = id};
+	paced_ms now = timefmt_now();
+	int rc;
+
+	if (!registry_get(app->reg, id)) {
+		api_reply_error(req, 404, "not_found", "project",
+				"no project %s", id);
+		return;
+	}
+	body = api_read_json(req);
+	if (!body)
+		return;
+	if (decode_update(body, false, &u) < 0) {
+		api_reply_field_error(req, &u.err);
+		json_decref(body);
+		return;
+	}
+	rc = tracker_post_updates(app, &u, 1, now);
+	if (rc == PACED_EINVAL) {
+		api_reply_field_error(req, &u.err);
+	} else if (rc < 0) {
+		api_reply_failure(req, rc);
+	} else {
+		pj = api_project_json(req, app, registry_get(app->reg, id),
+				      now);
+		if (pj) {
+			out = json_object();
+			json_object_set_new(out, "update",
+					    update_json(id, &u.stored));
+			json_object_set_new(out, "project", pj);
+			api_reply_json(req, u.duplicate ? 200 : 201, out);
+		}
+	}
+	tracker_updates_clear(&u, 1);
+	json_decref(body);
+}
+
+static int append_update(const struct store_update *s, void *data)
+{
+	struct tracker_stored st = {
+		.seq = s->seq,
+		.at = s->at,
+		.received_at = s->received_at,
+		.value = s->value,
+		.has_delta = s->has_delta,
+		.delta = s->delta,
+		.note = (char *)s->note,
+		.client_id = (char *)s->client_id,
+	};
+
+	return json_array_append_new(data, update_json(s->project_id, &st))
+		       ? PACED_ENOMEM
+		       : 0;
+}
+
+static void list(struct http_request *req, struct app *app, const char *id)
+{
+	static const char *const allowed[] = {"limit", "before", NULL};
+	const char *query = http_request_query(req);
+	char buf[64], *end;
+	long limit = LIST_DEFAULT;
+	paced_ms before = PACED_NEVER;
+	bool bad;
+	json_t *arr;
+	int rc;
+
+	if (!api_query_only(req, allowed))
+		return;
+	if (!registry_get(app->reg, id)) {
+		api_reply_error(req, 404, "not_found", "project",
+				"no project %s", id);
+		return;
+	}
+	if (api_query(query, "limit", buf, sizeof(buf), &bad) || bad) {
+		limit = bad ? 0 : strtol(buf, &end, 10);
+		if (bad || *end || end == buf || limit < 1 ||
+		    limit > LIST_MAX) {
+			api_reply_error(req, 422, "invalid_value", "limit",
+					"limit must be a whole number from 1 "
+					"to %d",
+					LIST_MAX);
+			return;
+		}
+	}
+	if (api_query(query, "before", buf, sizeof(buf), &bad) || bad) {
+		if (bad || timefmt_parse(buf, false, &before, NULL) < 0) {
+			api_reply_error(req, 422, "invalid_value", "before",
+					"before must be a date or an RFC 3339 "
+					"instant");
+			return;
+		}
+	}
+	arr = json_array();
+	rc = store_updates_list(app->store, id, before, (int)limit,
+				append_update, arr);
+	if (rc < 0) {
+		json_decref(arr);
+		api_reply_failure(req, rc);
+		return;
+	}
+	api_reply_json(req, 200, json_pack("{s:o}", "updates", arr));
+}
+
+void api_project_updates(struct http_request *req, struct app *app,
+			 const char *id)
+{
+	const char *method = http_request_method(req);
+
+	if (strcmp(method, "POST") == 0)
+		post_one(req, app, id);
+	else if (strcmp(method, "GET") == 0)
+		list(req, app, id);
+	else
+		api_reply_error(req, 405, "method_not_allowed", NULL,
+				"/v1/projects/{id}/updates allows GET and "
+				"POST");
+}
+
+/* 422 listing every invalid item by index. */
+static void reply_items(struct http_request *req,
+			const struct tracker_update *u, size_t n)
+{
+	json_t *items = json_array(), *err, *outer;
+	const struct tracker_update *first = NULL;
+	size_t first_i = 0;
+	char field[160];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!u[i].err.code[0])
+			continue;
+		if (!first) {
+			first = &u[i];
+			first_i = i;
+		}
+		json_array_append_new(
+			items, json_pack("{s:I,s:s,s:s,s:s}", "index",
+					 (json_int_t)i, "field",
+					 u[i].err.field, "code", u[i].err.code,
+					 "message", u[i].err.message));
+	}
+	if (first->err.field[0])
+		snprintf(field, sizeof(field), "updates[%zu].%s", first_i,
+			 first->err.field);
+	else
+		snprintf(field, sizeof(field), "updates[%zu]", first_i);
+	err = json_pack("{s:s,s:s,s:s,s:o}", "code", first->err.code,
+			"message", "invalid updates; nothing was stored",
+			"field", field, "items", items);
+	outer = json_pack("{s:o}", "error", err);
+	api_reply_json(req, 422, outer);
+}
+
+static void reply_batch(struct http_request *req, struct app *app,
+			const struct tracker_update *u, size_t n, paced_ms now)
+{
+	json_t *ups = json_array(), *projects = json_array(), *seen;
+	bool stored_any = false;
+
+	seen = json_object();
+	for (size_t i = 0; i < n; i++) {
+		const struct project *p;
+		json_t *pj;
+
+		stored_any = stored_any || !u[i].duplicate;
+		json_array_append_new(ups, update_json(u[i].project_id,
+						       &u[i].stored));
+		if (json_object_get(seen, u[i].project_id))
+			continue;
+		json_object_set_new(seen, u[i].project_id, json_true());
+		p = registry_get(app->reg, u[i].project_id);
+		pj = p ? api_project_json(req, app, p, now) : NULL;
+		if (p && !pj) {
+			json_decref(ups);
+			json_decref(projects);
+			json_decref(seen);
+			return; /* answered */
+		}
+		if (pj)
+			json_array_append_new(projects, pj);
+	}
+	json_decref(seen);
+	api_reply_json(req, stored_any ? 201 : 200,
+		       json_pack("{s:o,s:o}", "updates", ups, "projects",
+				 projects));
+}
+
+void api_batch_updates(struct http_request *req, struct app *app)
+{
+	json_t *body, *items;
+	struct tracker_update *u = NULL;
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+	paced_ms now = timefmt_now();
+	int rc;
+
+	if (strcmp(http_request_method(req), "POST")) {
+		api_reply_error(req, 405, "method_not_allowed", NULL,
+				"/v1/updates allows POST");
+		return;
+	}
+	body = api_read_json(req);
+	if (!body)
+		return;
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "updates")) {
+			api_reply_error(req, 422, "unknown_field", key,
+					"unknown field %s", key);
+			goto out;
+		}
+	}
+	items = json_object_get(body, "updates");
+	if (!json_is_array(items) || json_array_size(items) == 0 ||
+	    json_array_size(items) > BATCH_MAX) {
+		api_reply_error(req, 422,
+				items ? "invalid_value" : "missing_field",
+				"updates",
+				"updates must be an array of 1 to %d updates",
+				BATCH_MAX);
+		goto out;
+	}
+	n = json_array_size(items);
+	u = calloc(n, sizeof(*u));
+	if (!u) {
+		api_reply_failure(req, PACED_ENOMEM);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		decode_update(json_array_get(items, i), true, &u[i]);
+	rc = tracker_post_updates(app, u, n, now);
+	if (rc == PACED_EINVAL)
+		reply_items(req, u, n);
+	else if (rc < 0)
+		api_reply_failure(req, rc);
+	else
+		reply_batch(req, app, u, n, now);
+out:
+	if (u)
+		tracker_updates_clear(u, n);
+	free(u);
+	json_decref(body);
+}

@@ -1,0 +1,26 @@
+/*
+ * app.h - the running daemon's parts, owned by main.c and borrowed by the
+ * modules that serve requests: one loop, one configuration, one database,
+ * the live projects, the delivery worker.
+ */
+#ifndef PACED_APP_H
+#define PACED_APP_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+struct conf;
+struct store;
+struct registry;
+struct notify;
+
+struct app {
+	uv_loop_t *loop;
+	struct conf *conf;       /* replaced on reload */
+	struct store *store;
+	struct registry *reg;
+	struct notify *notify;
+	bool ready;              /* migrations ran and listeners are bound */
+};
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * jsonutil.h - small helpers around jansson shared by the modules that
+ * build JSON: numbers that print as people expect, instants as RFC 3339,
+ * and the one way paced serialises a document.
+ */
+#ifndef PACED_JSONUTIL_H
+#define PACED_JSONUTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "paced.h"
+
+/* An integer when v is whole (so 350 prints as 350, not 350.0), else a
+ * real. New reference. */
+json_t *jsonutil_number(double v);
+
+/* "2022-05-01T02:00:00Z". New reference. */
+json_t *jsonutil_instant(paced_ms t);
+
+/* A string or JSON null for NULL. New reference. */
+json_t *jsonutil_string_or_null(const char *s);
+
+/* Serialises compactly with 10 significant digits for reals, so float
+ * noise (0.30000000000000004) never reaches clients. NULL on ENOMEM;
+ * free() the result. */
+char *jsonutil_dump(const json_t *j, size_t *len);
+
+/* Number of Unicode code points in a valid UTF-8 string. */
+size_t jsonutil_utf8_len(const char *s);
+
+#endif

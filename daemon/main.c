@@ -1,0 +1,416 @@
+/* main.c - command line, configuration, start-up, signals, shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "api.h"
+#include "app.h"
+#include "conf.h"
+#include "http.h"
+#include "httpc.h"
+#include "log.h"
+#include "notify.h"
+#include "project.h"
+#include "registry.h"
+#include "store.h"
+#include "timefmt.h"
+#include "tracker.h"
+
+#define PACED_VERSION "0.1.0"
+
+struct daemon {
+	struct app app;
+	uv_loop_t loop;
+	struct http_server *http;
+	struct httpc *httpc;
+	uv_signal_t sigterm, sigint, sighup;
+	int exit_code;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: paced [-c FILE]              run the daemon\n"
+		"       paced check-config [-c FILE]  validate FILE and exit\n"
+		"       paced --version\n"
+		"Without -c, paced runs on its built-in defaults: listen on\n"
+		"127.0.0.1:8080, database ./paced.db.\n");
+}
+
+/* Channel types this build can deliver to. */
+static bool channel_type_supported(const char *type)
+{
+	return strcmp(type, "webhook") == 0;
+}
+
+/* The line a project's field was given on, for file:line errors. */
+static int field_line(const struct conf_project *cp, const char *field)
+{
+	char base[128];
+	size_t n = strcspn(field, "[");
+	json_t *line;
+
+	snprintf(base, sizeof(base), "%.*s", (int)n, field);
+	line = json_object_get(cp->lines, field);
+	if (!line)
+		line = json_object_get(cp->lines, base);
+	if (!line && strncmp(field, "thresholds.", 11) == 0)
+		line = json_object_get(cp->lines, field);
+	return line ? (int)json_integer_value(line) : cp->line;
+}
+
+/* Checks what conf.c leaves to others: channel types this build supports
+ * and the declared projects' definitions. Needs TZ set. */
+static int validate_conf(const struct conf *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n_channels; i++) {
+		const struct conf_channel *ch = &c->channels[i];
+
+		if (!channel_type_supported(ch->type)) {
+			snprintf(err, errlen,
+				 "%s:%d: [channel.%s] type: %s channels are not "
+				 "supported by this version of paced (supported: "
+				 "webhook)",
+				 c->file, ch->line, ch->name, ch->type);
+			return PACED_EINVAL;
+		}
+	}
+	for (size_t i = 0; i < c->n_projects; i++) {
+		const struct conf_project *cp = &c->projects[i];
+		struct project_def *def;
+		struct field_error fe;
+
+		if (project_def_parse(cp->id, cp->def, c->at_risk, c->behind,
+				      &def, &fe) < 0) {
+			snprintf(err, errlen, "%s:%d: [project.%s] %s: %s",
+				 c->file, field_line(cp, fe.field), cp->id,
+				 fe.field[0] ? fe.field : "definition",
+				 fe.message);
+			return PACED_EINVAL;
+		}
+		project_def_free(def);
+	}
+	return 0;
+}
+
+static int load_conf(const char *path, struct conf **out)
+{
+	char err[1024];
+	int rc;
+
+	if (path) {
+		rc = conf_load(path, out, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "paced: %s\n", err);
+			return rc;
+		}
+	} else {
+		*out = conf_new_defaults();
+		if (!*out) {
+			fprintf(stderr, "paced: out of memory\n");
+			return PACED_ENOMEM;
+		}
+	}
+	if ((*out)->timezone) {
+		setenv("TZ", (*out)->timezone, 1);
+	}
+	tzset();
+	rc = validate_conf(*out, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "paced: %s\n", err);
+		conf_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+struct loading {
+	struct app *app;
+	size_t loaded, broken;
+};
+
+static int load_project(const struct store_project_row *row, void *data)
+{
+	struct loading *l = data;
+	struct project_def *def = NULL;
+	struct project *p;
+	struct field_error fe;
+	json_t *j = json_loads(row->definition, 0, NULL);
+	int rc;
+
+	rc = j ? project_def_parse(row->id, j, l->app->conf->at_risk,
+				   l->app->conf->behind, &def, &fe)
+	       : PACED_EINVAL;
+	json_decref(j);
+	if (rc < 0) {
+		/* Kept in the database untouched; only serving it stops. */
+		log_err("project %s: stored definition no longer valid (%s); "
+			"not loaded",
+			row->id, rc == PACED_EINVAL ? fe.message : "no memory");
+		l->broken++;
+		return 0;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		project_def_free(def);
+		return PACED_ENOMEM;
+	}
+	p->def = def;
+	p->declared = row->declared;
+	p->created_at = row->created_at;
+	p->defined_at = row->defined_at;
+	p->has_current = row->has_current;
+	p->current = row->current;
+	p->current_at = row->current_at;
+	if (pace_status_parse(row->status, &p->status) < 0)
+		p->status = PACE_NONE;
+	p->status_since = row->status_since;
+	p->stale = row->stale;
+	p->has_last_event = row->has_last_event;
+	p->last_event_at = row->last_event_at;
+	rc = registry_put(l->app->reg, p);
+	if (rc < 0) {
+		project_free(p);
+		return rc;
+	}
+	l->loaded++;
+	return 0;
+}
+
+/* Brings the projects declared in the config file into the database:
+ * new ones created, changed ones redefined, removed ones archived. */
+static int sync_declared(struct app *app)
+{
+	const struct conf *c = app->conf;
+	paced_ms now = timefmt_now();
+	struct project **all;
+	size_t n;
+	int rc = 0;
+
+	for (size_t i = 0; i < c->n_projects && rc == 0; i++) {
+		const struct conf_project *cp = &c->projects[i];
+		struct project_def *def;
+		struct project *live = registry_get(app->reg, cp->id), *p;
+		struct field_error fe;
+		bool created;
+
+		rc = project_def_parse(cp->id, cp->def, c->at_risk, c->behind,
+				       &def, &fe);
+		if (rc < 0)
+			break;
+		if (live && live->declared && project_def_equal(live->def, def)) {
+			project_def_free(def);
+			continue;
+		}
+		rc = tracker_replace(app, def, true, now, &p, &created);
+	}
+	all = rc == 0 ? registry_sorted(app->reg, &n) : NULL;
+	for (size_t i = 0; all && i < n && rc == 0; i++) {
+		bool still = false;
+
+		if (!all[i]->declared)
+			continue;
+		for (size_t k = 0; k < c->n_projects && !still; k++)
+			still = strcmp(c->projects[k].id, all[i]->def->id) == 0;
+		if (!still) {
+			log_notice("project %s is no longer declared in %s; "
+				   "archiving it (its history is kept)",
+				   all[i]->def->id, c->file);
+			rc = tracker_archive(app, all[i]->def->id, now);
+		}
+	}
+	free(all);
+	return rc;
+}
+
+static void on_closed_handle(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void on_notify_closed(void *data)
+{
+	(void)data;
+}
+
+static void on_http_closed(void *data)
+{
+	struct daemon *d = data;
+
+	/* Attempts under way are aborted and stay pending in the outbox. */
+	notify_close(d->app.notify, on_notify_closed, d);
+	httpc_close(d->httpc, NULL, NULL);
+	d->app.notify = NULL;
+	uv_close((uv_handle_t *)&d->sigterm, on_closed_handle);
+	uv_close((uv_handle_t *)&d->sigint, on_closed_handle);
+	uv_close((uv_handle_t *)&d->sighup, on_closed_handle);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	if (!d->http)
+		return;
+	log_notice("received %s; finishing requests in progress and stopping",
+		   signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	d->app.ready = false;
+	http_server_close(d->http, on_http_closed, d);
+	d->http = NULL;
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+	(void)s;
+	(void)signum;
+	log_warn("SIGHUP: configuration reload is not supported by this "
+		 "version; restart paced to apply changes");
+}
+
+static int run(struct conf *conf)
+{
+	struct daemon d = {0};
+	struct app *app = &d.app;
+	struct http_limits limits;
+	struct loading l = {app, 0, 0};
+	char err[512];
+	int rc;
+
+	app->conf = conf;
+	app->loop = &d.loop;
+	uv_loop_init(&d.loop);
+	rc = store_open(conf->db_path,
+			conf->durability == CONF_DURABILITY_FULL
+				? STORE_DURABILITY_FULL
+				: STORE_DURABILITY_NORMAL,
+			&app->store, err, sizeof(err));
+	if (rc < 0) {
+		log_err("cannot open the database: %s", err);
+		goto out;
+	}
+	app->reg = registry_new();
+	if (!app->reg) {
+		rc = PACED_ENOMEM;
+		goto out;
+	}
+	rc = store_projects_load(app->store, load_project, &l);
+	if (rc < 0) {
+		log_err("cannot load projects: %s", paced_strerror(rc));
+		goto out;
+	}
+	rc = sync_declared(app);
+	if (rc < 0) {
+		log_err("cannot store the declared projects: %s",
+			paced_strerror(rc));
+		goto out;
+	}
+	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
+	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
+			     conf)) < 0)
+		goto out;
+	http_limits_default(&limits);
+	limits.max_body = conf->max_body;
+	limits.max_header = conf->max_header;
+	limits.idle_timeout_ms = (uint64_t)conf->idle_timeout_ms;
+	rc = http_server_new(&d.http, &d.loop, &limits, api_handle, app);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < conf->n_listen; i++) {
+		rc = http_server_listen(d.http, conf->listen[i], err,
+					sizeof(err));
+		if (rc < 0) {
+			log_err("cannot listen: %s", err);
+			goto out;
+		}
+		log_notice("listening on %s (port %d)", conf->listen[i],
+			   http_server_port(d.http, i));
+	}
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sigint);
+	uv_signal_init(&d.loop, &d.sighup);
+	d.sigterm.data = d.sigint.data = d.sighup.data = &d;
+	uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&d.sighup, on_hup, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	app->ready = true;
+	log_notice("paced %s ready: %zu projects, database %s (durability "
+		   "%s)",
+		   PACED_VERSION, l.loaded, conf->db_path,
+		   conf->durability == CONF_DURABILITY_FULL ? "full"
+							    : "normal");
+	/* Deliveries left pending by the previous run resume now. */
+	notify_kick(app->notify);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	d.httpc = NULL;
+	rc = 0;
+out:
+	if (rc < 0) {
+		/* Start-up failed: close what was opened, in reverse. */
+		if (d.http)
+			http_server_close(d.http, NULL, NULL);
+		if (app->notify)
+			notify_close(app->notify, NULL, NULL);
+		if (d.httpc)
+			httpc_close(d.httpc, NULL, NULL);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+	}
+	if (uv_loop_close(&d.loop) != 0)
+		log_warn("event loop closed with handles still open");
+	registry_free(app->reg);
+	store_close(app->store);
+	if (rc == 0)
+		log_notice("stopped");
+	return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *conf_path = NULL, *command = NULL;
+	struct conf *conf = NULL;
+	enum log_level lvl;
+	int opt, rc;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		command = argv[1];
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("paced %s\n", PACED_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc ||
+	    (command && strcmp(command, "check-config") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_conf(conf_path, &conf) < 0)
+		return 1;
+	if (command) {
+		printf("%s: ok (%zu channels, %zu projects)\n", conf->file,
+		       conf->n_channels, conf->n_projects);
+		conf_free(conf);
+		return 0;
+	}
+	if (conf->log_level && log_level_parse(conf->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	rc = run(conf);
+	conf_free(conf);
+	return rc;
+}

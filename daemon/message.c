@@ -1,0 +1,140 @@
+/* message.c - alert texts in zh-CN and en. */
+#include "message.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum message_lang message_lang_parse(const char *name)
+{
+	return name && strncmp(name, "en", 2) == 0 ? MESSAGE_EN : MESSAGE_ZH;
+}
+
+static const struct {
+	const char *type;
+	const char *zh;
+	const char *en;
+} labels[] = {
+	{"project.behind", "【落后】", "[Behind]"},
+	{"project.at_risk", "【预警】", "[At risk]"},
+	{"project.overdue", "【逾期】", "[Overdue]"},
+	{"project.recovered", "【恢复】", "[Recovered]"},
+	{"project.done", "【完成】", "[Done]"},
+	{"project.stale", "【未报送】", "[No report]"},
+	{"project.resumed", "【恢复报送】", "[Reporting resumed]"},
+	{"project.reminder", "【提醒】", "[Reminder]"},
+};
+
+const char *message_label(const char *type, enum message_lang lang)
+{
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(type, labels[i].type) == 0)
+			return lang == MESSAGE_EN ? labels[i].en : labels[i].zh;
+	return lang == MESSAGE_EN ? "[Update]" : "【通知】";
+}
+
+char *message_number(double v, char *out, size_t len)
+{
+	char *p;
+
+	if (!isfinite(v))
+		v = 0;
+	snprintf(out, len, "%.2f", round(v * 100) / 100);
+	p = out + strlen(out) - 1;
+	while (p > out && *p == '0')
+		*p-- = '\0';
+	if (*p == '.')
+		*p = '\0';
+	if (strcmp(out, "-0") == 0)
+		snprintf(out, len, "0");
+	return out;
+}
+
+static double num(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* Appends to a growing buffer; on failure the buffer is freed and NULL
+ * returned, so callers can chain without checking each step. */
+static char *append(char *buf, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static char *append(char *buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *grown;
+
+	if (!buf)
+		return NULL;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	grown = n < 0 ? NULL : realloc(buf, *len + (size_t)n + 1);
+	if (!grown) {
+		free(buf);
+		return NULL;
+	}
+	va_start(ap, fmt);
+	vsnprintf(grown + *len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+	return grown;
+}
+
+char *message_text(const char *type, const json_t *project,
+		   enum message_lang lang, const char *public_url)
+{
+	char cur[48], tgt[48], exp[48], pct[48], epct[48], gap[48];
+	const char *unit = str(project, "unit"), *owner;
+	double gap_pts = num(project, "gap") * 100;
+	size_t len = 0;
+	char *t = calloc(1, 1);
+
+	message_number(num(project, "current"), cur, sizeof(cur));
+	message_number(num(project, "target"), tgt, sizeof(tgt));
+	message_number(num(project, "expected"), exp, sizeof(exp));
+	message_number(num(project, "progress") * 100, pct, sizeof(pct));
+	message_number(num(project, "expected_progress") * 100, epct,
+		       sizeof(epct));
+	message_number(fabs(gap_pts), gap, sizeof(gap));
+	owner = json_string_value(json_object_get(project, "owner"));
+
+	if (lang == MESSAGE_EN) {
+		t = append(t, &len, "%s %s: %s / %s %s (%s%%)",
+			   message_label(type, lang), str(project, "title"),
+			   cur, tgt, unit, pct);
+		t = append(t, &len, "\nExpected now: %s %s (%s%%); %s %s "
+				    "points",
+			   exp, unit, epct, gap_pts >= 0 ? "behind by" : "ahead by",
+			   gap);
+		t = append(t, &len, "\nDue: %s", str(project, "due"));
+		if (owner && *owner)
+			t = append(t, &len, "\nOwner: %s", owner);
+	} else {
+		t = append(t, &len, "%s%s：当前 %s / %s %s（%s%%）",
+			   message_label(type, lang), str(project, "title"),
+			   cur, tgt, unit, pct);
+		t = append(t, &len, "\n按计划此时应达 %s %s（%s%%），%s %s "
+				    "个百分点",
+			   exp, unit, epct, gap_pts >= 0 ? "落后" : "领先",
+			   gap);
+		t = append(t, &len, "\n截止日期：%s", str(project, "due"));
+		if (owner && *owner)
+			t = append(t, &len, "\n责任单位：%s", owner);
+	}
+	if (public_url && *public_url)
+		t = append(t, &len, "\n%s/projects/%s", public_url,
+			   str(project, "id"));
+	return t;
+}

@@ -1,0 +1,102 @@
+/*
+ * project.h - a project's definition (SPEC section 1): validation of the
+ * JSON a client or the config file gives, with errors that name the field,
+ * the pace curve it describes, and the project object clients see (the
+ * definition plus its evaluation).
+ */
+#ifndef PACED_PROJECT_H
+#define PACED_PROJECT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pace.h"
+#include "paced.h"
+
+/* Why a definition or request was refused, for a 4xx body. */
+struct field_error {
+	char code[32];     /* "invalid_value", "unknown_field", ... */
+	char field[128];   /* "milestones[1].value" */
+	char message[256]; /* for people */
+};
+
+/* Fills e (any of the strings may be NULL: left empty). Returns
+ * PACED_EINVAL so callers can `return field_error_set(...)`. */
+int field_error_set(struct field_error *e, const char *code,
+		    const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+struct project_def {
+	char *id;
+	/* The definition as given, validated, "id" removed. Owned. */
+	json_t *json;
+	double baseline, target;
+	paced_ms start, due;
+	struct pace_point *milestones; /* owned; n == 0: linear */
+	size_t n_milestones;
+	struct pace_pause *pauses; /* owned */
+	size_t n_pauses;
+	bool has_at_risk, has_behind; /* own thresholds, else config's */
+	double at_risk, behind;
+	int64_t report_every_ms; /* 0: no reporting cadence */
+	int64_t grace_ms;
+};
+
+/* Valid project ids: ^[a-z0-9][a-z0-9._-]{0,63}$ */
+bool project_id_valid(const char *id);
+
+/*
+ * Validates a definition. `id` is the id from the URL or config section,
+ * or NULL to take it from the body's "id" (POST). A body "id" that differs
+ * from `id` is an error. Thresholds are checked against the defaults for
+ * the ones not given. 0 and *out (owned by the caller), or PACED_EINVAL /
+ * PACED_ENOMEM with err filled.
+ */
+int project_def_parse(const char *id, const json_t *body,
+		      double default_at_risk, double default_behind,
+		      struct project_def **out, struct field_error *err);
+void project_def_free(struct project_def *d);
+
+/* The curve to evaluate d with; borrows d's arrays. */
+void project_def_curve(const struct project_def *d, double default_at_risk,
+		       double default_behind, struct pace_curve *out);
+
+/* Whether two definitions are the same (config reloads). */
+bool project_def_equal(const struct project_def *a,
+		       const struct project_def *b);
+
+/* A live project: its definition and what paced remembers of it. */
+struct project {
+	struct project_def *def; /* owned */
+	bool declared;           /* from a [project.ID] section */
+	paced_ms created_at, defined_at;
+	bool has_current;        /* false until the first update */
+	double current;          /* latest value by `at` */
+	paced_ms current_at;
+	enum pace_status status;
+	paced_ms status_since;
+	bool stale;
+	bool has_last_event;
+	paced_ms last_event_at;
+};
+
+void project_free(struct project *p);
+
+/* The value now: the latest update, or the baseline before any. */
+double project_current(const struct project *p);
+
+/* Everything evaluation adds to a project at an instant. */
+struct project_view {
+	struct pace_eval eval;
+	struct pace_forecast forecast;
+	double at_risk, behind; /* thresholds in force */
+	bool stale;             /* no update for report_every + grace */
+};
+
+/* The project object of SPEC section 1: the definition (with defaults
+ * filled in), "id", and the evaluation fields. New reference. */
+json_t *project_to_json(const struct project *p,
+			const struct project_view *v);
+
+#endif

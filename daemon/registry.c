@@ -1,0 +1,172 @@
+/* registry.c - open-addressing hash table of live projects by id. */
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "paced.h"
+
+struct registry {
+	struct project **slots; /* NULL: empty; TOMBSTONE: deleted */
+	size_t cap;             /* power of two */
+	size_t used;            /* live entries */
+	size_t filled;          /* live entries + tombstones */
+};
+
+static struct project tombstone_mark;
+#define TOMBSTONE (&tombstone_mark)
+
+static uint64_t hash_id(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct registry *registry_new(void)
+{
+	struct registry *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->cap = 64;
+	r->slots = calloc(r->cap, sizeof(*r->slots));
+	if (!r->slots) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void registry_free(struct registry *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->cap; i++)
+		if (r->slots[i] && r->slots[i] != TOMBSTONE)
+			project_free(r->slots[i]);
+	free(r->slots);
+	free(r);
+}
+
+/* The slot holding id, or the first free slot where it would go. */
+static size_t find_slot(const struct registry *r, const char *id,
+			bool *found)
+{
+	size_t mask = r->cap - 1, i = hash_id(id) & mask;
+	size_t first_free = SIZE_MAX;
+
+	for (;;) {
+		struct project *p = r->slots[i];
+
+		if (!p) {
+			*found = false;
+			return first_free != SIZE_MAX ? first_free : i;
+		}
+		if (p == TOMBSTONE) {
+			if (first_free == SIZE_MAX)
+				first_free = i;
+		} else if (strcmp(p->def->id, id) == 0) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+static int grow(struct registry *r)
+{
+	size_t old_cap = r->cap;
+	struct project **old = r->slots;
+
+	r->cap = r->used * 4 > old_cap ? old_cap * 2 : old_cap;
+	r->slots = calloc(r->cap, sizeof(*r->slots));
+	if (!r->slots) {
+		r->slots = old;
+		r->cap = old_cap;
+		return PACED_ENOMEM;
+	}
+	r->filled = r->used;
+	for (size_t i = 0; i < old_cap; i++) {
+		bool found;
+
+		if (old[i] && old[i] != TOMBSTONE)
+			r->slots[find_slot(r, old[i]->def->id, &found)] =
+				old[i];
+	}
+	free(old);
+	return 0;
+}
+
+struct project *registry_get(const struct registry *r, const char *id)
+{
+	bool found;
+	size_t i = find_slot(r, id, &found);
+
+	return found ? r->slots[i] : NULL;
+}
+
+int registry_put(struct registry *r, struct project *p)
+{
+	bool found;
+	size_t i;
+
+	/* Keep at most half the slots filled so probes stay short. */
+	if ((r->filled + 1) * 2 > r->cap && grow(r) < 0)
+		return PACED_ENOMEM;
+	i = find_slot(r, p->def->id, &found);
+	if (found) {
+		if (r->slots[i] != p)
+			project_free(r->slots[i]);
+	} else {
+		if (!r->slots[i])
+			r->filled++;
+		r->used++;
+	}
+	r->slots[i] = p;
+	return 0;
+}
+
+void registry_remove(struct registry *r, const char *id)
+{
+	bool found;
+	size_t i = find_slot(r, id, &found);
+
+	if (!found)
+		return;
+	project_free(r->slots[i]);
+	r->slots[i] = TOMBSTONE;
+	r->used--;
+}
+
+size_t registry_count(const struct registry *r)
+{
+	return r->used;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct project *pa = *(struct project *const *)a;
+	const struct project *pb = *(struct project *const *)b;
+
+	return strcmp(pa->def->id, pb->def->id);
+}
+
+struct project **registry_sorted(const struct registry *r, size_t *n)
+{
+	struct project **out = malloc((r->used ? r->used : 1) * sizeof(*out));
+	size_t k = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < r->cap; i++)
+		if (r->slots[i] && r->slots[i] != TOMBSTONE)
+			out[k++] = r->slots[i];
+	qsort(out, k, sizeof(*out), by_id);
+	*n = k;
+	return out;
+}

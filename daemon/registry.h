@@ -1,0 +1,36 @@
+/*
+ * registry.h - the live projects in memory, by id: what requests read and
+ * what evaluation and (later) the scheduler work from. The database is the
+ * truth; the registry is loaded from it at start-up and changed only after
+ * a transaction that changed the database has committed.
+ */
+#ifndef PACED_REGISTRY_H
+#define PACED_REGISTRY_H
+
+#include <stddef.h>
+
+#include "project.h"
+
+struct registry;
+
+struct registry *registry_new(void);
+/* Frees the registry and every project in it. */
+void registry_free(struct registry *r);
+
+/* Borrowed; NULL when absent. */
+struct project *registry_get(const struct registry *r, const char *id);
+
+/* Takes ownership of p; a project with the same id is freed. 0 or
+ * PACED_ENOMEM (p then still belongs to the caller). */
+int registry_put(struct registry *r, struct project *p);
+
+/* Removes and frees the project; nothing if absent. */
+void registry_remove(struct registry *r, const char *id);
+
+size_t registry_count(const struct registry *r);
+
+/* Every project sorted by id, in a malloc'd array the caller frees (the
+ * projects stay borrowed). *n gets the count. NULL on ENOMEM. */
+struct project **registry_sorted(const struct registry *r, size_t *n);
+
+#endif

@@ -1,0 +1,531 @@
+/* tracker.c - project and update operations, each one transaction. */
+#include "tracker.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "conf.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "notify.h"
+#include "registry.h"
+#include "store.h"
+
+/* SPEC section 4: an update may be dated a day before start at the
+ * earliest and five minutes ahead of the server's clock at the latest. */
+#define EARLIEST_BEFORE_START_MS PACED_MS_PER_DAY
+#define LATEST_AHEAD_MS (5 * 60 * 1000)
+#define FORECAST_WINDOW_MS (30 * PACED_MS_PER_DAY)
+#define MAX_ABS_VALUE 1e15
+
+struct points {
+	struct pace_point *v;
+	size_t n, cap;
+};
+
+static int collect_point(const struct store_update *u, void *data)
+{
+	struct points *pts = data;
+
+	if (pts->n == pts->cap) {
+		size_t cap = pts->cap ? pts->cap * 2 : 16;
+		struct pace_point *v = realloc(pts->v, cap * sizeof(*v));
+
+		if (!v)
+			return PACED_ENOMEM;
+		pts->v = v;
+		pts->cap = cap;
+	}
+	pts->v[pts->n].at = u->at;
+	pts->v[pts->n].value = u->value;
+	pts->n++;
+	return 0;
+}
+
+static bool is_stale(const struct project *p, paced_ms now)
+{
+	paced_ms last;
+
+	if (!p->def->report_every_ms)
+		return false;
+	last = p->has_current && p->current_at > p->def->start
+		       ? p->current_at
+		       : p->def->start;
+	return now - last >= p->def->report_every_ms + p->def->grace_ms;
+}
+
+int tracker_view(struct app *app, const struct project *p, paced_ms now,
+		 struct project_view *v)
+{
+	struct pace_curve c;
+	struct points pts = {0};
+	double current = project_current(p);
+	int rc;
+
+	project_def_curve(p->def, app->conf->at_risk, app->conf->behind, &c);
+	v->at_risk = c.at_risk;
+	v->behind = c.behind;
+	pace_evaluate(&c, current, now, p->status, &v->eval);
+	v->stale = is_stale(p, now);
+	rc = store_updates_since(app->store, p->def->id,
+				 now - FORECAST_WINDOW_MS, collect_point, &pts);
+	/* With no recent update the trend runs from the baseline to the
+	 * latest one, wherever it lies. */
+	if (rc == 0 && pts.n == 0 && p->has_current)
+		rc = collect_point(&(struct store_update){.at = p->current_at,
+							  .value = p->current},
+				   &pts);
+	if (rc == 0)
+		pace_forecast(&c, pts.v, pts.n, current, now, &v->forecast);
+	free(pts.v);
+	return rc;
+}
+
+/* Evaluates p at now and, when its status changes, moves p to the new
+ * status and records the event, all inside the open transaction. */
+static int settle_status(struct app *app, struct project *p, paced_ms now,
+			 bool *queued)
+{
+	struct project_view v;
+	enum pace_status before = p->status;
+	const char *type;
+	int rc, deliveries = 0;
+
+	rc = tracker_view(app, p, now, &v);
+	if (rc < 0)
+		return rc;
+	if (v.eval.status == before)
+		return 0;
+	p->status = v.eval.status;
+	p->status_since = now;
+	rc = store_project_set_status(app->store, p->def->id,
+				      pace_status_name(p->status), now,
+				      v.stale);
+	type = alert_event_type(before, p->status);
+	if (rc == 0 && type) {
+		rc = alert_record(app->store, app->conf, p, &v, type, before,
+				  now, &deliveries);
+		if (rc == 0) {
+			p->has_last_event = true;
+			p->last_event_at = now;
+		}
+	}
+	if (deliveries)
+		*queued = true;
+	return rc;
+}
+
+static void after_commit(struct app *app, bool queued)
+{
+	if (queued && app->notify)
+		notify_kick(app->notify);
+}
+
+/* Inserts a new project row for p, evaluates it and records the event of
+ * its first status, inside the open transaction. */
+static int insert_project(struct app *app, struct project *p, paced_ms now,
+			  bool *queued)
+{
+	char *text = jsonutil_dump(p->def->json, NULL);
+	int rc;
+
+	if (!text)
+		return PACED_ENOMEM;
+	/* The row needs a status before settle_status() knows it; it is
+	 * overwritten there in the same transaction. */
+	rc = store_project_insert(app->store, p->def->id, text, p->declared,
+				  now, "not_started", now);
+	free(text);
+	return rc < 0 ? rc : settle_status(app, p, now, queued);
+}
+
+int tracker_create(struct app *app, struct project_def *def, bool declared,
+		   paced_ms now, struct project **out)
+{
+	struct project *p = NULL;
+	bool exists, archived, queued = false;
+	int rc;
+
+	if (registry_get(app->reg, def->id)) {
+		rc = PACED_EEXIST;
+		goto fail;
+	}
+	rc = store_project_archived(app->store, def->id, &archived, &exists);
+	if (rc < 0)
+		goto fail;
+	if (exists) {
+		rc = archived ? PACED_EBUSY : PACED_EEXIST;
+		goto fail;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		rc = PACED_ENOMEM;
+		goto fail;
+	}
+	p->def = def;
+	def = NULL;
+	p->declared = declared;
+	p->created_at = p->defined_at = p->status_since = now;
+	p->status = PACE_NONE;
+	rc = store_begin(app->store);
+	if (rc < 0)
+		goto fail;
+	rc = insert_project(app, p, now, &queued);
+	if (rc == 0)
+		rc = store_commit(app->store);
+	else
+		store_rollback(app->store);
+	if (rc < 0)
+		goto fail;
+	rc = registry_put(app->reg, p);
+	if (rc < 0)
+		goto fail;
+	log_info("project %s created", p->def->id);
+	*out = p;
+	after_commit(app, queued);
+	return 0;
+fail:
+	project_def_free(def);
+	project_free(p);
+	return rc;
+}
+
+/* The latest update of an archived project, to bring it back as it was. */
+static int latest_into(const struct store_update *u, void *data)
+{
+	struct project *p = data;
+
+	p->has_current = true;
+	p->current = u->value;
+	p->current_at = u->at;
+	return 0;
+}
+
+int tracker_replace(struct app *app, struct project_def *def, bool declared,
+		    paced_ms now, struct project **out, bool *created)
+{
+	struct project *live = registry_get(app->reg, def->id);
+	struct project next, *restored = NULL;
+	bool exists, archived, queued = false;
+	char *text = NULL;
+	int rc;
+
+	if (!live) {
+		rc = store_project_archived(app->store, def->id, &archived,
+					    &exists);
+		if (rc < 0)
+			goto fail;
+		if (!exists) {
+			*created = true;
+			return tracker_create(app, def, declared, now, out);
+		}
+		/* An archived project comes back with its history. */
+		restored = calloc(1, sizeof(*restored));
+		if (!restored) {
+			rc = PACED_ENOMEM;
+			goto fail;
+		}
+		restored->def = def;
+		restored->created_at = now;
+		restored->status = PACE_NONE;
+		rc = store_update_latest(app->store, def->id, latest_into,
+					 restored);
+		if (rc < 0 && rc != PACED_ENOENT)
+			goto fail;
+		live = restored;
+	}
+	text = jsonutil_dump(def->json, NULL);
+	if (!text) {
+		rc = PACED_ENOMEM;
+		goto fail;
+	}
+	next = *live;
+	next.def = def;
+	next.declared = declared;
+	next.defined_at = now;
+	rc = store_begin(app->store);
+	if (rc < 0)
+		goto fail;
+	rc = store_project_redefine(app->store, def->id, text, declared, now);
+	if (rc == 0)
+		rc = settle_status(app, &next, now, &queued);
+	if (rc == 0)
+		rc = store_commit(app->store);
+	else
+		store_rollback(app->store);
+	if (rc < 0)
+		goto fail;
+	free(text);
+	if (restored) {
+		*restored = next;
+		rc = registry_put(app->reg, restored);
+		if (rc < 0) {
+			project_free(restored);
+			return rc;
+		}
+		*out = restored;
+		*created = true;
+	} else {
+		project_def_free(live->def);
+		*live = next;
+		*out = live;
+		*created = false;
+	}
+	log_info("project %s %s", def->id, restored ? "restored" : "redefined");
+	after_commit(app, queued);
+	return 0;
+fail:
+	free(text);
+	if (restored)
+		project_free(restored); /* frees def too */
+	else
+		project_def_free(def);
+	return rc;
+}
+
+int tracker_archive(struct app *app, const char *id, paced_ms now)
+{
+	int rc;
+
+	if (!registry_get(app->reg, id))
+		return PACED_ENOENT;
+	rc = store_begin(app->store);
+	if (rc < 0)
+		return rc;
+	rc = store_project_archive(app->store, id, now);
+	if (rc == 0)
+		rc = store_commit(app->store);
+	else
+		store_rollback(app->store);
+	if (rc == 0) {
+		log_info("project %s archived", id);
+		registry_remove(app->reg, id);
+	}
+	return rc;
+}
+
+/* A project touched by a batch: its state as the batch leaves it, applied
+ * to the registry only after the commit. */
+struct touched {
+	struct project *live;
+	struct project next;
+};
+
+static struct touched *touch(struct touched *t, size_t *n,
+			     struct project *live)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (t[i].live == live)
+			return &t[i];
+	t[*n].live = live;
+	t[*n].next = *live;
+	return &t[(*n)++];
+}
+
+static int copy_stored(const struct store_update *u, void *data)
+{
+	struct tracker_stored *s = data;
+
+	s->seq = u->seq;
+	s->at = u->at;
+	s->received_at = u->received_at;
+	s->value = u->value;
+	s->has_delta = u->has_delta;
+	s->delta = u->delta;
+	s->note = u->note ? strdup(u->note) : NULL;
+	s->client_id = u->client_id ? strdup(u->client_id) : NULL;
+	if ((u->note && !s->note) || (u->client_id && !s->client_id))
+		return PACED_ENOMEM;
+	return 0;
+}
+
+/* Checks one item against its project and computes the value it sets;
+ * nothing is written. */
+static int check_item(struct tracker_update *u, const struct project *p,
+		      double current, paced_ms now)
+{
+	if (u->has_at && u->at < p->def->start - EARLIEST_BEFORE_START_MS)
+		return field_error_set(&u->err, "invalid_value", "at",
+				       "at must not be more than a day "
+				       "before the project's start");
+	if (u->has_at && u->at > now + LATEST_AHEAD_MS)
+		return field_error_set(&u->err, "invalid_value", "at",
+				       "at must not be more than 5 minutes "
+				       "in the future");
+	u->stored.value = u->has_value ? u->value : current + u->delta;
+	if (!isfinite(u->stored.value) ||
+	    fabs(u->stored.value) > MAX_ABS_VALUE)
+		return field_error_set(&u->err, "invalid_value",
+				       u->has_value ? "value" : "delta",
+				       "the resulting value must be a finite "
+				       "number within ±1e15");
+	return 0;
+}
+
+/* Finds an earlier item of the same batch with the same client id. */
+static const struct tracker_update *
+same_key_earlier(const struct tracker_update *u, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (u[k].client_id && !u[k].err.code[0] &&
+		    strcmp(u[k].client_id, u[i].client_id) == 0 &&
+		    strcmp(u[k].project_id, u[i].project_id) == 0)
+			return &u[k];
+	return NULL;
+}
+
+static int apply_item(struct app *app, struct tracker_update *u,
+		      struct touched *t, paced_ms now)
+{
+	struct store_update row = {
+		.project_id = u->project_id,
+		.at = u->has_at ? u->at : now,
+		.value = u->stored.value,
+		.has_delta = u->has_delta,
+		.delta = u->delta,
+		.note = u->note,
+		.client_id = u->client_id,
+		.received_at = now,
+	};
+	int rc = store_update_insert(app->store, &row);
+
+	if (rc < 0)
+		return rc;
+	u->stored.seq = row.seq;
+	u->stored.at = row.at;
+	u->stored.received_at = now;
+	u->stored.has_delta = u->has_delta;
+	u->stored.delta = u->delta;
+	u->stored.note = u->note ? strdup(u->note) : NULL;
+	u->stored.client_id = u->client_id ? strdup(u->client_id) : NULL;
+	if ((u->note && !u->stored.note) ||
+	    (u->client_id && !u->stored.client_id))
+		return PACED_ENOMEM;
+	/* The latest by `at` is the current value; a later arrival with the
+	 * same `at` wins. */
+	if (!t->next.has_current || row.at >= t->next.current_at) {
+		t->next.has_current = true;
+		t->next.current = row.value;
+		t->next.current_at = row.at;
+	}
+	return 0;
+}
+
+int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
+			 paced_ms now)
+{
+	struct touched *t = calloc(n ? n : 1, sizeof(*t));
+	size_t n_touched = 0;
+	bool invalid = false, queued = false;
+	int rc = 0;
+
+	if (!t)
+		return PACED_ENOMEM;
+	/* First pass: validate everything, reading only, so a bad item
+	 * leaves the database and the registry untouched. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct project *live;
+		struct touched *tp;
+
+		if (u[i].err.code[0]) { /* the caller found it invalid */
+			invalid = true;
+			continue;
+		}
+		live = registry_get(app->reg, u[i].project_id);
+		if (!live) {
+			field_error_set(&u[i].err, "not_found", "project",
+					"no project %s", u[i].project_id);
+			invalid = true;
+			continue;
+		}
+		if (u[i].client_id) {
+			const struct tracker_update *twin =
+				same_key_earlier(u, i);
+
+			if (twin) {
+				u[i].duplicate = true;
+				continue;
+			}
+			rc = store_update_by_client_id(app->store,
+						       u[i].project_id,
+						       u[i].client_id,
+						       copy_stored,
+						       &u[i].stored);
+			if (rc == 0) {
+				u[i].duplicate = true;
+				continue;
+			}
+			if (rc != PACED_ENOENT)
+				break;
+			rc = 0;
+		}
+		tp = touch(t, &n_touched, live);
+		if (check_item(&u[i], live, project_current(&tp->next), now)) {
+			invalid = true;
+			continue;
+		}
+		/* Later deltas in the batch count from this value. */
+		if (!tp->next.has_current ||
+		    (u[i].has_at ? u[i].at : now) >= tp->next.current_at) {
+			tp->next.has_current = true;
+			tp->next.current = u[i].stored.value;
+			tp->next.current_at = u[i].has_at ? u[i].at : now;
+		}
+	}
+	if (rc < 0 || invalid) {
+		free(t);
+		return rc < 0 ? rc : PACED_EINVAL;
+	}
+	/* Second pass: write, from the registry's state again. */
+	for (size_t i = 0; i < n_touched; i++)
+		t[i].next = *t[i].live;
+	rc = store_begin(app->store);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (u[i].duplicate)
+			continue;
+		rc = apply_item(app, &u[i],
+				touch(t, &n_touched,
+				      registry_get(app->reg, u[i].project_id)),
+				now);
+	}
+	for (size_t i = 0; i < n_touched && rc == 0; i++)
+		rc = settle_status(app, &t[i].next, now, &queued);
+	if (rc == 0)
+		rc = store_commit(app->store);
+	else if (n)
+		store_rollback(app->store);
+	if (rc == 0) {
+		for (size_t i = 0; i < n_touched; i++)
+			*t[i].live = t[i].next;
+		/* A repeat within the batch answers with its twin. */
+		for (size_t i = 0; i < n; i++) {
+			const struct tracker_update *twin;
+
+			if (!u[i].duplicate || u[i].stored.seq)
+				continue;
+			twin = same_key_earlier(u, i);
+			if (twin) {
+				u[i].stored = twin->stored;
+				u[i].stored.note = twin->stored.note
+							   ? strdup(twin->stored.note)
+							   : NULL;
+				u[i].stored.client_id =
+					strdup(twin->stored.client_id);
+			}
+		}
+		after_commit(app, queued);
+	}
+	free(t);
+	return rc;
+}
+
+void tracker_updates_clear(struct tracker_update *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(u[i].stored.note);
+		free(u[i].stored.client_id);
+		u[i].stored.note = u[i].stored.client_id = NULL;
+	}
+}

@@ -1,0 +1,85 @@
+/*
+ * tracker.h - what paced does when a project is created, redefined,
+ * archived or updated: evaluate it, decide the status change, and commit
+ * the change together with its events and deliveries in one transaction,
+ * then bring the in-memory registry in line and wake the delivery worker.
+ * Requests (api*.c) and the config loader call these; nothing here knows
+ * HTTP.
+ */
+#ifndef PACED_TRACKER_H
+#define PACED_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+#include "project.h"
+
+/* The evaluation of p at now (curve, status with hysteresis, staleness,
+ * forecast from its recent updates). 0 or PACED_EDB. */
+int tracker_view(struct app *app, const struct project *p, paced_ms now,
+		 struct project_view *v);
+
+/*
+ * Creates a project from def (ownership taken in every case). 0 and
+ * *out (borrowed from the registry), PACED_EEXIST when a live project has
+ * that id, PACED_EBUSY when an archived one has it, PACED_EDB/EBUSY when
+ * the database failed.
+ */
+int tracker_create(struct app *app, struct project_def *def, bool declared,
+		   paced_ms now, struct project **out);
+
+/*
+ * Replaces the definition of the project def->id, creating it (or
+ * restoring an archived one) when there is no live one; *created says
+ * which. Ownership of def is taken in every case.
+ */
+int tracker_replace(struct app *app, struct project_def *def, bool declared,
+		    paced_ms now, struct project **out, bool *created);
+
+/* Archives a live project. PACED_ENOENT when there is none. */
+int tracker_archive(struct app *app, const char *id, paced_ms now);
+
+/* An update as stored. Strings owned (tracker_updates_clear frees). */
+struct tracker_stored {
+	int64_t seq;
+	paced_ms at, received_at;
+	double value;
+	bool has_delta;
+	double delta;
+	char *note;
+	char *client_id;
+};
+
+/* One update to apply: the request, then what became of it. */
+struct tracker_update {
+	const char *project_id; /* borrowed, as all request fields */
+	bool has_value;         /* exactly one of value and delta */
+	double value;
+	bool has_delta;
+	double delta;
+	bool has_at; /* default: now */
+	paced_ms at;
+	const char *note;      /* NULL: none */
+	const char *client_id; /* NULL: none */
+
+	bool duplicate; /* the client id was seen: `stored` is the original */
+	struct tracker_stored stored;
+	struct field_error err; /* err.code[0] != 0: this item is invalid */
+};
+
+/*
+ * Applies n updates all together or not at all, in one transaction, in
+ * order (a delta counts from the value the previous item left). Each
+ * touched project is evaluated once afterwards and its status change
+ * recorded as an event. Items whose err is already set (the caller's own
+ * checks) count as invalid and are skipped while the rest are still
+ * checked, so one answer lists every invalid item. 0; PACED_EINVAL when
+ * any item is invalid (each has err set, nothing stored); PACED_EDB/EBUSY
+ * when the database failed.
+ */
+int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
+			 paced_ms now);
+void tracker_updates_clear(struct tracker_update *u, size_t n);
+
+#endif
