@@ -63,10 +63,46 @@ static int field_line(const struct conf_project *cp, const char *field)
 	return line ? (int)json_integer_value(line) : cp->line;
 }
 
-/* Checks what conf.c leaves to others: channel types this build supports
- * and the declared projects' definitions. Needs TZ set. */
+/* Whether a listen address can only be reached from this machine. */
+static bool listen_is_local(const char *spec)
+{
+	static const char *const local[] = {"unix:", "127.", "[::1]:",
+					    "localhost:"};
+
+	for (size_t i = 0; i < PACED_ARRAY_LEN(local); i++)
+		if (strncmp(spec, local[i], strlen(local[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Checks what conf.c leaves to others: channel types this build supports,
+ * an open API only on local listeners, and the declared projects'
+ * definitions. Needs TZ set. */
 static int validate_conf(const struct conf *c, char *err, size_t errlen)
 {
+	/* Bearer tokens are not enforced by this version: accepting them
+	 * would leave an operator believing the API is protected. */
+	if (c->n_tokens) {
+		snprintf(err, errlen,
+			 "%s:%d: [token.%s]: access tokens are not supported "
+			 "by this version of paced; the API is open, so listen "
+			 "only on loopback or a unix socket and remove the "
+			 "[token.*] sections",
+			 c->file, c->tokens[0].line, c->tokens[0].name);
+		return PACED_EINVAL;
+	}
+	for (size_t i = 0; i < c->n_listen; i++) {
+		if (!listen_is_local(c->listen[i])) {
+			snprintf(err, errlen,
+				 "%s: [server] listen: refusing to serve the "
+				 "open API on %s: without access tokens paced "
+				 "listens only on loopback (127.0.0.1, [::1], "
+				 "localhost) or unix: sockets",
+				 c->file, c->listen[i]);
+			return PACED_EINVAL;
+		}
+	}
+
 	for (size_t i = 0; i < c->n_channels; i++) {
 		const struct conf_channel *ch = &c->channels[i];
 
