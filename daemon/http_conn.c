@@ -1,0 +1,692 @@
+/*
+ * http_conn.c - one accepted HTTP connection: http_parser callbacks turn
+ * bytes into requests within the limits, complete requests wait in a FIFO
+ * so responses leave in request order whatever order the handler answers
+ * in, and one timer covers head, body, idle and linger. A request whose
+ * connection died stays alive (orphaned) until answered.
+ */
+#include "http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <http_parser.h>
+
+#include "http_conn.h"
+#include "log.h"
+#include "paced.h"
+
+/* Requests read but not yet written back, per connection. Reading pauses
+ * at the first bound and resumes at the second, so a client that pipelines
+ * without reading the answers cannot make us buffer without limit. */
+#define HTTP_MAX_QUEUED 64
+#define HTTP_RESUME_QUEUED 32
+#define HTTP_LINGER_MS 2000
+
+#define CONTAINER_OF(p, type, field) \
+	((type *)(void *)((char *)(p) - offsetof(type, field)))
+
+static void conn_parse(struct http_conn *c, const char *data, size_t len);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
+static void on_timer(uv_timer_t *t);
+
+/* ---- connections ---- */
+
+static void fifo_push(struct http_conn *c, struct http_request *r)
+{
+	r->next = NULL;
+	if (c->tail)
+		c->tail->next = r;
+	else
+		c->head = r;
+	c->tail = r;
+	c->nfifo++;
+}
+
+static void timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
+{
+	c->tm = m;
+	if (m == TM_NONE || ms == 0)
+		uv_timer_stop(&c->timer);
+	else
+		uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+/* No more requests on this connection: answer what is queued, then close. */
+static void conn_drain(struct http_conn *c)
+{
+	c->draining = 1;
+	c->want_continue = 0;
+	if (c->cur) {
+		http_req_free(c->cur);
+		c->cur = NULL;
+	}
+	if (!c->shut)
+		uv_read_stop(&c->u.s);
+}
+
+/* Answers the request being read (or a new one) with a JSON error in
+ * paced's shape, after the responses queued before it, and closes. */
+__attribute__((format(printf, 4, 5)))
+static void conn_fail(struct http_conn *c, int status, const char *code,
+		      const char *fmt, ...)
+{
+	struct http_request *r = c->cur;
+	char msg[160], body[320];
+	va_list ap;
+	int n;
+
+	if (c->closing || c->draining)
+		return;
+	c->cur = NULL;
+	if (!r)
+		r = http_req_new(c);
+	if (!r) {
+		http_conn_close(c);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = snprintf(body, sizeof(body),
+		     "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
+		     msg);
+	log_debug("http: %s: %d %s", c->peer, status, msg);
+	fifo_push(c, r);
+	conn_drain(c);
+	if (n < 0 || (size_t)n >= sizeof(body) ||
+	    http_req_set_response(r, status, NULL, "application/json",
+				  body, (size_t)n)) {
+		r->responded = 1;
+		http_conn_close(c);
+		return;
+	}
+	http_conn_flush(c);
+	http_conn_check(c);
+}
+
+static void on_continue_written(uv_write_t *w, int status)
+{
+	struct http_conn *c = w->handle->data;
+
+	free(w);
+	c->writing--;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		http_conn_close(c);
+		return;
+	}
+	http_conn_check(c);
+}
+
+static void conn_continue(struct http_conn *c)
+{
+	static char msg[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	uv_buf_t b = uv_buf_init(msg, sizeof(msg) - 1);
+	uv_write_t *w = malloc(sizeof(*w));
+
+	if (!w || uv_write(w, &c->u.s, &b, 1, on_continue_written)) {
+		free(w);
+		http_conn_close(c);
+		return;
+	}
+	c->writing++;
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	struct http_request *r = CONTAINER_OF(w, struct http_request, wr);
+	struct http_conn *c = r->conn;
+
+	http_req_free(r);
+	c->writing--;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		log_debug("http: %s: write: %s", c->peer, uv_strerror(status));
+		http_conn_close(c);
+		return;
+	}
+	if (c->tm == TM_IDLE) /* the peer is reading: restart the clock */
+		c->tm = TM_NONE;
+	if (c->paused && !c->draining &&
+	    c->nfifo + c->writing <= HTTP_RESUME_QUEUED) {
+		size_t n = c->saved;
+
+		c->paused = 0;
+		c->saved = 0;
+		http_parser_pause(&c->parser, 0);
+		if (n)
+			conn_parse(c, c->rbuf, n);
+		if (c->closing)
+			return;
+		if (!c->draining && !c->paused &&
+		    uv_read_start(&c->u.s, on_alloc, on_read)) {
+			http_conn_close(c);
+			return;
+		}
+	}
+	http_conn_check(c);
+}
+
+/* Writes the answered requests at the head of the FIFO, in order. */
+void http_conn_flush(struct http_conn *c)
+{
+	struct http_request *r;
+	const char *end;
+	uv_buf_t b[2];
+
+	while (!c->closing && (r = c->head) && r->responded) {
+		c->head = r->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->nfifo--;
+		r->next = NULL;
+		if (c->draining && !c->head)
+			end = "Connection: close\r\n\r\n";
+		else if (r->http10)
+			end = "Connection: keep-alive\r\n\r\n";
+		else
+			end = "\r\n";
+		if (http_buf_add(&r->out, end, strlen(end))) {
+			http_req_free(r);
+			http_conn_close(c);
+			return;
+		}
+		b[0] = uv_buf_init(r->out.p, (unsigned)r->out.len);
+		b[1] = uv_buf_init(r->resp_body, (unsigned)r->resp_len);
+		if (uv_write(&r->wr, &c->u.s, b, r->resp_len ? 2 : 1,
+			     on_written)) {
+			http_req_free(r);
+			http_conn_close(c);
+			return;
+		}
+		c->writing++;
+	}
+	/* 100 Continue only once every earlier response is on its way. */
+	if (!c->closing && !c->head && c->want_continue && c->cur) {
+		c->want_continue = 0;
+		conn_continue(c);
+	}
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct http_conn *c = req->handle->data;
+
+	if (c->closing)
+		return;
+	if (status < 0 || c->eof || c->srv->closing) {
+		http_conn_close(c);
+		return;
+	}
+	/* Read and drop until the peer closes: closing with unread request
+	 * bytes makes the kernel send a reset that can destroy the response
+	 * before the client has read it. */
+	if (uv_read_start(&c->u.s, on_alloc, on_read)) {
+		http_conn_close(c);
+		return;
+	}
+	timer_set(c, TM_LINGER, HTTP_LINGER_MS);
+}
+
+/* Re-evaluates what the connection waits for after any change. */
+void http_conn_check(struct http_conn *c)
+{
+	if (c->closing || c->shut)
+		return;
+	if (c->draining && !c->nfifo && !c->writing) {
+		c->shut = 1;
+		timer_set(c, TM_NONE, 0);
+		if (uv_shutdown(&c->shut_req, &c->u.s, on_shutdown))
+			http_conn_close(c);
+		return;
+	}
+	if (c->cur)
+		return; /* the head or body timer runs */
+	if (c->nfifo)
+		timer_set(c, TM_NONE, 0); /* the handler has the ball */
+	else if (c->tm != TM_IDLE)
+		timer_set(c, TM_IDLE, c->srv->limits.idle_timeout_ms);
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct http_conn *c = h->data;
+	struct http_server *srv = c->srv;
+
+	if (++c->nclosed < 2)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	srv->open--;
+	free(c);
+	http_server_maybe_done(srv);
+}
+
+void http_conn_close(struct http_conn *c)
+{
+	struct http_request *r, *next;
+
+	if (c->closing)
+		return;
+	c->closing = 1;
+	for (r = c->head; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		if (r->dispatched && !r->responded)
+			r->conn = NULL; /* freed by http_respond() */
+		else
+			http_req_free(r);
+	}
+	c->head = c->tail = NULL;
+	c->nfifo = 0;
+	if (c->cur) {
+		http_req_free(c->cur);
+		c->cur = NULL;
+	}
+	/* Pending writes are cancelled; their callbacks run before these. */
+	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+	uv_close(&c->u.h, on_conn_closed);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct http_conn *c = t->data;
+
+	if ((c->tm == TM_HEAD || c->tm == TM_BODY) && c->cur) {
+		conn_fail(c, 408, "request_timeout",
+			  "request %s not received in time",
+			  c->tm == TM_HEAD ? "head" : "body");
+		return;
+	}
+	log_debug("http: %s: %s, closing", c->peer,
+		  c->tm == TM_LINGER ? "linger timeout"
+		  : c->tm == TM_IDLE ? "idle timeout" : "no request");
+	http_conn_close(c);
+}
+
+/* ---- parser callbacks; -1 stops the parser after conn_fail/close ---- */
+
+static int cb_fail(struct http_conn *c, int status, const char *code,
+		   const char *msg)
+{
+	conn_fail(c, status, code, "%s", msg);
+	return -1;
+}
+
+static int cb_oom(struct http_conn *c)
+{
+	return cb_fail(c, 503, "unavailable", "out of memory");
+}
+
+/* Counts request-head bytes against max_header and keeps them. */
+static int head_add(struct http_conn *c, struct http_buf *b, const char *at,
+		    size_t len)
+{
+	struct http_request *r = c->cur;
+	char msg[80];
+
+	r->head_bytes += len;
+	if (r->head_bytes > r->max_header) {
+		snprintf(msg, sizeof(msg), "request head exceeds %zu bytes",
+			 r->max_header);
+		return cb_fail(c, 431, "header_too_large", msg);
+	}
+	if (http_buf_add(b, at, len))
+		return cb_oom(c);
+	return 0;
+}
+
+/* Terminates the header being read; a field without value gets "". */
+static int hdr_end(struct http_request *r)
+{
+	if (r->hs == HS_FIELD) {
+		if (http_buf_add(&r->hbuf, "", 1))
+			return PACED_ENOMEM;
+		r->hv[r->nh - 1].value = r->hbuf.len;
+	}
+	if (r->hs != HS_NONE && http_buf_add(&r->hbuf, "", 1))
+		return PACED_ENOMEM;
+	r->hs = HS_NONE;
+	return 0;
+}
+
+static int on_message_begin(http_parser *p)
+{
+	struct http_conn *c = p->data;
+
+	if (c->closing || c->draining)
+		return -1;
+	c->cur = http_req_new(c);
+	if (!c->cur)
+		return cb_oom(c);
+	if (c->tm != TM_HEAD)
+		timer_set(c, TM_HEAD, c->srv->limits.head_timeout_ms);
+	return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *c = p->data;
+
+	if (!c->cur)
+		return -1;
+	return head_add(c, &c->cur->url, at, len);
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *c = p->data;
+	struct http_request *r = c->cur;
+	struct http_hdr *hv;
+
+	if (!r)
+		return -1;
+	if (r->head_done)
+		return 0; /* trailers: bounded by the parser, not kept */
+	if (r->hs != HS_FIELD) {
+		if (hdr_end(r))
+			return cb_oom(c);
+		if (r->nh == r->caph) {
+			r->caph = r->caph ? r->caph * 2 : 16;
+			hv = realloc(r->hv, r->caph * sizeof(*hv));
+			if (!hv)
+				return cb_oom(c);
+			r->hv = hv;
+		}
+		r->hv[r->nh].name = r->hbuf.len;
+		r->hv[r->nh++].value = 0;
+		r->hs = HS_FIELD;
+		r->head_bytes += 4; /* ": " and CRLF */
+	}
+	return head_add(c, &r->hbuf, at, len);
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *c = p->data;
+	struct http_request *r = c->cur;
+
+	if (!r)
+		return -1;
+	if (r->head_done)
+		return 0;
+	if (r->hs == HS_NONE)
+		return -1;
+	if (r->hs == HS_FIELD) {
+		if (http_buf_add(&r->hbuf, "", 1))
+			return cb_oom(c);
+		r->hv[r->nh - 1].value = r->hbuf.len;
+		r->hs = HS_VALUE;
+	}
+	return head_add(c, &r->hbuf, at, len);
+}
+
+/* Splits the raw target into path and query; an absolute-form target
+ * ("http://host/p?q") keeps only its path. */
+static void url_split(struct http_request *r)
+{
+	char *s = r->url.p, *q;
+
+	if (*s != '/' && (q = strstr(s, "://")) != NULL)
+		s = q + 3 + strcspn(q + 3, "/?#");
+	if ((q = strchr(s, '#')) != NULL)
+		*q = '\0';
+	if ((q = strchr(s, '?')) != NULL) {
+		*q = '\0';
+		r->query = q + 1;
+	}
+	r->path = *s ? s : "/";
+}
+
+static int on_headers_complete(http_parser *p)
+{
+	struct http_conn *c = p->data;
+	struct http_request *r = c->cur;
+	const char *expect;
+	char msg[80];
+	int body;
+
+	if (!r)
+		return -1;
+	if (hdr_end(r) || http_buf_add(&r->url, "", 0))
+		return cb_oom(c);
+	r->method = http_method_str((enum http_method)p->method);
+	r->head_bytes += strlen(r->method) + 14; /* request line, blank line */
+	if (r->head_bytes > r->max_header) {
+		snprintf(msg, sizeof(msg), "request head exceeds %zu bytes",
+			 r->max_header);
+		return cb_fail(c, 431, "header_too_large", msg);
+	}
+	r->head_done = 1;
+	url_split(r);
+	r->keep_alive = http_should_keep_alive(p) != 0;
+	r->http10 = p->http_major == 1 && p->http_minor == 0;
+	r->is_head = p->method == HTTP_HEAD;
+	if (p->http_major != 1)
+		return cb_fail(c, 505, "http_version_not_supported",
+			       "only HTTP/1.0 and HTTP/1.1 are supported");
+	if (p->upgrade || p->method == HTTP_CONNECT)
+		return cb_fail(c, 400, "bad_request",
+			       "CONNECT and Upgrade are not supported");
+	body = (p->flags & F_CHUNKED) ||
+	       ((p->flags & F_CONTENTLENGTH) && p->content_length > 0);
+	if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->max_body) {
+		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
+			 r->max_body);
+		return cb_fail(c, 413, "payload_too_large", msg);
+	}
+	/* RFC 9110: an HTTP/1.0 request's expectation is ignored. */
+	expect = http_request_header(r, "expect");
+	if (expect && !r->http10) {
+		if (strcasecmp(expect, "100-continue") != 0)
+			return cb_fail(c, 417, "expectation_failed",
+				       "only 100-continue can be expected");
+		c->want_continue = body;
+	}
+	if (!body)
+		return 0;
+	if ((p->flags & F_CONTENTLENGTH) &&
+	    http_buf_reserve(&r->body,
+			     p->content_length < 65536 ?
+				     (size_t)p->content_length : 65536))
+		return cb_oom(c);
+	timer_set(c, TM_BODY, c->srv->limits.body_timeout_ms);
+	if (c->want_continue)
+		http_conn_flush(c);
+	return c->closing ? -1 : 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+	struct http_conn *c = p->data;
+	struct http_request *r = c->cur;
+	char msg[80];
+
+	if (!r)
+		return -1;
+	if (len > r->max_body - r->body.len) {
+		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
+			 r->max_body);
+		return cb_fail(c, 413, "payload_too_large", msg);
+	}
+	if (http_buf_add(&r->body, at, len))
+		return cb_oom(c);
+	return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+	struct http_conn *c = p->data;
+	struct http_request *r = c->cur;
+	struct http_server *srv = c->srv;
+
+	if (!r)
+		return -1;
+	c->cur = NULL;
+	c->want_continue = 0;
+	timer_set(c, TM_NONE, 0);
+	r->dispatched = 1;
+	fifo_push(c, r);
+	srv->live++;
+	if (!r->keep_alive)
+		conn_drain(c);
+	srv->handler(r, srv->data);
+	if (c->closing)
+		return -1;
+	/* Stop here; the rest of the buffer waits at rbuf (conn_parse). */
+	if (c->draining || c->nfifo + c->writing >= HTTP_MAX_QUEUED)
+		http_parser_pause(p, 1);
+	http_conn_check(c);
+	return 0;
+}
+
+static const http_parser_settings parser_settings = {
+	.on_message_begin = on_message_begin,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+static void conn_parse(struct http_conn *c, const char *data, size_t len)
+{
+	size_t n = http_parser_execute(&c->parser, &parser_settings, data, len);
+	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+
+	if (c->closing || c->draining)
+		return;
+	if (e == HPE_PAUSED) {
+		memmove(c->rbuf, data + n, len - n);
+		c->saved = len - n;
+		c->paused = 1;
+		uv_read_stop(&c->u.s);
+		return;
+	}
+	if (e == HPE_HEADER_OVERFLOW)
+		conn_fail(c, 431, "header_too_large", "request head too large");
+	else if (e != HPE_OK || n != len)
+		conn_fail(c, 400, "bad_request", "malformed request: %s",
+			  http_errno_description(e));
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct http_conn *c = h->data;
+
+	(void)suggested;
+	*b = uv_buf_init(c->rbuf, sizeof(c->rbuf));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct http_conn *c = s->data;
+
+	if (c->closing || nread == 0)
+		return;
+	if (nread < 0 && nread != UV_EOF) {
+		log_debug("http: %s: read: %s", c->peer,
+			  uv_strerror((int)nread));
+		http_conn_close(c);
+		return;
+	}
+	if (nread == UV_EOF)
+		c->eof = 1;
+	if (c->shut) { /* lingering: drop everything until EOF */
+		if (c->eof)
+			http_conn_close(c);
+		return;
+	}
+	if (c->eof) { /* half-close: still answer what was asked */
+		conn_drain(c);
+		http_conn_check(c);
+		return;
+	}
+	if (!c->draining)
+		conn_parse(c, b->base, (size_t)nread);
+}
+
+static void conn_set_peer(struct http_conn *c, const struct http_listener *l)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	if (l->is_unix ||
+	    uv_tcp_getpeername(&c->u.tcp, (struct sockaddr *)&ss, &len) ||
+	    uv_ip_name((struct sockaddr *)&ss, c->peer, sizeof(c->peer)))
+		snprintf(c->peer, sizeof(c->peer), "%s",
+			 l->is_unix ? "unix" : "unknown");
+}
+
+void http_conn_accept(struct http_listener *l)
+{
+	struct http_server *srv = l->srv;
+	struct http_conn *c;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_warn("http: accept: out of memory");
+		return;
+	}
+	c->srv = srv;
+	if (l->is_unix ? uv_pipe_init(srv->loop, &c->u.pipe, 0)
+		       : uv_tcp_init(srv->loop, &c->u.tcp)) {
+		free(c);
+		return;
+	}
+	uv_timer_init(srv->loop, &c->timer);
+	c->u.h.data = c;
+	c->timer.data = c;
+	c->next = srv->conns;
+	if (c->next)
+		c->next->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	srv->open++;
+	http_parser_init(&c->parser, HTTP_REQUEST);
+	c->parser.data = c;
+	if (uv_accept(&l->u.s, &c->u.s)) {
+		http_conn_close(c);
+		return;
+	}
+	conn_set_peer(c, l);
+	if (srv->nconns > srv->limits.max_connections) {
+		/* Accepted only to say so; never read from. */
+		conn_fail(c, 503, "unavailable", "too many connections");
+		return;
+	}
+	if (!l->is_unix)
+		uv_tcp_nodelay(&c->u.tcp, 1);
+	if (uv_read_start(&c->u.s, on_alloc, on_read)) {
+		http_conn_close(c);
+		return;
+	}
+	/* The first request head is due head_timeout after the connect. */
+	timer_set(c, TM_HEAD, srv->limits.head_timeout_ms);
+}
+
+void http_conn_stop(struct http_conn *c)
+{
+	if (c->closing)
+		return;
+	if (c->shut || (!c->nfifo && !c->writing)) {
+		http_conn_close(c);
+	} else {
+		conn_drain(c);
+		http_conn_check(c);
+	}
+}

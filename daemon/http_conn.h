@@ -1,0 +1,144 @@
+/*
+ * http_conn.h - private to daemon/http*.c: the structs behind http.h's
+ * opaque types and the functions the server (http.c), its listening
+ * sockets (http_listen.c) and one connection (http_conn.c) call across
+ * files. Everything outside http*.c uses http.h only.
+ */
+#ifndef PACED_HTTP_CONN_H
+#define PACED_HTTP_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <http_parser.h>
+#include <uv.h>
+
+#include "http.h"
+
+#define HTTP_RBUF_SIZE 16384
+
+enum http_tmode { TM_NONE, TM_IDLE, TM_HEAD, TM_BODY, TM_LINGER };
+enum http_hstate { HS_NONE, HS_FIELD, HS_VALUE };
+
+union http_stream {
+	uv_handle_t h;
+	uv_stream_t s;
+	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+};
+
+struct http_buf {
+	char *p;
+	size_t len, cap; /* p[len] is always '\0' once allocated */
+};
+
+struct http_hdr {
+	size_t name, value; /* offsets into hbuf: the pieces may realloc it */
+};
+
+/* Owned by its connection's FIFO until dispatched, then by the handler
+ * until http_respond(), then by the write that sends it. */
+struct http_request {
+	struct http_server *srv;
+	struct http_conn *conn; /* NULL once the connection is gone */
+	struct http_request *next;
+	uv_write_t wr;
+	const char *method, *path, *query;
+	struct http_buf url, hbuf, body, out;
+	struct http_hdr *hv;
+	size_t nh, caph;
+	enum http_hstate hs;
+	size_t head_bytes, max_header, max_body;
+	char *resp_body;
+	size_t resp_len;
+	unsigned keep_alive : 1, http10 : 1, is_head : 1, head_done : 1;
+	unsigned dispatched : 1, responded : 1;
+	char peer[64];
+};
+
+/* One accepted stream; freed in its close callback (two handles). */
+struct http_conn {
+	union http_stream u;
+	uv_timer_t timer;
+	uv_shutdown_t shut_req;
+	struct http_server *srv;
+	struct http_conn *prev, *next;
+	http_parser parser;
+	struct http_request *cur;         /* being parsed; not in the FIFO */
+	struct http_request *head, *tail; /* complete, in arrival order */
+	unsigned nfifo, writing, nclosed;
+	enum http_tmode tm;
+	size_t saved; /* unparsed bytes kept at rbuf while paused */
+	unsigned closing : 1, draining : 1, paused : 1, shut : 1, eof : 1;
+	unsigned want_continue : 1;
+	char peer[64];
+	char rbuf[HTTP_RBUF_SIZE];
+};
+
+struct http_listener {
+	union http_stream u;
+	struct http_server *srv;
+	int is_unix, port;
+	size_t spec; /* which successful listen call made it */
+	char *path;  /* socket file we created, removed on close */
+};
+
+/* Owns the listeners and the connections; see http_server_maybe_done(). */
+struct http_server {
+	uv_loop_t *loop;
+	struct http_limits limits;
+	http_handler_fn handler;
+	void *data;
+	struct http_listener **lst;
+	size_t nlst;
+	size_t nspecs; /* successful listen calls; one may bind several */
+	struct http_conn *conns;
+	size_t nconns; /* allocated, including closing ones */
+	size_t live;   /* handed to the handler, not yet answered */
+	size_t open;   /* handles whose close callback has not run */
+	uv_timer_t kick; /* closed last, so done() always runs from the loop */
+	int closing;
+	void (*done)(void *);
+	void *done_data;
+};
+
+/* ---- http.c: buffers, requests, the server's end ---- */
+
+/* Room for extra more bytes and the '\0'; 0 or PACED_ENOMEM. */
+int http_buf_reserve(struct http_buf *b, size_t extra);
+/* Appends n bytes of s (borrowed) and keeps the '\0'; 0 or PACED_ENOMEM. */
+int http_buf_add(struct http_buf *b, const char *s, size_t n);
+
+/* A request read from c, with the limits in force now; NULL: no memory. */
+struct http_request *http_req_new(struct http_conn *c);
+void http_req_free(struct http_request *r);
+/* Builds r's response (all but the Connection header and the blank line)
+ * and marks it answered; copies body. 0 or PACED_ENOMEM. */
+int http_req_set_response(struct http_request *r, int status,
+			  const char *extra, const char *ctype,
+			  const char *body, size_t len);
+
+/* Frees srv and calls done once it is closing and nothing is left open or
+ * awaiting an answer; call after anything of srv is released. */
+void http_server_maybe_done(struct http_server *srv);
+
+/* ---- http_listen.c ---- */
+
+/* Closes every listener (removing the unix socket files it made). */
+void http_listen_close_all(struct http_server *srv);
+
+/* ---- http_conn.c ---- */
+
+/* Accepts one pending connection on l and starts reading from it. */
+void http_conn_accept(struct http_listener *l);
+/* Writes the answered requests at the head of c's FIFO, in order. */
+void http_conn_flush(struct http_conn *c);
+/* Re-evaluates what c waits for (timer, shutdown) after any change. */
+void http_conn_check(struct http_conn *c);
+/* Closes c now; requests the handler still holds become orphans. */
+void http_conn_close(struct http_conn *c);
+/* The server closes: close c if it is idle, else answer what is queued
+ * and close then. */
+void http_conn_stop(struct http_conn *c);
+
+#endif
