@@ -1,0 +1,65 @@
+"""070-ops-config: listeners (several, unix socket), the open-API rule,
+and SIGHUP reloading channels and declared projects without dropping
+connections."""
+
+import os
+import socket
+import time
+
+from harness import (Daemon, Receiver, StartError, assert_event_hook,
+                     free_port, local_day, make_config, make_tmpdir, now,
+                     project, wait_for, DAY)
+
+
+def _unix_get(path, sock_path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sock_path)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+              .encode())
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
+def test_several_listeners_and_unix_socket():
+    tmp = make_tmpdir()
+    sock = os.path.join(tmp, "paced.sock")
+    port2 = free_port()
+    d = Daemon(tmp=tmp, start=False)
+    d.write_config(server={
+        "listen": f"127.0.0.1:{d.port}, 127.0.0.1:{port2}, unix:{sock}"})
+    d.start()
+    d.create(project("parking"))
+    other = Daemon.__new__(Daemon)  # a client view of the second port
+    other.port, other.headers = port2, {}
+    r = Daemon.request(other, "GET", "/v1/projects/parking")
+    assert r.status == 200 and r.json["id"] == "parking", r
+    data = _unix_get("/v1/projects/parking", sock)
+    assert data.startswith(b"HTTP/1.1 200"), data[:200]
+    assert b'"parking"' in data
+
+
+def test_open_api_on_non_loopback_refused():
+    tmp = make_tmpdir()
+    d = Daemon(tmp=tmp, start=False)
+    d.write_config(server={"listen": f"0.0.0.0:{d.port}"})
+    try:
+        d.start(timeout=5)
+    except StartError as e:
+        msg = str(e).lower()
+        assert "token" in msg or "loopback" in msg, \
+            f"refused without saying why: {e}"
+        return
+    raise AssertionError("open API started on 0.0.0.0 without tokens")
+
+
+
+
+
+

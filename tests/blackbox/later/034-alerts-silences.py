@@ -1,0 +1,101 @@
+"""034-alerts-silences: events inside a silence are recorded but not
+delivered, except a recovered/done that follows delivered bad news."""
+
+import time
+
+from harness import (assert_error, assert_event_hook, iso, now, project,
+                     wait_for)
+
+
+def _silence(d, **body):
+    body.setdefault("until", iso(now() + 3600))
+    body.setdefault("reason", "春节假期")
+    r = d.post("/v1/silences", body)
+    assert r.status == 201, r
+    s = r.json.get("silence", r.json)
+    assert isinstance(s.get("id"), (str, int)), r
+    return s
+
+
+def _list(d):
+    r = d.get("/v1/silences")
+    assert r.status == 200, r
+    b = r.json
+    return b["silences"] if isinstance(b, dict) else b
+
+
+def test_silences_crud(d):
+    d.create(project("parking"))
+    s = _silence(d, project="parking")
+    assert s.get("project") == "parking" and s.get("reason") == "春节假期", s
+    t = _silence(d, tag="亚运")
+    assert t.get("tag") == "亚运", t
+    ids = sorted(str(x["id"]) for x in _list(d))
+    assert ids == sorted([str(s["id"]), str(t["id"])]), _list(d)
+    assert d.delete(f"/v1/silences/{s['id']}").status == 204
+    assert [str(x["id"]) for x in _list(d)] == [str(t["id"])]
+    assert_error(d.delete(f"/v1/silences/{s['id']}"), 404, "not_found")
+
+
+def test_silence_validation(d):
+    d.create(project("parking"))
+    until = iso(now() + 3600)
+    assert_error(d.post("/v1/silences", {"until": until, "reason": "x"}),
+                 422, ("missing_field", "invalid_value"))
+    assert_error(d.post("/v1/silences", {"project": "parking", "tag": "x",
+                                         "until": until}), 422)
+    assert_error(d.post("/v1/silences", {"project": "parking",
+                                         "until": "tomorrow"}), 422,
+                 "invalid_value", "until")
+    assert_error(d.post("/v1/silences", {"project": "parking",
+                                         "until": until, "colour": 1}), 422,
+                 "unknown_field", "colour")
+    assert _list(d) == []
+
+
+def test_silenced_bad_news_is_recorded_not_delivered(d, rx):
+    d.create(project("calm", start=-50, due=50))
+    rx.wait_hook("project.behind", "calm")
+    d.update("calm", {"value": 200})
+    rx.wait_hook("project.recovered", "calm")
+    s = _silence(d, project="calm")
+    d.update("calm", {"value": 100})        # behind, silenced
+    d.update("calm", {"value": 200})        # recovered after undelivered news
+    evs = d.events(project="calm")
+    assert [e["type"] for e in evs][:2] == ["project.recovered",
+                                           "project.behind"], evs
+    time.sleep(1.5)
+    assert len(rx.all()) == 2, f"silenced events delivered: {rx.all()}"
+    # Once the silence is lifted, events flow again.
+    assert d.delete(f"/v1/silences/{s['id']}").status == 204
+    d.update("calm", {"value": 100})
+    h = rx.wait_hook("project.behind", "calm", n=1 + 1)
+    assert_event_hook(h, "project.behind", "calm", previous="on_track")
+
+
+def test_recovery_after_delivered_bad_news_breaks_silence(d, rx):
+    d.create(project("loud", start=-50, due=50))
+    rx.wait_hook("project.behind", "loud")   # delivered before the silence
+    _silence(d, project="loud")
+    d.update("loud", {"value": 350})
+    h = rx.wait_hook("project.done", "loud")
+    assert_event_hook(h, "project.done", "loud", previous="behind")
+
+
+def test_tag_silence_only_covers_its_tag(d, rx):
+    _silence(d, tag="亚运")
+    d.create(project("venue", start=-50, due=50, tags=["亚运"]))
+    d.create(project("other", start=-50, due=50, tags=["民生实事"]))
+    rx.wait_hook("project.behind", "other")
+    time.sleep(1.5)
+    assert [h.json["project"]["id"] for h in rx.all()] == ["other"], rx.all()
+    assert [e["type"] for e in d.events(project="venue")] == \
+        ["project.behind"], "a silenced event is still recorded"
+
+
+def test_expired_silence_does_not_hold(d, rx):
+    _silence(d, tag="短暂", until=iso(now() + 2))
+    time.sleep(3)
+    d.create(project("brief", start=-50, due=50, tags=["短暂"]))
+    wait_for(lambda: rx.of_type("project.behind", "brief"), 10,
+             msg="delivery after the silence expired")

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""run.py - the black-box test runner of paced.
+
+    python3 tests/blackbox/run.py [FILTER]
+
+Imports tests/blackbox/NNN-area-case.py in name order and runs every
+test_* function (in source order) whose "file::test" name contains FILTER.
+A test's parameters are fixtures made fresh for it:
+    d    a started daemon (with an "ops" webhook channel to rx if the test
+         also takes rx)
+    rx   a webhook receiver (harness.Receiver)
+Each test times out after 60 s (a test may set fn.timeout = seconds).
+Prints "ok FILE::TEST" or "FAIL FILE::TEST" with the traceback and the
+daemon's stderr, then one line "blackbox: N passed, N failed"; exits 1 if
+any test failed (or none matched the filter).
+"""
+
+import importlib.util
+import inspect
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+
+DEFAULT_TIMEOUT = 60.0
+
+
+class TestTimeout(Exception):
+    pass
+
+
+_limit = [DEFAULT_TIMEOUT]
+
+
+def _alarm(signum, frame):
+    raise TestTimeout(f"test timed out after {_limit[0]:g} s")
+
+
+def load(path):
+    name = "bb_" + re.sub(r"\W", "_", os.path.basename(path)[:-3])
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def fixtures(fn):
+    params = inspect.signature(fn).parameters
+    kw = {}
+    if "rx" in params:
+        kw["rx"] = harness.Receiver()
+    if "d" in params:
+        chans = [kw["rx"].channel("ops")] if "rx" in kw else []
+        kw["d"] = harness.Daemon(channels=chans)
+    unknown = set(params) - set(kw)
+    if unknown:
+        raise TypeError(f"unknown fixture(s) {sorted(unknown)}")
+    return kw
+
+
+def main(argv):
+    filt = argv[1] if len(argv) > 1 else ""
+    files = sorted(f for f in os.listdir(HERE)
+                   if re.match(r"^\d{3}-[\w.-]+\.py$", f))
+    signal.signal(signal.SIGALRM, _alarm)
+    passed = failed = 0
+    for f in files:
+        base = f[:-3]
+        try:
+            mod = load(os.path.join(HERE, f))
+        except Exception:  # noqa: BLE001
+            if filt in base:
+                failed += 1
+                print(f"FAIL {base}::(import)")
+                print(traceback.format_exc().rstrip())
+            continue
+        tests = [(n, fn) for n, fn in vars(mod).items()
+                 if n.startswith("test_") and inspect.isfunction(fn)
+                 and fn.__module__ == mod.__name__]
+        tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
+        for name, fn in tests:
+            full = f"{base}::{name}"
+            if filt not in full:
+                continue
+            t0 = time.monotonic()
+            err = None
+            _limit[0] = getattr(fn, "timeout", DEFAULT_TIMEOUT)
+            signal.setitimer(signal.ITIMER_REAL, _limit[0])
+            try:
+                fn(**fixtures(fn))
+            except KeyboardInterrupt:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                harness.run_cleanups(True)
+                raise
+            except BaseException:  # noqa: BLE001 - a test failure
+                err = traceback.format_exc()
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            logs = harness.daemon_logs() if err else []
+            # Cleanups get their own bound so a stuck one cannot hang us.
+            _limit[0] = 30
+            signal.setitimer(signal.ITIMER_REAL, _limit[0])
+            try:
+                cerr = harness.run_cleanups(err is not None)
+            except TestTimeout:
+                cerr = ["cleanup timed out"]
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if cerr and not err:
+                err = "\n".join(cerr)
+            secs = time.monotonic() - t0
+            if err:
+                failed += 1
+                print(f"FAIL {full}")
+                print(f"    after {secs:.1f}s:")
+                print("    " + err.rstrip().replace("\n", "\n    "))
+                for ln in logs:
+                    print("    | " + ln)
+            else:
+                passed += 1
+                print(f"ok {full}")
+            sys.stdout.flush()
+    if passed + failed == 0:
+        print(f"no test matched {filt!r}")
+    print(f"blackbox: {passed} passed, {failed} failed")
+    return 1 if failed or passed + failed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
