@@ -8,6 +8,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
+#include "message.h"
 
 const char *alert_event_type(enum pace_status from, enum pace_status to)
 {
@@ -111,4 +112,31 @@ done:
 	json_decref(snapshot);
 	free(text);
 	return rc;
+}
+
+json_t *alert_event_json(const struct store_event *e, const char *language,
+			 const char *public_url)
+{
+	json_t *project = json_loads(e->project, 0, NULL);
+	json_t *o = json_object();
+	char *text = NULL;
+
+	if (project && o)
+		text = message_text(e->type, project,
+				    message_lang_parse(language), public_url);
+	if (!text) {
+		json_decref(project);
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "id", json_string(e->id));
+	json_object_set_new(o, "type", json_string(e->type));
+	json_object_set_new(o, "at", jsonutil_instant(e->at));
+	json_object_set_new(o, "previous_status",
+			    jsonutil_string_or_null(e->previous_status));
+	json_object_set_new(o, "status", json_string(e->status));
+	json_object_set_new(o, "project", project);
+	json_object_set_new(o, "text", json_string(text));
+	free(text);
+	return o;
 }

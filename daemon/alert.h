@@ -34,4 +34,11 @@ int alert_record(struct store *s, const struct conf *conf,
 		 const char *type, enum pace_status previous, paced_ms now,
 		 int *deliveries);
 
+/* The event as receivers and clients see it (the webhook body of SPEC
+ * section 3): id, type, at, previous_status, status, the project as it
+ * was, and the text in `language` with a link under public_url (may be
+ * NULL). New reference; NULL on ENOMEM or a corrupt stored project. */
+json_t *alert_event_json(const struct store_event *e, const char *language,
+			 const char *public_url);
+
 #endif

@@ -236,6 +236,27 @@ bool api_query_only(struct http_request *req, const char *const *allowed)
 	return true;
 }
 
+bool api_query_limit(struct http_request *req, long def, long max,
+		     long *limit)
+{
+	char buf[32], *end;
+	bool bad;
+
+	*limit = def;
+	if (!api_query(http_request_query(req), "limit", buf, sizeof(buf),
+		       &bad) &&
+	    !bad)
+		return true;
+	*limit = bad ? 0 : strtol(buf, &end, 10);
+	if (bad || end == buf || *end || *limit < 1 || *limit > max) {
+		api_reply_error(req, 422, "invalid_value", "limit",
+				"limit must be a whole number from 1 to %ld",
+				max);
+		return false;
+	}
+	return true;
+}
+
 json_t *api_project_json(struct http_request *req, struct app *app,
 			 const struct project *p, paced_ms now)
 {

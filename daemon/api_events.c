@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "alert.h"
 #include "conf.h"
 #include "jsonutil.h"
-#include "message.h"
 #include "store.h"
 
 #define LIST_DEFAULT 100
@@ -38,24 +38,16 @@ static int add_delivery(const struct store_delivery *d, void *data)
 static int add_event(const struct store_event *e, void *data)
 {
 	struct collect *c = data;
-	json_t *o = json_object(), *deliveries = json_array(), *project;
-	char *text;
+	json_t *o = alert_event_json(e, c->app->conf->language,
+				     c->app->conf->public_url);
+	json_t *deliveries = json_array();
 	int rc;
 
-	json_object_set_new(o, "id", json_string(e->id));
-	json_object_set_new(o, "type", json_string(e->type));
-	json_object_set_new(o, "at", jsonutil_instant(e->at));
-	json_object_set_new(o, "previous_status",
-			    jsonutil_string_or_null(e->previous_status));
-	json_object_set_new(o, "status", json_string(e->status));
-	project = json_loads(e->project, 0, NULL);
-	text = project ? message_text(e->type, project,
-				      message_lang_parse(c->app->conf->language),
-				      c->app->conf->public_url)
-		       : NULL;
-	json_object_set_new(o, "project", project ? project : json_null());
-	json_object_set_new(o, "text", jsonutil_string_or_null(text));
-	free(text);
+	if (!o || !deliveries) {
+		json_decref(o);
+		json_decref(deliveries);
+		return PACED_ENOMEM;
+	}
 	rc = store_deliveries_of_event(c->app->store, e->seq, add_delivery,
 				       deliveries);
 	json_object_set_new(o, "deliveries", deliveries);
@@ -68,9 +60,9 @@ void api_events(struct http_request *req, struct app *app)
 	static const char *const allowed[] = {"project", "type", "limit",
 					      NULL};
 	const char *query = http_request_query(req);
-	char project[128], type_buf[64], type[80], limit_s[32], *end;
+	char project[128], type_buf[64], type[80];
 	bool has_project, has_type, bad;
-	long limit = LIST_DEFAULT;
+	long limit;
 	struct collect c = {app, NULL};
 	int rc;
 
@@ -99,17 +91,8 @@ void api_events(struct http_request *req, struct app *app)
 		snprintf(type, sizeof(type), "%s%s",
 			 strncmp(type_buf, "project.", 8) ? "project." : "",
 			 type_buf);
-	if (api_query(query, "limit", limit_s, sizeof(limit_s), &bad) || bad) {
-		limit = bad ? 0 : strtol(limit_s, &end, 10);
-		if (bad || *end || end == limit_s || limit < 1 ||
-		    limit > LIST_MAX) {
-			api_reply_error(req, 422, "invalid_value", "limit",
-					"limit must be a whole number from 1 "
-					"to %d",
-					LIST_MAX);
-			return;
-		}
-	}
+	if (!api_query_limit(req, LIST_DEFAULT, LIST_MAX, &limit))
+		return;
 	c.events = json_array();
 	rc = store_events_list(app->store, has_project ? project : NULL,
 			       has_type ? type : NULL, (int)limit, add_event,

@@ -43,6 +43,11 @@ bool api_query(const char *query, const char *name, char *buf, size_t len,
  * (NULL-terminated) and returns false; true when all are known. */
 bool api_query_only(struct http_request *req, const char *const *allowed);
 
+/* Reads ?limit= (1..max, default def) into *limit; answers 422 itself
+ * and returns false when it is malformed. */
+bool api_query_limit(struct http_request *req, long def, long max,
+		     long *limit);
+
 /* Percent-decodes a path segment into buf; false when malformed. */
 bool api_path_decode(const char *seg, size_t seg_len, char *buf, size_t len);
 

@@ -185,8 +185,8 @@ static void list(struct http_request *req, struct app *app, const char *id)
 {
 	static const char *const allowed[] = {"limit", "before", NULL};
 	const char *query = http_request_query(req);
-	char buf[64], *end;
-	long limit = LIST_DEFAULT;
+	char buf[64];
+	long limit;
 	paced_ms before = PACED_NEVER;
 	bool bad;
 	json_t *arr;
@@ -199,17 +199,8 @@ static void list(struct http_request *req, struct app *app, const char *id)
 				"no project %s", id);
 		return;
 	}
-	if (api_query(query, "limit", buf, sizeof(buf), &bad) || bad) {
-		limit = bad ? 0 : strtol(buf, &end, 10);
-		if (bad || *end || end == buf || limit < 1 ||
-		    limit > LIST_MAX) {
-			api_reply_error(req, 422, "invalid_value", "limit",
-					"limit must be a whole number from 1 "
-					"to %d",
-					LIST_MAX);
-			return;
-		}
-	}
+	if (!api_query_limit(req, LIST_DEFAULT, LIST_MAX, &limit))
+		return;
 	if (api_query(query, "before", buf, sizeof(buf), &bad) || bad) {
 		if (bad || timefmt_parse(buf, false, &before, NULL) < 0) {
 			api_reply_error(req, 422, "invalid_value", "before",

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "fmt_webhook.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "message.h"
 #include "timefmt.h"
 
 #define BACKOFF_FIRST_MS 5000
@@ -167,29 +167,11 @@ static char *webhook_body(const struct store_event *e,
 			  const struct conf_channel *ch, const struct conf *c,
 			  size_t *len)
 {
-	json_t *project = json_loads(e->project, 0, NULL);
-	json_t *body = json_object();
-	char *text = NULL, *out = NULL;
+	json_t *body = alert_event_json(e, ch->language ? ch->language
+							: c->language,
+					c->public_url);
+	char *out = body ? jsonutil_dump(body, len) : NULL;
 
-	if (!project || !body)
-		goto done;
-	text = message_text(e->type, project,
-			    message_lang_parse(ch->language ? ch->language
-							    : c->language),
-			    c->public_url);
-	if (!text)
-		goto done;
-	json_object_set_new(body, "id", json_string(e->id));
-	json_object_set_new(body, "type", json_string(e->type));
-	json_object_set_new(body, "at", jsonutil_instant(e->at));
-	json_object_set_new(body, "previous_status",
-			    jsonutil_string_or_null(e->previous_status));
-	json_object_set(body, "project", project);
-	json_object_set_new(body, "text", json_string(text));
-	out = jsonutil_dump(body, len);
-done:
-	free(text);
-	json_decref(project);
 	json_decref(body);
 	return out;
 }
@@ -228,7 +210,12 @@ static int start_attempt(struct notify *n, const struct store_delivery *d,
 	a->max_age_ms = ch->max_age_ms;
 	body = webhook_body(e, ch, n->conf, &len);
 	if (!body) {
-		rc = PACED_ENOMEM;
+		/* Left pending, the row would be due again at once and the
+		 * worker would spin on it. */
+		record(n, a, "dead", now,
+		       "cannot render the event (out of memory or a corrupt "
+		       "stored project)");
+		rc = 0;
 		goto out;
 	}
 	snprintf(h_id, sizeof(h_id), "webhook-id: %s", e->id);

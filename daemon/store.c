@@ -269,6 +269,14 @@ void store_rollback(struct store *s)
 		run(s, stmt(s, ST_ROLLBACK));
 }
 
+int store_finish(struct store *s, int rc)
+{
+	if (rc == 0)
+		return store_commit(s);
+	store_rollback(s);
+	return rc;
+}
+
 int store_check_writable(struct store *s)
 {
 	int rc = store_begin(s);

@@ -30,6 +30,9 @@ const char *store_errmsg(const struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s); /* rolls back itself if it fails */
 void store_rollback(struct store *s);
+/* Ends the open transaction: commits when rc is 0, else rolls back.
+ * Returns rc, or the commit's error. */
+int store_finish(struct store *s, int rc);
 
 /* 0 when a write transaction can be taken right now (readyz). */
 int store_check_writable(struct store *s);

@@ -173,10 +173,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 	if (rc < 0)
 		goto fail;
 	rc = insert_project(app, p, now, &queued);
-	if (rc == 0)
-		rc = store_commit(app->store);
-	else
-		store_rollback(app->store);
+	rc = store_finish(app->store, rc);
 	if (rc < 0)
 		goto fail;
 	rc = registry_put(app->reg, p);
@@ -251,10 +248,7 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 	rc = store_project_redefine(app->store, def->id, text, declared, now);
 	if (rc == 0)
 		rc = settle_status(app, &next, now, &queued);
-	if (rc == 0)
-		rc = store_commit(app->store);
-	else
-		store_rollback(app->store);
+	rc = store_finish(app->store, rc);
 	if (rc < 0)
 		goto fail;
 	free(text);
@@ -295,10 +289,7 @@ int tracker_archive(struct app *app, const char *id, paced_ms now)
 	if (rc < 0)
 		return rc;
 	rc = store_project_archive(app->store, id, now);
-	if (rc == 0)
-		rc = store_commit(app->store);
-	else
-		store_rollback(app->store);
+	rc = store_finish(app->store, rc);
 	if (rc == 0) {
 		log_info("project %s archived", id);
 		registry_remove(app->reg, id);
@@ -492,10 +483,7 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 	}
 	for (size_t i = 0; i < n_touched && rc == 0; i++)
 		rc = settle_status(app, &t[i].next, now, &queued);
-	if (rc == 0)
-		rc = store_commit(app->store);
-	else if (n)
-		store_rollback(app->store);
+	rc = store_finish(app->store, rc);
 	if (rc == 0) {
 		for (size_t i = 0; i < n_touched; i++)
 			*t[i].live = t[i].next;
