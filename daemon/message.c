@@ -133,8 +133,14 @@ char *message_text(const char *type, const json_t *project,
 		if (owner && *owner)
 			t = append(t, &len, "\n责任单位：%s", owner);
 	}
-	if (public_url && *public_url)
-		t = append(t, &len, "\n%s/projects/%s", public_url,
+	if (public_url && *public_url) {
+		size_t n = strlen(public_url);
+
+		/* "https://host/" and "https://host" give the same link. */
+		while (n > 0 && public_url[n - 1] == '/')
+			n--;
+		t = append(t, &len, "\n%.*s/projects/%s", (int)n, public_url,
 			   str(project, "id"));
+	}
 	return t;
 }

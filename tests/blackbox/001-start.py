@@ -2,11 +2,12 @@
 routing, and validates its configuration (check-config, file:line)."""
 
 import os
+import sqlite3
 import subprocess
 import time
 
 from harness import (PACED, Daemon, StartError, assert_error, free_port,
-                     make_config, make_tmpdir, run_paced)
+                     make_config, make_tmpdir, project, run_paced)
 
 
 def test_healthz_and_readyz(d):
@@ -156,3 +157,28 @@ def test_unknown_option_is_refused():
                        stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, timeout=10)
     assert p.returncode != 0, f"--no-such-option accepted: {p.stdout}"
+
+
+def test_database_newer_than_binary_is_refused(d):
+    # A database written by a newer paced (a higher PRAGMA user_version)
+    # must be refused with a clear message, and left exactly as it was.
+    d.create(project("keeper"))
+    db = d.db
+    assert d.stop(timeout=10) == 0
+    con = sqlite3.connect(db)
+    (version,) = con.execute("PRAGMA user_version").fetchone()
+    assert version >= 1, version
+    con.execute(f"PRAGMA user_version = {version + 1}")
+    con.commit()
+    con.close()
+    try:
+        d.start(timeout=5)
+    except StartError as e:
+        msg = str(e)
+        assert "newer" in msg and f"version {version + 1}" in msg, msg
+    else:
+        raise AssertionError("paced started on a database newer than it")
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == version + 1
+    assert con.execute("SELECT count(*) FROM projects").fetchone()[0] == 1
+    con.close()

@@ -1,0 +1,118 @@
+/* test_message.c - alert texts and the delivery backoff schedule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "message.h"
+#include "notify.h"
+
+static void test_number(void **state)
+{
+	static const struct {
+		double v;
+		const char *want;
+	} t[] = {
+		{120, "120"},       {291.666666, "291.67"}, {0.5, "0.5"},
+		{-0.001, "0"},      {1e6, "1000000"},       {-12.25, "-12.25"},
+		{180.1, "180.1"},
+	};
+	char buf[48];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_string_equal(message_number(t[i].v, buf, sizeof(buf)),
+				    t[i].want);
+}
+
+static json_t *parking(void)
+{
+	/* 120 of 350 while the curve expects 291.67: 34.29 % against
+	 * 83.33 %, 49.05 points behind. */
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:s,s:s}",
+			 "id", "parking-2022", "title", "新增公共停车泊位",
+			 "unit", "个", "current", 120, "target", 350,
+			 "expected", 291.6666667, "progress", 120.0 / 350,
+			 "expected_progress", 291.6666667 / 350, "gap",
+			 (291.6666667 - 120) / 350, "due", "2022-12-31",
+			 "owner", "区建设局");
+}
+
+static void test_text_zh(void **state)
+{
+	json_t *p = parking();
+	char *t = message_text("project.behind", p, MESSAGE_ZH,
+			       "https://paced.example.gov.cn/");
+
+	(void)state;
+	assert_non_null(t);
+	/* What happened comes first. */
+	assert_true(strncmp(t, "【落后】新增公共停车泊位", strlen("【落后】新增公共停车泊位")) == 0);
+	assert_non_null(strstr(t, "当前 120 / 350 个（34.29%）"));
+	assert_non_null(strstr(t, "应达 291.67 个（83.33%）"));
+	assert_non_null(strstr(t, "落后 49.05 个百分点"));
+	assert_non_null(strstr(t, "区建设局"));
+	/* One slash between the public URL and the path. */
+	assert_non_null(
+		strstr(t, "https://paced.example.gov.cn/projects/parking-2022"));
+	assert_null(strstr(t, "cn//projects"));
+	free(t);
+	json_decref(p);
+}
+
+static void test_text_en_recovered(void **state)
+{
+	json_t *p = parking();
+	char *t;
+
+	(void)state;
+	json_object_set_new(p, "gap", json_real(-0.02));
+	t = message_text("project.recovered", p, MESSAGE_EN, NULL);
+	assert_non_null(t);
+	assert_true(strncmp(t, "[Recovered] ", 12) == 0);
+	assert_non_null(strstr(t, "120 / 350 个"));
+	assert_non_null(strstr(t, "ahead by 2 points"));
+	assert_null(strstr(t, "http"));
+	free(t);
+	json_decref(p);
+}
+
+static void test_labels(void **state)
+{
+	(void)state;
+	assert_string_equal(message_label("project.at_risk", MESSAGE_ZH),
+			    "【预警】");
+	assert_string_equal(message_label("project.overdue", MESSAGE_ZH),
+			    "【逾期】");
+	assert_string_equal(message_label("project.done", MESSAGE_EN),
+			    "[Done]");
+	assert_int_equal(message_lang_parse("en"), MESSAGE_EN);
+	assert_int_equal(message_lang_parse("zh-CN"), MESSAGE_ZH);
+}
+
+/* 5 s doubling per failed attempt, never above 15 min. */
+static void test_backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(notify_backoff_ms(1), 5000);
+	assert_int_equal(notify_backoff_ms(2), 10000);
+	assert_int_equal(notify_backoff_ms(3), 20000);
+	assert_int_equal(notify_backoff_ms(8), 640000);
+	assert_int_equal(notify_backoff_ms(9), 900000);
+	assert_int_equal(notify_backoff_ms(1000), 900000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_number),
+		cmocka_unit_test(test_text_zh),
+		cmocka_unit_test(test_text_en_recovered),
+		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_backoff),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
