@@ -27,7 +27,7 @@ MIGRATIONS := $(shell LC_ALL=C ls migrations/*.sql 2>/dev/null | LC_ALL=C sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit blackbox clean format
+.PHONY: all deps run test unit blackbox asan clean format
 all: deps $(BUILD)/paced
 
 deps:
@@ -70,6 +70,19 @@ blackbox: deps $(BUILD)/paced
 test: deps $(BUILD)/paced $(UNIT_BIN)
 	@sh tools/run_unit.sh $(UNIT_BIN)
 	python3 tests/blackbox/run.py
+
+# The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer,
+# in its own build directory so the normal build stays as it is.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+asan: deps
+	$(MAKE) BUILD=build/asan OPT="$(ASAN_FLAGS)" HARDEN= \
+		LDFLAGS="-fsanitize=address,undefined" build/asan/paced \
+		$(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		sh tools/run_unit.sh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
+	ASAN_OPTIONS=detect_leaks=1 PACED_BIN=$(CURDIR)/build/asan/paced \
+		python3 tests/blackbox/run.py
 
 format:
 	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c

@@ -36,6 +36,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:")
 PACED = os.environ.get("PACED_BIN") or os.path.join(REPO, "build", "paced")
 
 DAY = 86400.0
@@ -636,6 +638,18 @@ class Daemon:
                 self.stop(5)
             except AssertionError:
                 pass
+        # Under `make asan` a memory error, undefined behaviour or a leak
+        # shows only in paced's stderr: it fails the test that caused it.
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return
+        for marker in SANITIZER_MARKERS:
+            at = text.find(marker)
+            if at >= 0:
+                raise AssertionError("sanitizer report in paced's stderr:\n"
+                                     + text[at:at + 3000])
 
     # ---- HTTP
 
