@@ -24,6 +24,7 @@ struct attempt {
 	struct notify *n;
 	int64_t event_seq;
 	char *channel;
+	char *project_id;
 	int attempts; /* including this one */
 	paced_ms event_at;
 	int64_t max_age_ms;
@@ -64,13 +65,24 @@ static int64_t with_jitter(int64_t ms)
 						  0.5));
 }
 
-static bool is_in_flight(const struct notify *n, int64_t seq,
+/* Whether an attempt for this project is under way on this channel: a
+ * later event of the project then waits, so the channel sees them in
+ * order. */
+static bool is_in_flight(const struct notify *n, const char *project_id,
 			 const char *channel)
 {
 	for (const struct attempt *a = n->in_flight; a; a = a->next)
-		if (a->event_seq == seq && strcmp(a->channel, channel) == 0)
+		if (strcmp(a->project_id, project_id) == 0 &&
+		    strcmp(a->channel, channel) == 0)
 			return true;
 	return false;
+}
+
+static void attempt_free(struct attempt *a)
+{
+	free(a->channel);
+	free(a->project_id);
+	free(a);
 }
 
 static void unlink_attempt(struct notify *n, struct attempt *a)
@@ -154,8 +166,7 @@ static void on_response(const struct httpc_response *res, void *data)
 				retry ? ": max_age reached" : "");
 		}
 	}
-	free(a->channel);
-	free(a);
+	attempt_free(a);
 	if (!n->closing)
 		schedule(n);
 	else
@@ -196,10 +207,11 @@ static int start_attempt(struct notify *n, const struct store_delivery *d,
 	a->n = n;
 	a->event_seq = d->event_seq;
 	a->channel = strdup(d->channel);
+	a->project_id = strdup(e->project_id);
 	a->attempts = d->attempts + 1;
 	a->event_at = e->at;
-	if (!a->channel) {
-		free(a);
+	if (!a->channel || !a->project_id) {
+		attempt_free(a);
 		return PACED_ENOMEM;
 	}
 	if (!ch) {
@@ -245,8 +257,7 @@ static int start_attempt(struct notify *n, const struct store_delivery *d,
 	return 0;
 out:
 	free(body);
-	free(a->channel);
-	free(a);
+	attempt_free(a);
 	return rc;
 }
 
@@ -261,7 +272,7 @@ static int on_due(const struct store_delivery *d, const struct store_event *e,
 	struct scan *sc = data;
 	int rc;
 
-	if (is_in_flight(sc->n, d->event_seq, d->channel))
+	if (is_in_flight(sc->n, e->project_id, d->channel))
 		return 0;
 	if (sc->n->n_in_flight >= MAX_IN_FLIGHT)
 		return 1; /* stop: full */

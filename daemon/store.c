@@ -47,6 +47,15 @@ enum stmt_id {
 	"d.event_seq, d.channel, d.state, d.attempts, d.next_at, " \
 	"d.last_error, d.sent_at"
 
+/* A channel gets a project's events in the order they happened: a
+ * delivery waits while an earlier one of the same project to the same
+ * channel is still pending (for instance backing off). */
+#define NOT_BLOCKED \
+	"NOT EXISTS (SELECT 1 FROM events e2 JOIN deliveries d2 " \
+	"ON d2.event_seq = e2.seq AND d2.channel = d.channel " \
+	"WHERE e2.project_id = e.project_id AND e2.seq < e.seq " \
+	"AND d2.state = 'pending')"
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -114,9 +123,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT " DELIVERY_COLS ", " EVENT_COLS
 		" FROM deliveries d JOIN events e ON e.seq = d.event_seq "
 		"WHERE d.state = 'pending' AND d.next_at <= ?1 "
-		"ORDER BY d.next_at, d.event_seq LIMIT ?2",
-	[ST_DELIVERIES_NEXT] = "SELECT min(next_at) FROM deliveries "
-			       "WHERE state = 'pending'",
+		"AND " NOT_BLOCKED " ORDER BY d.next_at, d.event_seq LIMIT ?2",
+	[ST_DELIVERIES_NEXT] =
+		"SELECT min(d.next_at) FROM deliveries d "
+		"JOIN events e ON e.seq = d.event_seq "
+		"WHERE d.state = 'pending' AND " NOT_BLOCKED,
 	[ST_DELIVERY_UPDATE] =
 		"UPDATE deliveries SET state = ?3, attempts = ?4, "
 		"next_at = ?5, last_error = ?6, sent_at = ?7 "

@@ -150,13 +150,16 @@ typedef int (*store_delivery_fn)(const struct store_delivery *d,
 int store_deliveries_of_event(struct store *s, int64_t event_seq,
 			      store_delivery_fn fn, void *data);
 
-/* Pending deliveries due by `now`, oldest event first, with their event. */
+/* Pending deliveries due by `now`, oldest event first, with their event;
+ * a delivery behind an earlier pending one of the same project and
+ * channel is not due yet (per-project order). */
 typedef int (*store_due_fn)(const struct store_delivery *d,
 			    const struct store_event *e, void *data);
 int store_deliveries_due(struct store *s, paced_ms now, int limit,
 			 store_due_fn fn, void *data);
 
-/* The earliest next_at of a pending delivery, or PACED_NEVER. */
+/* The earliest next_at of a pending delivery that is not waiting behind
+ * another, or PACED_NEVER. */
 paced_ms store_deliveries_next_at(struct store *s);
 
 /* Records an attempt's outcome: state, attempts, next_at, last_error (NULL

@@ -106,3 +106,26 @@ def test_slow_receiver_does_not_block_api():
     finally:
         gate.set()
     rx.wait_hook("project.behind", "parking")
+
+
+def test_a_channel_gets_a_projects_events_in_order():
+    # The behind event fails once and backs off; the recovery that follows
+    # must wait for it, so the chat group never reads "recovered" before
+    # "behind". Another project's event is not held up meanwhile.
+    rx = Receiver()
+    rx.script = [503]
+    d = Daemon(channels=[rx.channel("ops")])
+    d.create(project("parking", start=-50, due=50))
+    first = rx.wait_hook("project.behind", "parking")
+    assert first.answered == 503
+    d.update("parking", {"value": 200})  # 200/350 > 0.5: on track again
+    d.create(project("schools", target=14, start=-50, due=50))
+    other = rx.wait_hook("project.behind", "schools", timeout=5)
+    assert other.answered == 200
+    rx.wait_hook("project.recovered", "parking", timeout=35)
+    parking = [h.type for h in rx.all()
+               if (h.json or {}).get("project", {}).get("id") == "parking"]
+    assert parking == ["project.behind", "project.behind",
+                       "project.recovered"], parking
+    rx.assert_all_signed()
+test_a_channel_gets_a_projects_events_in_order.timeout = 60
