@@ -79,7 +79,7 @@ int alert_record(struct store *s, const struct conf *conf,
 	if (rc < 0)
 		return rc;
 	snapshot = project_to_json(p, v);
-	text = snapshot ? jsonutil_dump(snapshot, NULL) : NULL;
+	text = snapshot ? jsonutil_dump_exact(snapshot, NULL) : NULL;
 	if (!text) {
 		rc = PACED_ENOMEM;
 		goto done;

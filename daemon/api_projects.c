@@ -95,7 +95,7 @@ static void reply_define_failure(struct http_request *req, int rc,
 	if (rc == PACED_EEXIST)
 		api_reply_error(req, 409, "conflict", "id",
 				"a project with id %s already exists", id);
-	else if (rc == PACED_EBUSY)
+	else if (rc == PACED_EARCHIVED)
 		api_reply_error(req, 409, "conflict", "id",
 				"project %s is archived; PUT "
 				"/v1/projects/%s restores it",

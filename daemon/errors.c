@@ -15,6 +15,7 @@ const char *paced_strerror(int err)
 	case PACED_ENEWER: return "database is newer than this binary";
 	case PACED_EBUSY: return "busy or read-only";
 	case PACED_ECLOSED: return "shutting down";
+	case PACED_EARCHIVED: return "archived";
 	}
 	return "unknown error";
 }

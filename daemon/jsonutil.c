@@ -28,14 +28,24 @@ json_t *jsonutil_string_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-char *jsonutil_dump(const json_t *j, size_t *len)
+static char *dump(const json_t *j, size_t *len, int precision)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10) |
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(precision) |
 					JSON_ENCODE_ANY);
 
 	if (s && len)
 		*len = strlen(s);
 	return s;
+}
+
+char *jsonutil_dump(const json_t *j, size_t *len)
+{
+	return dump(j, len, 15);
+}
+
+char *jsonutil_dump_exact(const json_t *j, size_t *len)
+{
+	return dump(j, len, 17);
 }
 
 size_t jsonutil_utf8_len(const char *s)

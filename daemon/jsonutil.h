@@ -21,10 +21,15 @@ json_t *jsonutil_instant(paced_ms t);
 /* A string or JSON null for NULL. New reference. */
 json_t *jsonutil_string_or_null(const char *s);
 
-/* Serialises compactly with 10 significant digits for reals, so float
- * noise (0.30000000000000004) never reaches clients. NULL on ENOMEM;
- * free() the result. */
+/* Serialises compactly for clients, reals with 15 significant digits so
+ * float noise (0.30000000000000004) never shows while every number a
+ * client may give (|x| <= 1e15) prints as given. NULL on ENOMEM; free()
+ * the result. */
 char *jsonutil_dump(const json_t *j, size_t *len);
+
+/* Serialises for storage: reals with 17 digits, which read back as the
+ * very same double, so a definition survives a restart unchanged. */
+char *jsonutil_dump_exact(const json_t *j, size_t *len);
 
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t jsonutil_utf8_len(const char *s);

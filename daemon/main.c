@@ -202,6 +202,8 @@ static int load_project(const struct store_project_row *row, void *data)
 	p->has_current = row->has_current;
 	p->current = row->current;
 	p->current_at = row->current_at;
+	p->has_arrival = row->has_current;
+	p->last_arrival = row->last_received_at;
 	if (pace_status_parse(row->status, &p->status) < 0)
 		p->status = PACE_NONE;
 	p->status_since = row->status_since;

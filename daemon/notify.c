@@ -109,7 +109,7 @@ static void record(struct notify *n, const struct attempt *a,
 			paced_strerror(rc));
 }
 
-static void schedule(struct notify *n);
+static void schedule(struct notify *n, int64_t min_wait_ms);
 
 /* Frees n once it is closing, its timer is closed and no attempt can call
  * back into it any more. */
@@ -150,8 +150,11 @@ static void on_response(const struct httpc_response *res, void *data)
 		else
 			snprintf(why, sizeof(why), "%s",
 				 res->error ? res->error : "no response");
-		if (res->retry_after_s >= 0 &&
-		    res->retry_after_s * 1000 > delay)
+		/* Bounded before multiplying: a hostile Retry-After must not
+		 * overflow into an instant in the past. */
+		if (res->retry_after_s > a->max_age_ms / 1000)
+			delay = a->max_age_ms + 1;
+		else if (res->retry_after_s * 1000 > delay)
 			delay = res->retry_after_s * 1000;
 		if (retry && now + delay <= a->event_at + a->max_age_ms) {
 			record(n, a, "pending", now + delay, why);
@@ -168,7 +171,7 @@ static void on_response(const struct httpc_response *res, void *data)
 	}
 	attempt_free(a);
 	if (!n->closing)
-		schedule(n);
+		schedule(n, 0);
 	else
 		maybe_finish(n);
 }
@@ -297,17 +300,23 @@ static void on_timer(uv_timer_t *t)
 				  &sc);
 	if (rc < 0)
 		log_err("reading the outbox: %s", paced_strerror(rc));
-	schedule(n);
+	/* Due rows that could not start (no memory, the database refusing
+	 * the outcome) are due again at once: look again in a moment rather
+	 * than spin. */
+	schedule(n, sc.started == 0 ? RESCAN_MS : 0);
 }
 
-/* Arms the timer for the next pending delivery. */
-static void schedule(struct notify *n)
+/* Arms the timer for the next pending delivery, waiting at least
+ * min_wait_ms. */
+static void schedule(struct notify *n, int64_t min_wait_ms)
 {
 	paced_ms now = timefmt_now(), next = store_deliveries_next_at(n->store);
 	uint64_t wait;
 
 	if (n->closing)
 		return;
+	if (next != PACED_NEVER && next < now + min_wait_ms)
+		next = now + min_wait_ms;
 	if (n->n_in_flight) {
 		/* The in-flight rows are among the due ones; rescan after a
 		 * moment or when one finishes, whichever is first. */

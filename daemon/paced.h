@@ -19,7 +19,8 @@ enum paced_err {
 	PACED_ERANGE = -7,  /* value out of range */
 	PACED_ENEWER = -8,  /* database is newer than this binary */
 	PACED_EBUSY = -9,   /* resource busy or read-only right now */
-	PACED_ECLOSED = -10 /* the object is shutting down */
+	PACED_ECLOSED = -10, /* the object is shutting down */
+	PACED_EARCHIVED = -11 /* the object exists but is archived */
 };
 
 const char *paced_strerror(int err);

@@ -74,6 +74,8 @@ struct project {
 	bool has_current;        /* false until the first update */
 	double current;          /* latest value by `at` */
 	paced_ms current_at;
+	bool has_arrival;        /* an update has been received */
+	paced_ms last_arrival;   /* when the latest one was received */
 	enum pace_status status;
 	paced_ms status_since;
 	bool stale;

@@ -63,7 +63,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJECTS_LOAD] =
 		"SELECT p.id, p.definition, p.declared, p.created_at, "
 		"p.defined_at, p.status, p.status_since, p.stale, "
-		"p.last_event_at, u.value, u.at "
+		"p.last_event_at, u.value, u.at, "
+		"(SELECT max(received_at) FROM updates WHERE project_id = p.id) "
 		"FROM projects p LEFT JOIN updates u ON u.seq = ("
 		" SELECT seq FROM updates WHERE project_id = p.id"
 		" ORDER BY at DESC, seq DESC LIMIT 1) "
@@ -174,9 +175,11 @@ int store_open(const char *path, enum store_durability durability,
 			 s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		goto fail;
 	}
-	/* A writer in another process (paced backup) may hold the lock for a
-	 * moment; wait rather than fail a request. */
-	sqlite3_busy_timeout(s->db, 5000);
+	/* Another process writing (the sqlite3 shell, a restore) may hold the
+	 * lock for a moment. The wait blocks the event loop, so it is short:
+	 * past it the request gets a 503 with Retry-After instead of every
+	 * other client stalling. */
+	sqlite3_busy_timeout(s->db, 200);
 	if (exec_pragma(s->db, "PRAGMA journal_mode = WAL", err, errlen) ||
 	    exec_pragma(s->db, "PRAGMA foreign_keys = ON", err, errlen) ||
 	    exec_pragma(s->db,
@@ -318,6 +321,7 @@ int store_projects_load(struct store *s, store_project_fn fn, void *data)
 			.has_current = sqlite3_column_type(st, 9) != SQLITE_NULL,
 			.current = sqlite3_column_double(st, 9),
 			.current_at = sqlite3_column_int64(st, 10),
+			.last_received_at = sqlite3_column_int64(st, 11),
 		};
 		int r_fn = fn(&r, data);
 

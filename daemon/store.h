@@ -51,6 +51,7 @@ struct store_project_row {
 	bool has_current; /* false: no update yet */
 	double current;
 	paced_ms current_at;
+	paced_ms last_received_at; /* valid when has_current */
 };
 
 typedef int (*store_project_fn)(const struct store_project_row *row,

@@ -50,8 +50,10 @@ static bool is_stale(const struct project *p, paced_ms now)
 
 	if (!p->def->report_every_ms)
 		return false;
-	last = p->has_current && p->current_at > p->def->start
-		       ? p->current_at
+	/* What counts is when a report last arrived, whatever date it
+	 * carries: a report filed today for last week is still a report. */
+	last = p->has_arrival && p->last_arrival > p->def->start
+		       ? p->last_arrival
 		       : p->def->start;
 	return now - last >= p->def->report_every_ms + p->def->grace_ms;
 }
@@ -128,7 +130,7 @@ static void after_commit(struct app *app, bool queued)
 static int insert_project(struct app *app, struct project *p, paced_ms now,
 			  bool *queued)
 {
-	char *text = jsonutil_dump(p->def->json, NULL);
+	char *text = jsonutil_dump_exact(p->def->json, NULL);
 	int rc;
 
 	if (!text)
@@ -156,7 +158,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 	if (rc < 0)
 		goto fail;
 	if (exists) {
-		rc = archived ? PACED_EBUSY : PACED_EEXIST;
+		rc = archived ? PACED_EARCHIVED : PACED_EEXIST;
 		goto fail;
 	}
 	p = calloc(1, sizeof(*p));
@@ -194,6 +196,10 @@ static int latest_into(const struct store_update *u, void *data)
 {
 	struct project *p = data;
 
+	/* Close enough for an archived project coming back: the arrival of
+	 * its latest report by date. */
+	p->has_arrival = true;
+	p->last_arrival = u->received_at;
 	p->has_current = true;
 	p->current = u->value;
 	p->current_at = u->at;
@@ -233,7 +239,7 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 			goto fail;
 		live = restored;
 	}
-	text = jsonutil_dump(def->json, NULL);
+	text = jsonutil_dump_exact(def->json, NULL);
 	if (!text) {
 		rc = PACED_ENOMEM;
 		goto fail;
@@ -394,6 +400,8 @@ static int apply_item(struct app *app, struct tracker_update *u,
 	if ((u->note && !u->stored.note) ||
 	    (u->client_id && !u->stored.client_id))
 		return PACED_ENOMEM;
+	t->next.has_arrival = true;
+	t->next.last_arrival = now;
 	/* The latest by `at` is the current value; a later arrival with the
 	 * same `at` wins. */
 	if (!t->next.has_current || row.at >= t->next.current_at) {

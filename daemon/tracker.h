@@ -23,8 +23,8 @@ int tracker_view(struct app *app, const struct project *p, paced_ms now,
 /*
  * Creates a project from def (ownership taken in every case). 0 and
  * *out (borrowed from the registry), PACED_EEXIST when a live project has
- * that id, PACED_EBUSY when an archived one has it, PACED_EDB/EBUSY when
- * the database failed.
+ * that id, PACED_EARCHIVED when an archived one has it, PACED_EDB/EBUSY
+ * when the database failed.
  */
 int tracker_create(struct app *app, struct project_def *def, bool declared,
 		   paced_ms now, struct project **out);

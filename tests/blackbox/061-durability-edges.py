@@ -1,0 +1,84 @@
+"""061-durability-edges: numbers kept exactly across restarts, a locked
+database answered with 503 (never a misleading 4xx), a hostile Retry-After,
+and staleness counted from when reports arrive."""
+
+import sqlite3
+import time
+
+from harness import (DAY, Daemon, Receiver, assert_error, iso, now, project,
+                     wait_for)
+
+
+def test_decimals_survive_a_restart_exactly(d):
+    # Numbers that need all of a double's digits must come back as given,
+    # also after a restart re-reads the stored definition.
+    body = project("precise", baseline=0.12345678901, target=0.12345678902)
+    body2 = project("big", target=12345678901.5)
+    d.create(body)
+    d.create(body2)
+    d.restart()
+    p = d.project("precise")
+    assert p["baseline"] == 0.12345678901, p["baseline"]
+    assert p["target"] == 0.12345678902, p["target"]
+    assert d.project("big")["target"] == 12345678901.5
+
+
+def test_declared_decimal_project_is_not_redefined_on_restart():
+    d = Daemon(projects={"precise": {
+        "title": "精确", "target": "350.123456789012",
+        "start": "2022-01-01", "due": "2022-12-31"}})
+    for _ in range(2):
+        d.restart()
+    con = sqlite3.connect(d.db)
+    (n,) = con.execute("SELECT count(*) FROM project_revisions "
+                       "WHERE project_id = 'precise'").fetchone()
+    con.close()
+    assert n == 1, f"{n} revisions after restarts of an unchanged config"
+
+
+def test_locked_database_is_503_not_a_conflict(d):
+    d.create(project("keeper"))
+    con = sqlite3.connect(d.db, timeout=1, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        t0 = time.monotonic()
+        r = d.post("/v1/projects", project("fresh"))
+        assert_error(r, 503, "unavailable")
+        assert r.headers.get("retry-after"), r.headers
+        assert time.monotonic() - t0 < 3, "the loop waited on the lock"
+        assert_error(d.post("/v1/projects/keeper/updates", {"value": 5}),
+                     503, "unavailable")
+        assert d.get("/healthz").status == 200
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    # Nothing of the refused writes was stored; writes work again.
+    assert d.get("/v1/projects/fresh").status == 404
+    assert d.project("keeper")["current"] == 0
+    assert d.post("/v1/projects", project("fresh")).status == 201
+
+
+def test_huge_retry_after_makes_the_delivery_dead_not_a_loop():
+    rx = Receiver()
+    rx.default = (503, {"Retry-After": "9223372036854775"}, b"")
+    d = Daemon(channels=[rx.channel("ops")])
+    d.create(project("parking"))
+    rx.wait_hook("project.behind", "parking")
+
+    def delivery():
+        ds = d.events(project="parking")[0]["deliveries"]
+        return ds[0] if ds and ds[0]["state"] != "pending" else None
+    dl = wait_for(delivery, 5, msg="delivery settled")
+    assert dl["state"] == "dead", dl
+    time.sleep(1)
+    assert len(rx.all()) == 1, f"{len(rx.all())} attempts"
+
+
+def test_stale_counts_from_arrival_not_from_the_reported_date(d):
+    t = now()
+    d.create(project("monthly", start=-60, due=40, report_every="7d",
+                     grace="1d"))
+    assert d.project("monthly")["stale"] is True  # 60 days without a report
+    # A report filed now but dated three weeks ago is still a report.
+    p = d.update("monthly", {"value": 100, "at": iso(t - 21 * DAY)})
+    assert p["project"]["stale"] is False, p["project"]
