@@ -13,6 +13,7 @@ struct conf;
 struct store;
 struct registry;
 struct notify;
+struct sched;
 
 struct app {
 	uv_loop_t *loop;
@@ -20,6 +21,7 @@ struct app {
 	struct store *store;
 	struct registry *reg;
 	struct notify *notify;
+	struct sched *sched;     /* NULL: no time-driven checks */
 	bool ready;              /* migrations ran and listeners are bound */
 };
 

@@ -106,6 +106,7 @@ static const struct conf_option conf_options[] = {
 	PROJECT_KEY("behind", CONF_T_JTHRESHOLD),
 	PROJECT_KEY("report_every", CONF_T_JSTRING),
 	PROJECT_KEY("grace", CONF_T_JSTRING),
+	PROJECT_KEY("repeat_every", CONF_T_JSTRING),
 	PROJECT_KEY("tags", CONF_T_JTAGS),
 };
 

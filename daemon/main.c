@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "project.h"
 #include "registry.h"
+#include "sched.h"
 #include "store.h"
 #include "timefmt.h"
 #include "tracker.h"
@@ -283,6 +284,8 @@ static void on_http_closed(void *data)
 	notify_close(d->app.notify, on_notify_closed, d);
 	httpc_close(d->httpc, NULL, NULL);
 	d->app.notify = NULL;
+	sched_close(d->app.sched, NULL, NULL);
+	d->app.sched = NULL;
 	uv_close((uv_handle_t *)&d->sigterm, on_closed_handle);
 	uv_close((uv_handle_t *)&d->sigint, on_closed_handle);
 	uv_close((uv_handle_t *)&d->sighup, on_closed_handle);
@@ -346,6 +349,16 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
+	rc = sched_new(&app->sched, &d.loop, tracker_wake, app, NULL);
+	if (rc < 0)
+		goto out;
+	/* What happened while paced was down is recorded now, once. */
+	rc = tracker_start(app, timefmt_now());
+	if (rc < 0) {
+		log_err("cannot evaluate the projects at start-up: %s",
+			paced_strerror(rc));
+		goto out;
+	}
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
 			     conf)) < 0)
@@ -395,6 +408,8 @@ out:
 			notify_close(app->notify, NULL, NULL);
 		if (d.httpc)
 			httpc_close(d.httpc, NULL, NULL);
+		if (app->sched)
+			sched_close(app->sched, NULL, NULL);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 	}
 	if (uv_loop_close(&d.loop) != 0)

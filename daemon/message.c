@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,63 @@ static char *append(char *buf, size_t *len, const char *fmt, ...)
 	return grown;
 }
 
+/* The forecast is news only while the target is still ahead. */
+static bool wants_forecast(const char *type, const json_t *project)
+{
+	return strcmp(type, "project.done") != 0 &&
+	       num(project, "progress") < 1;
+}
+
+/* "预计 2026-12-20 完成（截止 2026-12-31）" and the rate still needed,
+ * "需每天新增 1.2 个才能按期完成" (减少 for a burn-down). */
+static char *forecast_zh(char *t, size_t *len, const char *type,
+			 const json_t *project, const char *unit)
+{
+	const json_t *f = json_object_get(project, "forecast");
+	const char *eta = json_string_value(json_object_get(f, "eta"));
+	const json_t *need = json_object_get(f, "required_rate_per_day");
+	char rate[48];
+	double r;
+
+	if (!f || !wants_forecast(type, project))
+		return t;
+	if (eta)
+		t = append(t, len, "\n预计 %s 完成（截止 %s）", eta,
+			   str(project, "due"));
+	else
+		t = append(t, len, "\n按目前进度无法完成");
+	if (json_is_number(need)) {
+		r = json_number_value(need);
+		t = append(t, len, "\n需每天%s %s %s才能按期完成",
+			   r >= 0 ? "新增" : "减少",
+			   message_number(fabs(r), rate, sizeof(rate)), unit);
+	}
+	return t;
+}
+
+static char *forecast_en(char *t, size_t *len, const char *type,
+			 const json_t *project, const char *unit)
+{
+	const json_t *f = json_object_get(project, "forecast");
+	const char *eta = json_string_value(json_object_get(f, "eta"));
+	const json_t *need = json_object_get(f, "required_rate_per_day");
+	char rate[48];
+
+	if (!f || !wants_forecast(type, project))
+		return t;
+	if (eta)
+		t = append(t, len, "\nForecast: done by %s (due %s)", eta,
+			   str(project, "due"));
+	else
+		t = append(t, len, "\nForecast: not reached at this pace");
+	if (json_is_number(need))
+		t = append(t, len, "\nNeeds %s %s a day to finish on time",
+			   message_number(fabs(json_number_value(need)), rate,
+					  sizeof(rate)),
+			   unit);
+	return t;
+}
+
 char *message_text(const char *type, const json_t *project,
 		   enum message_lang lang, const char *public_url)
 {
@@ -119,6 +177,7 @@ char *message_text(const char *type, const json_t *project,
 			   exp, unit, epct, gap_pts >= 0 ? "behind by" : "ahead by",
 			   gap);
 		t = append(t, &len, "\nDue: %s", str(project, "due"));
+		t = forecast_en(t, &len, type, project, unit);
 		if (owner && *owner)
 			t = append(t, &len, "\nOwner: %s", owner);
 	} else {
@@ -130,6 +189,7 @@ char *message_text(const char *type, const json_t *project,
 			   exp, unit, epct, gap_pts >= 0 ? "落后" : "领先",
 			   gap);
 		t = append(t, &len, "\n截止日期：%s", str(project, "due"));
+		t = forecast_zh(t, &len, type, project, unit);
 		if (owner && *owner)
 			t = append(t, &len, "\n责任单位：%s", owner);
 	}

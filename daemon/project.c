@@ -337,6 +337,7 @@ static const char *const known_fields[] = {
 	"id",       "title",      "unit",   "baseline",     "target",
 	"start",    "due",        "curve",  "milestones",   "pauses",
 	"thresholds", "report_every", "grace", "tags",      "owner",
+	"repeat_every",
 };
 
 /* Checks every field's type and range, in a fixed order so the error a
@@ -436,6 +437,11 @@ static int validate(struct project_def *d, const json_t *b,
 	if ((v = json_object_get(b, "grace")) &&
 	    need_duration(v, "grace", &d->grace_ms, err))
 		return PACED_EINVAL;
+	if ((v = json_object_get(b, "repeat_every"))) {
+		if (need_duration(v, "repeat_every", &d->repeat_every_ms, err))
+			return PACED_EINVAL;
+		d->has_repeat_every = true;
+	}
 	if ((v = json_object_get(b, "tags")) && parse_tags(v, err))
 		return PACED_EINVAL;
 	return 0;
@@ -568,6 +574,7 @@ json_t *project_to_json(const struct project *p, const struct project_view *v)
 	json_object_set_new(o, "thresholds", th);
 	put_field(o, def, "report_every", json_null());
 	put_field(o, def, "grace", json_string("1d"));
+	put_field(o, def, "repeat_every", json_null());
 	put_field(o, def, "tags", json_array());
 	put_field(o, def, "owner", json_null());
 	json_object_set_new(o, "declared", json_boolean(p->declared));

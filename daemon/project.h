@@ -41,6 +41,8 @@ struct project_def {
 	double at_risk, behind;
 	int64_t report_every_ms; /* 0: no reporting cadence */
 	int64_t grace_ms;
+	bool has_repeat_every;   /* own reminder interval, else config's */
+	int64_t repeat_every_ms; /* 0: no reminders */
 };
 
 /* Valid project ids: ^[a-z0-9][a-z0-9._-]{0,63}$ */
@@ -81,6 +83,7 @@ struct project {
 	bool stale;
 	bool has_last_event;
 	paced_ms last_event_at;
+	size_t sched_slot;       /* the scheduler's bookkeeping (sched.h) */
 };
 
 void project_free(struct project *p);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "notify.h"
 #include "registry.h"
+#include "sched.h"
 #include "store.h"
 
 /* SPEC section 4: an update may be dated a day before start at the
@@ -19,6 +20,8 @@
 #define LATEST_AHEAD_MS (5 * 60 * 1000)
 #define FORECAST_WINDOW_MS (30 * PACED_MS_PER_DAY)
 #define MAX_ABS_VALUE 1e15
+/* A wake-up whose work failed (database busy) is tried again after. */
+#define TRACKER_RETRY_MS 5000
 
 struct points {
 	struct pace_point *v;
@@ -85,38 +88,151 @@ int tracker_view(struct app *app, const struct project *p, paced_ms now,
 	return rc;
 }
 
-/* Evaluates p at now and, when its status changes, moves p to the new
- * status and records the event, all inside the open transaction. */
-static int settle_status(struct app *app, struct project *p, paced_ms now,
-			 bool *queued)
+static bool is_bad(enum pace_status s)
 {
-	struct project_view v;
-	enum pace_status before = p->status;
-	const char *type;
-	int rc, deliveries = 0;
+	return s == PACE_AT_RISK || s == PACE_BEHIND || s == PACE_OVERDUE;
+}
 
-	rc = tracker_view(app, p, now, &v);
-	if (rc < 0)
-		return rc;
-	if (v.eval.status == before)
-		return 0;
-	p->status = v.eval.status;
-	p->status_since = now;
-	rc = store_project_set_status(app->store, p->def->id,
-				      pace_status_name(p->status), now,
-				      v.stale);
-	type = alert_event_type(before, p->status);
-	if (rc == 0 && type) {
-		rc = alert_record(app->store, app->conf, p, &v, type, before,
-				  now, &deliveries);
-		if (rc == 0) {
-			p->has_last_event = true;
-			p->last_event_at = now;
-		}
+static int64_t repeat_ms(const struct app *app, const struct project *p)
+{
+	return p->def->has_repeat_every ? p->def->repeat_every_ms
+					: app->conf->repeat_every_ms;
+}
+
+/* When the next reminder is due, or PACED_NEVER: `repeat_every` after
+ * the project's last event while it is bad or stale. */
+static paced_ms reminder_at(const struct app *app, const struct project *p)
+{
+	int64_t every = repeat_ms(app, p);
+
+	if (every <= 0 || !(is_bad(p->status) || p->stale))
+		return PACED_NEVER;
+	return (p->has_last_event ? p->last_event_at : p->status_since) +
+	       every;
+}
+
+/* When p becomes stale if nothing arrives, or PACED_NEVER. */
+static paced_ms stale_at(const struct project *p)
+{
+	paced_ms last;
+
+	if (!p->def->report_every_ms || p->stale)
+		return PACED_NEVER;
+	last = p->has_arrival && p->last_arrival > p->def->start
+		       ? p->last_arrival
+		       : p->def->start;
+	return last + p->def->report_every_ms + p->def->grace_ms;
+}
+
+static int record_event(struct app *app, struct project *p,
+			const struct project_view *v, const char *type,
+			enum pace_status previous, paced_ms now, bool *queued)
+{
+	int deliveries = 0;
+	int rc = alert_record(app->store, app->conf, p, v, type, previous, now,
+			      &deliveries);
+
+	if (rc == 0) {
+		p->has_last_event = true;
+		p->last_event_at = now;
 	}
 	if (deliveries)
 		*queued = true;
 	return rc;
+}
+
+/*
+ * Evaluates p at now and records what changed, inside the open
+ * transaction: a status change, the project turning stale (or resuming
+ * when a report `arrived`), and otherwise a reminder when one is due.
+ * Changes p in place: callers pass a copy and keep it only once the
+ * transaction has committed.
+ */
+static int settle_status(struct app *app, struct project *p, paced_ms now,
+			 bool arrived, bool *queued)
+{
+	struct project_view v;
+	enum pace_status before = p->status;
+	bool was_stale = p->stale, recorded = false;
+	const char *type;
+	int rc;
+
+	rc = tracker_view(app, p, now, &v);
+	if (rc < 0)
+		return rc;
+	if (v.eval.status != before || v.stale != was_stale) {
+		if (v.eval.status != before) {
+			p->status = v.eval.status;
+			p->status_since = now;
+		}
+		p->stale = v.stale;
+		rc = store_project_set_status(app->store, p->def->id,
+					      pace_status_name(p->status),
+					      p->status_since, p->stale);
+		if (rc < 0)
+			return rc;
+	}
+	type = alert_event_type(before, p->status);
+	if (type) {
+		rc = record_event(app, p, &v, type, before, now, queued);
+		recorded = true;
+	}
+	if (rc == 0 && !was_stale && p->stale) {
+		rc = record_event(app, p, &v, "project.stale", p->status, now,
+				  queued);
+		recorded = true;
+	} else if (rc == 0 && was_stale && !p->stale && arrived) {
+		rc = record_event(app, p, &v, "project.resumed", p->status,
+				  now, queued);
+		recorded = true;
+	}
+	if (rc == 0 && !recorded && reminder_at(app, p) <= now)
+		rc = record_event(app, p, &v, "project.reminder", p->status,
+				  now, queued);
+	return rc;
+}
+
+paced_ms tracker_next_wake(struct app *app, const struct project *p,
+			   paced_ms now)
+{
+	struct pace_curve c;
+	paced_ms next, other;
+
+	project_def_curve(p->def, app->conf->at_risk, app->conf->behind, &c);
+	next = pace_next_change(&c, project_current(p), now, p->status);
+	if ((other = stale_at(p)) < next)
+		next = other;
+	if ((other = reminder_at(app, p)) < next)
+		next = other;
+	return next;
+}
+
+void tracker_reschedule(struct app *app, struct project *p, paced_ms now)
+{
+	paced_ms next;
+
+	if (!app->sched)
+		return;
+	next = tracker_next_wake(app, p, now);
+	/* An instant already past means settle_status() found nothing to
+	 * do at it (say, a reminder it could not record): look again in a
+	 * moment rather than at once, so nothing spins. */
+	if (next <= now)
+		next = now + TRACKER_RETRY_MS;
+	if (sched_set(app->sched, p, &p->sched_slot, next) < 0)
+		log_err("project %s: cannot schedule its next check",
+			p->def->id);
+}
+
+/* Makes the committed copy `next` the live state of `live`. The
+ * scheduler's slot stays the live one's: the copy was taken earlier and
+ * the heap may have moved the entry since. */
+static void adopt(struct project *live, const struct project *next)
+{
+	size_t slot = live->sched_slot;
+
+	*live = *next;
+	live->sched_slot = slot;
 }
 
 static void after_commit(struct app *app, bool queued)
@@ -140,7 +256,7 @@ static int insert_project(struct app *app, struct project *p, paced_ms now,
 	rc = store_project_insert(app->store, p->def->id, text, p->declared,
 				  now, "not_started", now);
 	free(text);
-	return rc < 0 ? rc : settle_status(app, p, now, queued);
+	return rc < 0 ? rc : settle_status(app, p, now, false, queued);
 }
 
 int tracker_create(struct app *app, struct project_def *def, bool declared,
@@ -183,6 +299,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 		goto fail;
 	log_info("project %s created", p->def->id);
 	*out = p;
+	tracker_reschedule(app, p, now);
 	after_commit(app, queued);
 	return 0;
 fail:
@@ -253,7 +370,7 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		goto fail;
 	rc = store_project_redefine(app->store, def->id, text, declared, now);
 	if (rc == 0)
-		rc = settle_status(app, &next, now, &queued);
+		rc = settle_status(app, &next, now, false, &queued);
 	rc = store_finish(app->store, rc);
 	if (rc < 0)
 		goto fail;
@@ -269,10 +386,11 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		*created = true;
 	} else {
 		project_def_free(live->def);
-		*live = next;
+		adopt(live, &next);
 		*out = live;
 		*created = false;
 	}
+	tracker_reschedule(app, *out, now);
 	log_info("project %s %s", def->id, restored ? "restored" : "redefined");
 	after_commit(app, queued);
 	return 0;
@@ -287,9 +405,10 @@ fail:
 
 int tracker_archive(struct app *app, const char *id, paced_ms now)
 {
+	struct project *p = registry_get(app->reg, id);
 	int rc;
 
-	if (!registry_get(app->reg, id))
+	if (!p)
 		return PACED_ENOENT;
 	rc = store_begin(app->store);
 	if (rc < 0)
@@ -298,6 +417,8 @@ int tracker_archive(struct app *app, const char *id, paced_ms now)
 	rc = store_finish(app->store, rc);
 	if (rc == 0) {
 		log_info("project %s archived", id);
+		if (app->sched)
+			sched_remove(app->sched, &p->sched_slot);
 		registry_remove(app->reg, id);
 	}
 	return rc;
@@ -490,11 +611,13 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 				now);
 	}
 	for (size_t i = 0; i < n_touched && rc == 0; i++)
-		rc = settle_status(app, &t[i].next, now, &queued);
+		rc = settle_status(app, &t[i].next, now, true, &queued);
 	rc = store_finish(app->store, rc);
 	if (rc == 0) {
-		for (size_t i = 0; i < n_touched; i++)
-			*t[i].live = t[i].next;
+		for (size_t i = 0; i < n_touched; i++) {
+			adopt(t[i].live, &t[i].next);
+			tracker_reschedule(app, t[i].live, now);
+		}
 		/* A repeat within the batch answers with its twin. */
 		for (size_t i = 0; i < n; i++) {
 			const struct tracker_update *twin;
@@ -524,4 +647,64 @@ void tracker_updates_clear(struct tracker_update *u, size_t n)
 		free(u[i].stored.client_id);
 		u[i].stored.note = u[i].stored.client_id = NULL;
 	}
+}
+
+void tracker_wake(void *item, paced_ms at, paced_ms now, void *data)
+{
+	struct app *app = data;
+	struct project *p = item, next = *p;
+	bool queued = false;
+	int rc;
+
+	(void)at;
+	rc = store_begin(app->store);
+	if (rc == 0)
+		rc = settle_status(app, &next, now, false, &queued);
+	rc = store_finish(app->store, rc);
+	if (rc < 0) {
+		log_err("project %s: cannot record its change of state (%s); "
+			"trying again in %d s",
+			p->def->id, paced_strerror(rc), TRACKER_RETRY_MS / 1000);
+		if (app->sched)
+			sched_set(app->sched, p, &p->sched_slot,
+				  now + TRACKER_RETRY_MS);
+		return;
+	}
+	adopt(p, &next);
+	after_commit(app, queued);
+	tracker_reschedule(app, p, now);
+}
+
+int tracker_start(struct app *app, paced_ms now)
+{
+	struct project **all, *next = NULL;
+	size_t n = 0;
+	bool queued = false;
+	int rc;
+
+	all = registry_sorted(app->reg, &n);
+	next = calloc(n ? n : 1, sizeof(*next));
+	if (!all || !next) {
+		rc = PACED_ENOMEM;
+		goto out;
+	}
+	/* One transaction for all: what changed while paced was down is
+	 * recorded once, not once per missed wake-up. */
+	rc = store_begin(app->store);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		next[i] = *all[i];
+		rc = settle_status(app, &next[i], now, false, &queued);
+	}
+	rc = store_finish(app->store, rc);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		adopt(all[i], &next[i]);
+		tracker_reschedule(app, all[i], now);
+	}
+	after_commit(app, queued);
+out:
+	free(all);
+	free(next);
+	return rc;
 }

@@ -82,4 +82,23 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 			 paced_ms now);
 void tracker_updates_clear(struct tracker_update *u, size_t n);
 
+/* The next instant p needs a look without any request: its next status
+ * change as time passes (pace_next_change), when it turns stale, or its
+ * next reminder. PACED_NEVER when none. */
+paced_ms tracker_next_wake(struct app *app, const struct project *p,
+			   paced_ms now);
+
+/* Puts p in app->sched at tracker_next_wake() (nothing without sched). */
+void tracker_reschedule(struct app *app, struct project *p, paced_ms now);
+
+/* The scheduler's callback (sched_fire_fn, data = app): evaluates the
+ * project now, records what changed in one transaction and schedules
+ * its next wake-up. */
+void tracker_wake(void *item, paced_ms at, paced_ms now, void *data);
+
+/* At start-up: evaluates every project once, recording in one
+ * transaction what changed while paced was not running, and schedules
+ * each. 0 or PACED_E*. */
+int tracker_start(struct app *app, paced_ms now);
+
 #endif

@@ -826,6 +826,7 @@ static const char *const documented_keys[] = {
 	"project:due",          "project:curve",       "project:milestones",
 	"project:pauses",       "project:at_risk",     "project:behind",
 	"project:report_every", "project:grace",       "project:tags",
+	"project:repeat_every",
 };
 
 /* Whether text sets key (as "key =") in a section of that kind. */
@@ -907,7 +908,7 @@ static void test_reference_conf(void **state)
 	assert_true(c->n_channels >= 2);
 	assert_true(c->n_tokens >= 1);
 	assert_true(c->n_projects >= 1);
-	assert_int_equal(json_object_size(c->projects[0].lines), 15);
+	assert_int_equal(json_object_size(c->projects[0].lines), 16);
 	conf_free(c);
 	free(all);
 	free(text);

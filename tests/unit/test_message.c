@@ -32,13 +32,16 @@ static json_t *parking(void)
 {
 	/* 120 of 350 while the curve expects 291.67: 34.29 % against
 	 * 83.33 %, 49.05 points behind. */
-	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:s,s:s}",
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:s,s:s,"
+			 "s:{s:f,s:f,s:s,s:f}}",
 			 "id", "parking-2022", "title", "新增公共停车泊位",
 			 "unit", "个", "current", 120, "target", 350,
 			 "expected", 291.6666667, "progress", 120.0 / 350,
 			 "expected_progress", 291.6666667 / 350, "gap",
 			 (291.6666667 - 120) / 350, "due", "2022-12-31",
-			 "owner", "区建设局");
+			 "owner", "区建设局", "forecast", "rate_per_day", 0.9,
+			 "projected_at_due", 200.0, "eta", "2023-04-12",
+			 "required_rate_per_day", 1.2345);
 }
 
 static void test_text_zh(void **state)
@@ -55,6 +58,8 @@ static void test_text_zh(void **state)
 	assert_non_null(strstr(t, "应达 291.67 个（83.33%）"));
 	assert_non_null(strstr(t, "落后 49.05 个百分点"));
 	assert_non_null(strstr(t, "区建设局"));
+	assert_non_null(strstr(t, "预计 2023-04-12 完成（截止 2022-12-31）"));
+	assert_non_null(strstr(t, "需每天新增 1.23 个才能按期完成"));
 	/* One slash between the public URL and the path. */
 	assert_non_null(
 		strstr(t, "https://paced.example.gov.cn/projects/parking-2022"));
@@ -75,7 +80,33 @@ static void test_text_en_recovered(void **state)
 	assert_true(strncmp(t, "[Recovered] ", 12) == 0);
 	assert_non_null(strstr(t, "120 / 350 个"));
 	assert_non_null(strstr(t, "ahead by 2 points"));
+	assert_non_null(strstr(t, "Forecast: done by 2023-04-12 (due "
+				  "2022-12-31)"));
+	assert_non_null(strstr(t, "Needs 1.23 个 a day"));
 	assert_null(strstr(t, "http"));
+	free(t);
+	json_decref(p);
+}
+
+/* A burn-down needs a daily decrease; no eta says so; done has no
+ * forecast at all. */
+static void test_forecast_variants(void **state)
+{
+	json_t *p = parking();
+	json_t *f = json_object_get(p, "forecast");
+	char *t;
+
+	(void)state;
+	json_object_set_new(f, "eta", json_null());
+	json_object_set_new(f, "required_rate_per_day", json_real(-3.5));
+	t = message_text("project.behind", p, MESSAGE_ZH, NULL);
+	assert_non_null(strstr(t, "按目前进度无法完成"));
+	assert_non_null(strstr(t, "需每天减少 3.5 个"));
+	free(t);
+	json_object_set_new(p, "progress", json_real(1.0));
+	t = message_text("project.done", p, MESSAGE_ZH, NULL);
+	assert_null(strstr(t, "预计"));
+	assert_null(strstr(t, "需每天"));
 	free(t);
 	json_decref(p);
 }
@@ -111,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_text_zh),
 		cmocka_unit_test(test_text_en_recovered),
+		cmocka_unit_test(test_forecast_variants),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_backoff),
 	};

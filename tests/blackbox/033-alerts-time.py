@@ -1,0 +1,133 @@
+"""033-alerts-time: status changes because time passes, with nobody
+reporting: the daemon wakes at the crossing instant (SPEC section 2)."""
+
+import time
+
+from harness import (Daemon, Receiver, assert_event_hook, iso, now,
+                     parse_when, project)
+
+
+def _short(pid, start_off, span, **kw):
+    """A 0 -> 350 project whose start is start_off seconds from now (whole
+    seconds) and which lasts span seconds."""
+    t = int(now())
+    b = project(pid, **kw)
+    b["start"], b["due"] = iso(t + start_off), iso(t + start_off + span)
+    return b, t + start_off
+
+
+def test_turns_at_risk_then_behind_on_time(d, rx):
+    # 100 s span: at_risk when 5% has passed, behind at 10%.
+    body, start = _short("quick", -1, 100)
+    p = d.create(body)
+    assert p["status"] == "on_track", p
+    h1 = rx.wait_hook("project.at_risk", "quick", timeout=15)
+    b1 = assert_event_hook(h1, "project.at_risk", "quick",
+                           previous="on_track")
+    h2 = rx.wait_hook("project.behind", "quick", timeout=15)
+    b2 = assert_event_hook(h2, "project.behind", "quick",
+                           previous="at_risk")
+    at1, at2 = parse_when(b1["at"]), parse_when(b2["at"])
+    assert abs(at1 - (start + 5)) <= 1.5, \
+        f"at_risk at {b1['at']}, crossing at {iso(start + 5)}"
+    assert abs(at2 - (start + 10)) <= 1.5, \
+        f"behind at {b2['at']}, crossing at {iso(start + 10)}"
+    assert abs(h2.received - (start + 10)) <= 3, "delivered late"
+    p = d.project("quick")
+    assert p["status"] == "behind"
+    since = parse_when(p["status_since"])
+    assert abs(since - (start + 10)) <= 1.5, \
+        f"status_since {p['status_since']}, crossing at {iso(start + 10)}"
+    evs = d.events(project="quick")
+    assert [e["type"] for e in evs] == ["project.behind", "project.at_risk"]
+
+
+def test_status_change_seen_by_get_is_recorded(d):
+    # However the daemon notices that time moved a project to another
+    # status (a timer, or a read), the change is an event with the
+    # crossing instant, never a silent change.
+    body, start = _short("seen", -1, 100)
+    d.create(body)
+    time.sleep(max(0, start + 11 - now()))
+    p = d.project("seen")
+    assert p["status"] == "behind", p
+    evs = d.events(project="seen")
+    assert [e["type"] for e in evs] == ["project.behind", "project.at_risk"], \
+        f"status {p['status']} since {p['status_since']} but events " \
+        f"{[(e['type'], e['at']) for e in evs]}"
+    assert abs(parse_when(p["status_since"]) - (start + 10)) <= 1.5, \
+        f"status_since {p['status_since']}, crossing at {iso(start + 10)}"
+
+
+def test_not_started_then_on_track_sends_nothing(d, rx):
+    body, start = _short("later", 2, 1000)
+    p = d.create(body)
+    assert p["status"] == "not_started", p
+    time.sleep(max(0, start - now()) + 1.5)
+    assert d.project("later")["status"] == "on_track"
+    assert rx.all() == [], f"not_started -> on_track sent {rx.all()}"
+
+
+def test_turns_overdue_at_due(d, rx):
+    body, start = _short("deadline", -50, 55)  # due 5 s from now
+    due = start + 55
+    d.create(body)
+    rx.wait_hook("project.behind", "deadline")
+    h = rx.wait_hook("project.overdue", "deadline", timeout=15)
+    b = assert_event_hook(h, "project.overdue", "deadline",
+                          previous="behind")
+    assert abs(parse_when(b["at"]) - due) <= 1.5, \
+        f"overdue at {b['at']}, due {iso(due)}"
+    assert d.project("deadline")["status"] == "overdue"
+    # Reaching the target late is still done.
+    d.update("deadline", {"value": 350})
+    rx.wait_hook("project.done", "deadline")
+
+
+def test_stale_then_resumed(d, rx):
+    body, start = _short("quiet", -1, 10 ** 6, report_every="3s",
+                         grace="2s")
+    p = d.create(body)
+    assert p["stale"] is False and p["status"] == "on_track", p
+    h = rx.wait_hook("project.stale", "quiet", timeout=15)
+    b = assert_event_hook(h, "project.stale", "quiet")
+    assert abs(parse_when(b["at"]) - (start + 5)) <= 1.5, b["at"]
+    assert b["project"]["stale"] is True
+    assert d.project("quiet")["stale"] is True
+    assert [x["id"] for x in d.projects(stale="true")] == ["quiet"]
+    p = d.update("quiet", {"value": 1})["project"]
+    assert p["stale"] is False, p
+    h = rx.wait_hook("project.resumed", "quiet", timeout=10)
+    assert_event_hook(h, "project.resumed", "quiet")
+
+
+def test_reminder_repeats():
+    rx = Receiver()
+    d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "3s"})
+    d.create(project("parking", start=-50, due=50))
+    h1 = rx.wait_hook("project.behind", "parking")
+    h2 = rx.wait_hook("project.reminder", "parking", timeout=10)
+    b = assert_event_hook(h2, "project.reminder", "parking")
+    gap = parse_when(b["at"]) - parse_when(h1.json["at"])
+    assert 2 <= gap <= 4.5, f"reminder {gap:.1f}s after the event"
+    assert h2.id != h1.id
+    assert b["project"]["status"] == "behind"
+
+
+def test_archived_project_sends_no_alerts(d, rx):
+    body, start = _short("dropped", -1, 100)
+    d.create(body)
+    assert d.delete("/v1/projects/dropped").status == 204
+    time.sleep(max(0, start + 11 - now()))  # past both crossings
+    assert rx.all() == [], f"archived project alerted: {rx.all()}"
+    assert d.events(project="dropped") == []
+
+
+def test_time_based_change_survives_restart(d, rx):
+    # The wake-up is re-armed after a restart.
+    body, start = _short("restarted", -1, 100)
+    d.create(body)
+    d.stop()
+    d.start()
+    h = rx.wait_hook("project.at_risk", "restarted", timeout=15)
+    assert abs(parse_when(h.json["at"]) - (start + 5)) <= 2.0, h.json["at"]
