@@ -64,6 +64,32 @@ static int event_id(paced_ms now, char out[40])
 	return 0;
 }
 
+/* Whether an event of `type` about p is to be held back by a silence:
+ * one covers the project or a tag of it, and the event is not a recovery
+ * or completion answering bad news that was delivered (SPEC section 3). */
+static int held_by_silence(struct store *s, const struct project *p,
+			   const char *type, paced_ms now, bool *held)
+{
+	const json_t *tags = json_object_get(p->def->json, "tags");
+	char *tags_json = tags ? jsonutil_dump(tags, NULL) : strdup("[]");
+	bool delivered = false;
+	int rc;
+
+	if (!tags_json)
+		return PACED_ENOMEM;
+	rc = store_silenced(s, p->def->id, tags_json, now, held);
+	free(tags_json);
+	if (rc < 0 || !*held)
+		return rc;
+	if (strcmp(type, "project.recovered") == 0 ||
+	    strcmp(type, "project.done") == 0) {
+		rc = store_last_bad_news_delivered(s, p->def->id, &delivered);
+		if (rc == 0 && delivered)
+			*held = false;
+	}
+	return rc;
+}
+
 int alert_record(struct store *s, const struct conf *conf,
 		 const struct project *p, const struct project_view *v,
 		 const char *type, enum pace_status previous, paced_ms now,
@@ -76,6 +102,8 @@ int alert_record(struct store *s, const struct conf *conf,
 	int rc;
 
 	rc = event_id(now, id);
+	if (rc == 0)
+		rc = held_by_silence(s, p, type, now, &e.silenced);
 	if (rc < 0)
 		return rc;
 	snapshot = project_to_json(p, v);
@@ -96,7 +124,8 @@ int alert_record(struct store *s, const struct conf *conf,
 	if (rc < 0)
 		goto done;
 	rc = store_project_set_last_event(s, p->def->id, now);
-	for (size_t i = 0; rc == 0 && i < conf->n_channels; i++) {
+	for (size_t i = 0; rc == 0 && !e.silenced && i < conf->n_channels;
+	     i++) {
 		const struct conf_channel *ch = &conf->channels[i];
 
 		if (!alert_channel_wants(ch, p, type))
@@ -106,8 +135,9 @@ int alert_record(struct store *s, const struct conf *conf,
 			(*deliveries)++;
 	}
 	if (rc == 0)
-		log_notice("event %s %s project=%s status=%s", id, type,
-			   p->def->id, e.status);
+		log_notice("event %s %s project=%s status=%s%s", id, type,
+			   p->def->id, e.status,
+			   e.silenced ? " (silenced: not delivered)" : "");
 done:
 	json_decref(snapshot);
 	free(text);
@@ -135,6 +165,8 @@ json_t *alert_event_json(const struct store_event *e, const char *language,
 	json_object_set_new(o, "previous_status",
 			    jsonutil_string_or_null(e->previous_status));
 	json_object_set_new(o, "status", json_string(e->status));
+	if (e->silenced)
+		json_object_set_new(o, "silenced", json_true());
 	json_object_set_new(o, "project", project);
 	json_object_set_new(o, "text", json_string(text));
 	free(text);

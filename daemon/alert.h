@@ -25,7 +25,9 @@ bool alert_channel_wants(const struct conf_channel *ch, const struct project *p,
 
 /*
  * Records an event of `type` for p (whose evaluation at `now` is v) and a
- * pending delivery for every channel that wants it. Must run inside the
+ * pending delivery for every channel that wants it, unless a silence in
+ * force holds the event back (it is then recorded as silenced, with no
+ * deliveries). Must run inside the
  * caller's store transaction. *deliveries is incremented by the number of
  * deliveries queued (may be NULL). 0 or PACED_E*.
  */

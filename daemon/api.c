@@ -336,6 +336,16 @@ void api_handle(struct http_request *req, void *data)
 		api_batch_updates(req, app);
 		return;
 	}
+	if (strcmp(path, "/v1/silences") == 0) {
+		api_silences(req, app, NULL);
+		return;
+	}
+	if (strncmp(path, "/v1/silences/", 13) == 0 && path[13] &&
+	    !strchr(path + 13, '/') &&
+	    api_path_decode(path + 13, strlen(path + 13), id, sizeof(id))) {
+		api_silences(req, app, id);
+		return;
+	}
 	if (strcmp(path, "/v1/events") == 0) {
 		api_events(req, app);
 		return;

@@ -63,5 +63,6 @@ void api_project_updates(struct http_request *req, struct app *app,
 			 const char *id);
 void api_batch_updates(struct http_request *req, struct app *app);
 void api_events(struct http_request *req, struct app *app);
+void api_silences(struct http_request *req, struct app *app, const char *id);
 
 #endif

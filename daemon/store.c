@@ -35,6 +35,11 @@ enum stmt_id {
 	ST_DELIVERIES_DUE,
 	ST_DELIVERIES_NEXT,
 	ST_DELIVERY_UPDATE,
+	ST_SILENCE_INSERT,
+	ST_SILENCE_DELETE,
+	ST_SILENCES_ACTIVE,
+	ST_SILENCED,
+	ST_LAST_BAD_NEWS_DELIVERED,
 	ST_COUNT
 };
 
@@ -42,7 +47,7 @@ enum stmt_id {
 	"seq, project_id, at, value, delta, note, client_id, received_at, token"
 #define EVENT_COLS \
 	"e.seq, e.id, e.project_id, e.type, e.at, e.previous_status, " \
-	"e.status, e.project"
+	"e.status, e.project, e.silenced"
 #define DELIVERY_COLS \
 	"d.event_seq, d.channel, d.state, d.attempts, d.next_at, " \
 	"d.last_error, d.sent_at"
@@ -108,8 +113,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			     "ORDER BY at DESC, seq DESC LIMIT 1",
 	[ST_EVENT_INSERT] =
 		"INSERT INTO events (id, project_id, type, at, "
-		"previous_status, status, project) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"previous_status, status, project, silenced) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_DELIVERY_INSERT] =
 		"INSERT INTO deliveries (event_seq, channel, next_at) "
 		"VALUES (?1, ?2, ?3)",
@@ -133,6 +138,27 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE deliveries SET state = ?3, attempts = ?4, "
 		"next_at = ?5, last_error = ?6, sent_at = ?7 "
 		"WHERE event_seq = ?1 AND channel = ?2",
+	[ST_SILENCE_INSERT] =
+		"INSERT INTO silences (id, project_id, tag, until, reason, "
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_SILENCE_DELETE] =
+		"UPDATE silences SET deleted_at = ?2 "
+		"WHERE id = ?1 AND deleted_at IS NULL AND until > ?2",
+	[ST_SILENCES_ACTIVE] =
+		"SELECT id, project_id, tag, until, reason, created_at "
+		"FROM silences WHERE deleted_at IS NULL AND until > ?1 "
+		"ORDER BY created_at, id",
+	[ST_SILENCED] =
+		"SELECT 1 FROM silences WHERE deleted_at IS NULL "
+		"AND until > ?1 AND (project_id = ?2 OR tag IN "
+		"(SELECT value FROM json_each(?3))) LIMIT 1",
+	/* Whether the project's latest bad news reached a channel. */
+	[ST_LAST_BAD_NEWS_DELIVERED] =
+		"SELECT EXISTS (SELECT 1 FROM deliveries d "
+		"WHERE d.event_seq = e.seq) FROM events e "
+		"WHERE e.project_id = ?1 AND e.type IN ('project.at_risk', "
+		"'project.behind', 'project.overdue', 'project.stale', "
+		"'project.reminder') ORDER BY e.seq DESC LIMIT 1",
 };
 
 struct store {
@@ -545,6 +571,7 @@ int store_event_insert(struct store *s, struct store_event *e)
 	bind_text_or_null(st, 5, e->previous_status);
 	sqlite3_bind_text(st, 6, e->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, e->project, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, e->silenced);
 	rc = run(s, st);
 	if (rc == 0)
 		e->seq = sqlite3_last_insert_rowid(s->db);
@@ -573,6 +600,7 @@ static void read_event(sqlite3_stmt *st, int first, struct store_event *e)
 	e->previous_status = col_text(st, first + 5);
 	e->status = col_text(st, first + 6);
 	e->project = col_text(st, first + 7);
+	e->silenced = sqlite3_column_int(st, first + 8);
 }
 
 static void read_delivery(sqlite3_stmt *st, struct store_delivery *d)
@@ -688,4 +716,90 @@ int store_delivery_update(struct store *s, int64_t event_seq,
 	else
 		sqlite3_bind_null(st, 7);
 	return run(s, st);
+}
+
+int store_silence_insert(struct store *s, const struct store_silence *si)
+{
+	sqlite3_stmt *st = stmt(s, ST_SILENCE_INSERT);
+
+	sqlite3_bind_text(st, 1, si->id, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 2, si->project_id);
+	bind_text_or_null(st, 3, si->tag);
+	sqlite3_bind_int64(st, 4, si->until);
+	bind_text_or_null(st, 5, si->reason);
+	sqlite3_bind_int64(st, 6, si->created_at);
+	return run(s, st);
+}
+
+int store_silence_delete(struct store *s, const char *id, paced_ms now)
+{
+	sqlite3_stmt *st = stmt(s, ST_SILENCE_DELETE);
+	int rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	rc = run(s, st);
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		rc = PACED_ENOENT;
+	return rc;
+}
+
+int store_silences_active(struct store *s, paced_ms now, store_silence_fn fn,
+			  void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_SILENCES_ACTIVE);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_silence si = {
+			.id = col_text(st, 0),
+			.project_id = col_text(st, 1),
+			.tag = col_text(st, 2),
+			.until = sqlite3_column_int64(st, 3),
+			.reason = col_text(st, 4),
+			.created_at = sqlite3_column_int64(st, 5),
+		};
+		int r = fn(&si, data);
+
+		if (r < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+/* Runs a one-row query whose first column is a truth value. */
+static int ask(struct store *s, sqlite3_stmt *st, bool *out)
+{
+	int rc = sqlite3_step(st);
+
+	*out = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	log_err("database: %s", sqlite3_errmsg(s->db));
+	return PACED_EDB;
+}
+
+int store_silenced(struct store *s, const char *project_id,
+		   const char *tags_json, paced_ms now, bool *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_SILENCED);
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tags_json, -1, SQLITE_STATIC);
+	return ask(s, st, out);
+}
+
+int store_last_bad_news_delivered(struct store *s, const char *project_id,
+				  bool *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_LAST_BAD_NEWS_DELIVERED);
+
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	return ask(s, st, out);
 }

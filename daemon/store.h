@@ -121,6 +121,7 @@ struct store_event {
 	const char *previous_status; /* NULL for a new project */
 	const char *status;
 	const char *project; /* JSON text of the project at that instant */
+	bool silenced;       /* recorded inside a silence: no deliveries */
 };
 
 int store_event_insert(struct store *s, struct store_event *e);
@@ -169,5 +170,31 @@ int store_delivery_update(struct store *s, int64_t event_seq,
 			  const char *channel, const char *state, int attempts,
 			  paced_ms next_at, const char *last_error,
 			  paced_ms sent_at);
+
+struct store_silence {
+	const char *id;
+	const char *project_id; /* exactly one of project_id and tag */
+	const char *tag;
+	paced_ms until;
+	const char *reason; /* NULL: none */
+	paced_ms created_at;
+};
+
+typedef int (*store_silence_fn)(const struct store_silence *si, void *data);
+
+int store_silence_insert(struct store *s, const struct store_silence *si);
+/* Lifts an active silence. PACED_ENOENT when there is none by that id. */
+int store_silence_delete(struct store *s, const char *id, paced_ms now);
+/* The silences in force at now, oldest first. */
+int store_silences_active(struct store *s, paced_ms now, store_silence_fn fn,
+			  void *data);
+/* Whether a silence in force at now covers the project or one of its tags
+ * (tags_json: a JSON array of strings). */
+int store_silenced(struct store *s, const char *project_id,
+		   const char *tags_json, paced_ms now, bool *out);
+/* Whether the project's latest bad-news event (at_risk, behind, overdue,
+ * stale, reminder) was given to any channel; false when there is none. */
+int store_last_bad_news_delivered(struct store *s, const char *project_id,
+				  bool *out);
 
 #endif
