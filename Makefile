@@ -27,7 +27,7 @@ MIGRATIONS := $(shell LC_ALL=C ls migrations/*.sql 2>/dev/null | LC_ALL=C sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit blackbox asan clean format
+.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule clean format
 all: deps $(BUILD)/paced
 
 deps:
@@ -83,6 +83,19 @@ asan: deps
 		sh tools/run_unit.sh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1 PACED_BIN=$(CURDIR)/build/asan/paced \
 		python3 tests/blackbox/run.py
+
+# Scheduler figures (see bench/): CPU of an idle daemon holding 100 000
+# projects over a minute, and the cost of one reschedule.
+bench-idle: all
+	sh bench/idle.sh 100000 60
+
+$(BUILD)/bench/reschedule: bench/reschedule.c $(BUILD)/libpaced.a
+	mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaced.a \
+		$(PKG_LIBS)
+
+bench-reschedule: deps $(BUILD)/bench/reschedule
+	$(BUILD)/bench/reschedule 100000 10
 
 format:
 	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c

@@ -61,19 +61,26 @@ static bool is_stale(const struct project *p, paced_ms now)
 	return now - last >= p->def->report_every_ms + p->def->grace_ms;
 }
 
-int tracker_view(struct app *app, const struct project *p, paced_ms now,
-		 struct project_view *v)
+/* Status and staleness only: what deciding on a change needs. */
+static void evaluate(struct app *app, const struct project *p, paced_ms now,
+		     struct project_view *v, struct pace_curve *c)
 {
-	struct pace_curve c;
+	project_def_curve(p->def, app->conf->at_risk, app->conf->behind, c);
+	v->at_risk = c->at_risk;
+	v->behind = c->behind;
+	pace_evaluate(c, project_current(p), now, p->status, &v->eval);
+	v->stale = is_stale(p, now);
+}
+
+/* The forecast, which reads the recent updates from the database: only
+ * for what is shown or sent. */
+static int add_forecast(struct app *app, const struct project *p,
+			paced_ms now, const struct pace_curve *c,
+			struct project_view *v)
+{
 	struct points pts = {0};
-	double current = project_current(p);
 	int rc;
 
-	project_def_curve(p->def, app->conf->at_risk, app->conf->behind, &c);
-	v->at_risk = c.at_risk;
-	v->behind = c.behind;
-	pace_evaluate(&c, current, now, p->status, &v->eval);
-	v->stale = is_stale(p, now);
 	rc = store_updates_since(app->store, p->def->id,
 				 now - FORECAST_WINDOW_MS, collect_point, &pts);
 	/* With no recent update the trend runs from the baseline to the
@@ -83,9 +90,19 @@ int tracker_view(struct app *app, const struct project *p, paced_ms now,
 							  .value = p->current},
 				   &pts);
 	if (rc == 0)
-		pace_forecast(&c, pts.v, pts.n, current, now, &v->forecast);
+		pace_forecast(c, pts.v, pts.n, project_current(p), now,
+			      &v->forecast);
 	free(pts.v);
 	return rc;
+}
+
+int tracker_view(struct app *app, const struct project *p, paced_ms now,
+		 struct project_view *v)
+{
+	struct pace_curve c;
+
+	evaluate(app, p, now, v, &c);
+	return add_forecast(app, p, now, &c, v);
 }
 
 static bool is_bad(enum pace_status s)
@@ -155,11 +172,10 @@ static int settle_status(struct app *app, struct project *p, paced_ms now,
 	enum pace_status before = p->status;
 	bool was_stale = p->stale, recorded = false;
 	const char *type;
-	int rc;
+	int rc = 0;
+	struct pace_curve c;
 
-	rc = tracker_view(app, p, now, &v);
-	if (rc < 0)
-		return rc;
+	evaluate(app, p, now, &v, &c);
 	if (v.eval.status != before || v.stale != was_stale) {
 		if (v.eval.status != before) {
 			p->status = v.eval.status;
@@ -173,6 +189,13 @@ static int settle_status(struct app *app, struct project *p, paced_ms now,
 			return rc;
 	}
 	type = alert_event_type(before, p->status);
+	if (!type && was_stale == p->stale && reminder_at(app, p) > now)
+		return 0; /* nothing to tell */
+	/* Something will be told: the snapshot sent with it needs the
+	 * forecast, which costs a database read, so only now. */
+	rc = add_forecast(app, p, now, &c, &v);
+	if (rc < 0)
+		return rc;
 	if (type) {
 		rc = record_event(app, p, &v, type, before, now, queued);
 		recorded = true;

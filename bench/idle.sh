@@ -1,0 +1,62 @@
+#!/bin/sh
+# Idle cost of the scheduler: paced holding N projects (default 100 000)
+# with nothing to do, measured as the CPU time it uses over S seconds
+# (default 60) after start-up. Also prints the start-up time and RSS.
+#   sh bench/idle.sh [N] [S]
+set -eu
+N=${1:-100000}
+S=${2:-60}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/build/paced"
+[ -x "$bin" ] || { echo "build paced first: make" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$tmp/paced.conf" <<CONF
+[server]
+listen = 127.0.0.1:$port
+[storage]
+path = $tmp/paced.db
+durability = normal
+CONF
+
+# Create the schema, then N projects in one transaction: linear burn-ups
+# spread over the coming years, a tenth of them with a weekly reporting
+# cadence, so every project has a wake-up instant in the heap.
+"$bin" -c "$tmp/paced.conf" 2>"$tmp/log" & pid=$!
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.1; done
+kill "$pid"; wait "$pid" || true
+python3 - "$tmp/paced.db" "$N" <<'PY'
+import json, sqlite3, sys, time
+db, n = sys.argv[1], int(sys.argv[2])
+now = int(time.time() * 1000)
+con = sqlite3.connect(db)
+with con:
+    for i in range(n):
+        d = {"title": f"项目 {i}", "unit": "个", "target": 100 + i % 500,
+             "start": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                    time.gmtime(now / 1000 - 86400 * (i % 300))),
+             "due": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                  time.gmtime(now / 1000 + 86400 * (30 + i % 900)))}
+        if i % 10 == 0:
+            d["report_every"] = "7d"
+        con.execute("INSERT INTO projects (id, definition, created_at, "
+                    "defined_at, status, status_since) VALUES "
+                    "(?, ?, ?, ?, 'on_track', ?)",
+                    (f"p{i}", json.dumps(d, ensure_ascii=False), now, now, now))
+PY
+
+t0=$(date +%s.%N)
+"$bin" -c "$tmp/paced.conf" 2>"$tmp/log" & pid=$!
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.02; done
+t1=$(date +%s.%N)
+tick=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+c0=$(cpu)
+sleep "$S"
+c1=$(cpu)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+echo "projects: $N"
+echo "start-up (evaluate and schedule all, until /healthz): $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s"
+echo "CPU time over ${S} s idle: $(awk "BEGIN { printf \"%.3f\", ($c1 - $c0) / $tick }") s"
+echo "RSS: $((rss / 1024)) MiB"
