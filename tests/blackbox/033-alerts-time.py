@@ -131,3 +131,39 @@ def test_time_based_change_survives_restart(d, rx):
     d.start()
     h = rx.wait_hook("project.at_risk", "restarted", timeout=15)
     assert abs(parse_when(h.json["at"]) - (start + 5)) <= 2.0, h.json["at"]
+
+
+def test_project_repeat_every_overrides_the_global_one():
+    rx = Receiver()
+    d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "24h"})
+    d.create(project("nagged", start=-50, due=50, repeat_every="2s"))
+    d.create(project("quiet", start=-50, due=50))
+    h1 = rx.wait_hook("project.behind", "nagged")
+    h2 = rx.wait_hook("project.reminder", "nagged", timeout=10)
+    gap = parse_when(h2.json["at"]) - parse_when(h1.json["at"])
+    assert 1.5 <= gap <= 3.5, f"reminder {gap:.1f}s after the event"
+    assert not rx.of_type("project.reminder", "quiet"), \
+        "the global 24h interval was not kept for the other project"
+
+
+def test_pause_moves_the_crossing_instant(d, rx):
+    # 100 s span; a 10 s pause from start+3 to start+13. At_risk comes
+    # after 5 s of *active* time: start+3 +10 paused +2 = start+15, not
+    # start+5 as it would without the pause.
+    body, start = _short("paused", -1, 100)
+    body["pauses"] = [{"from": iso(start + 3), "to": iso(start + 13),
+                       "reason": "亚运会期间停工"}]
+    d.create(body)
+    h = rx.wait_hook("project.at_risk", "paused", timeout=25)
+    at = parse_when(h.json["at"])
+    assert abs(at - (start + 15)) <= 1.5, \
+        f"at_risk at {h.json['at']}, expected {iso(start + 15)}"
+
+
+def test_alert_text_tells_forecast_and_needed_rate(d, rx):
+    d.create(project("parking", start=-50, due=50))
+    h = rx.wait_hook("project.behind", "parking")
+    text = h.json["text"]
+    # Nothing reported: no trend, so no finish date, and 350 in 50 days.
+    assert "按目前进度无法完成" in text, text
+    assert "需每天新增 7 个才能按期完成" in text, text
