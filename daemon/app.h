@@ -14,6 +14,7 @@ struct store;
 struct registry;
 struct notify;
 struct sched;
+struct project;
 
 struct app {
 	uv_loop_t *loop;
@@ -22,6 +23,8 @@ struct app {
 	struct registry *reg;
 	struct notify *notify;
 	struct sched *sched;     /* NULL: no time-driven checks */
+	struct project **waking; /* due in the scheduler's current run */
+	size_t n_waking, cap_waking;
 	bool ready;              /* migrations ran and listeners are bound */
 };
 

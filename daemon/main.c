@@ -352,6 +352,7 @@ static int run(struct conf *conf)
 	rc = sched_new(&app->sched, &d.loop, tracker_wake, app, NULL);
 	if (rc < 0)
 		goto out;
+	sched_set_run_end(app->sched, tracker_wake_end);
 	/* What happened while paced was down is recorded now, once. */
 	rc = tracker_start(app, timefmt_now());
 	if (rc < 0) {
@@ -415,6 +416,7 @@ out:
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("event loop closed with handles still open");
 	registry_free(app->reg);
+	free(app->waking);
 	store_close(app->store);
 	if (rc == 0)
 		log_notice("stopped");

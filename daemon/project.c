@@ -16,6 +16,8 @@
 #define PROJECT_MAX_MILESTONES 366
 #define PROJECT_MAX_PAUSES 64
 #define PROJECT_MAX_TAGS 32
+/* The shortest reporting or reminder interval (as [alerts] allows). */
+#define MIN_INTERVAL_MS 1000
 
 int field_error_set(struct field_error *e, const char *code,
 		    const char *field, const char *fmt, ...)
@@ -428,11 +430,11 @@ static int validate(struct project_def *d, const json_t *b,
 		if (need_duration(v, "report_every", &d->report_every_ms,
 				  err))
 			return PACED_EINVAL;
-		if (d->report_every_ms == 0)
+		if (d->report_every_ms < MIN_INTERVAL_MS)
 			return field_error_set(err, "invalid_value",
 					       "report_every",
-					       "report_every must be longer "
-					       "than 0");
+					       "report_every must be at least "
+					       "1s");
 	}
 	if ((v = json_object_get(b, "grace")) &&
 	    need_duration(v, "grace", &d->grace_ms, err))
@@ -440,6 +442,13 @@ static int validate(struct project_def *d, const json_t *b,
 	if ((v = json_object_get(b, "repeat_every"))) {
 		if (need_duration(v, "repeat_every", &d->repeat_every_ms, err))
 			return PACED_EINVAL;
+		/* Each reminder is an event and a delivery per channel: a
+		 * tiny interval would flood the database and the groups. */
+		if (d->repeat_every_ms && d->repeat_every_ms < MIN_INTERVAL_MS)
+			return field_error_set(err, "invalid_value",
+					       "repeat_every",
+					       "repeat_every must be 0 (never) "
+					       "or at least 1s");
 		d->has_repeat_every = true;
 	}
 	if ((v = json_object_get(b, "tags")) && parse_tags(v, err))

@@ -31,6 +31,7 @@ struct sched_entry {
 struct sched {
 	uv_timer_t timer;
 	sched_fire_fn fire;
+	void (*run_end)(void *data);
 	void *data;
 	paced_ms (*now)(void);
 
@@ -336,6 +337,7 @@ static void sched_collect(struct sched *s, paced_ms now)
 void sched_run_due(struct sched *s)
 {
 	paced_ms now;
+	bool fired;
 
 	/* A fire callback calling this would fire what its own run is
 	 * about to; the closing scheduler fires nothing. */
@@ -349,6 +351,7 @@ void sched_run_due(struct sched *s)
 	 * instead of firing again and again in this one.
 	 */
 	sched_collect(s, now);
+	fired = s->ndue > 0;
 	while (s->due_pos < s->ndue && !s->closing) {
 		/* A copy: a callback that adds entries can move the list. */
 		struct sched_entry e = s->due[s->due_pos++];
@@ -361,7 +364,14 @@ void sched_run_due(struct sched *s)
 	}
 	s->ndue = s->due_pos = s->due_live = 0;
 	s->running = false;
+	if (fired && s->run_end && !s->closing)
+		s->run_end(s->data);
 	sched_arm(s);
+}
+
+void sched_set_run_end(struct sched *s, void (*run_end)(void *data))
+{
+	s->run_end = run_end;
 }
 
 void sched_close(struct sched *s, void (*done)(void *), void *data)

@@ -46,6 +46,11 @@ void sched_remove(struct sched *s, size_t *slot);
 size_t sched_count(const struct sched *s);
 paced_ms sched_next(const struct sched *s);
 
+/* After a run that fired entries, calls run_end(data) (the data of
+ * sched_new), outside the run, so the fire callbacks can only collect
+ * and the work for all of them is done together. */
+void sched_set_run_end(struct sched *s, void (*run_end)(void *data));
+
 /* Fires every entry due by now, then re-arms (what the timer does; for
  * start-up and tests). */
 void sched_run_due(struct sched *s);

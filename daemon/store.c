@@ -152,13 +152,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT 1 FROM silences WHERE deleted_at IS NULL "
 		"AND until > ?1 AND (project_id = ?2 OR tag IN "
 		"(SELECT value FROM json_each(?3))) LIMIT 1",
-	/* Whether the project's latest bad news reached a channel. */
+	/* Whether bad news reached a channel after the last good news that
+	 * did: then people believe the project is still in trouble. */
 	[ST_LAST_BAD_NEWS_DELIVERED] =
-		"SELECT EXISTS (SELECT 1 FROM deliveries d "
-		"WHERE d.event_seq = e.seq) FROM events e "
-		"WHERE e.project_id = ?1 AND e.type IN ('project.at_risk', "
-		"'project.behind', 'project.overdue', 'project.stale', "
-		"'project.reminder') ORDER BY e.seq DESC LIMIT 1",
+		"SELECT EXISTS (SELECT 1 FROM events e JOIN deliveries d "
+		"ON d.event_seq = e.seq WHERE e.project_id = ?1 "
+		"AND e.type IN ('project.at_risk', 'project.behind', "
+		"'project.overdue', 'project.stale', 'project.reminder') "
+		"AND e.seq > coalesce((SELECT max(g.seq) FROM events g "
+		"JOIN deliveries gd ON gd.event_seq = g.seq "
+		"WHERE g.project_id = ?1 AND g.type IN ('project.recovered', "
+		"'project.done')), 0))",
 };
 
 struct store {

@@ -192,8 +192,9 @@ int store_silences_active(struct store *s, paced_ms now, store_silence_fn fn,
  * (tags_json: a JSON array of strings). */
 int store_silenced(struct store *s, const char *project_id,
 		   const char *tags_json, paced_ms now, bool *out);
-/* Whether the project's latest bad-news event (at_risk, behind, overdue,
- * stale, reminder) was given to any channel; false when there is none. */
+/* Whether bad news about the project (at_risk, behind, overdue, stale,
+ * reminder) was given to a channel after the last recovered/done that
+ * was: what a recovery inside a silence must still answer. */
 int store_last_bad_news_delivered(struct store *s, const char *project_id,
 				  bool *out);
 

@@ -13,6 +13,7 @@
 #include "registry.h"
 #include "sched.h"
 #include "store.h"
+#include "timefmt.h"
 
 /* SPEC section 4: an update may be dated a day before start at the
  * earliest and five minutes ahead of the server's clock at the latest. */
@@ -672,62 +673,97 @@ void tracker_updates_clear(struct tracker_update *u, size_t n)
 	}
 }
 
-void tracker_wake(void *item, paced_ms at, paced_ms now, void *data)
+/*
+ * Settles projects together in one transaction (one fsync however many
+ * are due at the same instant, as every target due on 31 December is),
+ * then adopts the results and schedules each. When the database refuses,
+ * nothing changes in memory and each is looked at again shortly: start-up
+ * and the timer carry on, /readyz tells the operator.
+ */
+static int settle_many(struct app *app, struct project **ps, size_t n,
+		       paced_ms now)
 {
-	struct app *app = data;
-	struct project *p = item, next = *p;
+	struct project *next = calloc(n ? n : 1, sizeof(*next));
 	bool queued = false;
 	int rc;
 
-	(void)at;
+	if (!next)
+		return PACED_ENOMEM;
 	rc = store_begin(app->store);
-	if (rc == 0)
-		rc = settle_status(app, &next, now, false, &queued);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		next[i] = *ps[i];
+		rc = settle_status(app, &next[i], now, false, &queued);
+	}
 	rc = store_finish(app->store, rc);
 	if (rc < 0) {
-		log_err("project %s: cannot record its change of state (%s); "
+		log_err("cannot record what changed for %zu projects (%s); "
 			"trying again in %d s",
-			p->def->id, paced_strerror(rc), TRACKER_RETRY_MS / 1000);
-		if (app->sched)
-			sched_set(app->sched, p, &p->sched_slot,
+			n, paced_strerror(rc), TRACKER_RETRY_MS / 1000);
+		for (size_t i = 0; i < n && app->sched; i++)
+			sched_set(app->sched, ps[i], &ps[i]->sched_slot,
 				  now + TRACKER_RETRY_MS);
-		return;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			adopt(ps[i], &next[i]);
+			tracker_reschedule(app, ps[i], now);
+		}
+		after_commit(app, queued);
 	}
-	adopt(p, &next);
-	after_commit(app, queued);
-	tracker_reschedule(app, p, now);
+	free(next);
+	return rc;
+}
+
+void tracker_wake(void *item, paced_ms at, paced_ms now, void *data)
+{
+	struct app *app = data;
+
+	(void)at;
+	(void)now;
+	/* Only collected here; tracker_wake_end() settles the whole run. */
+	if (app->n_waking == app->cap_waking) {
+		size_t cap = app->cap_waking ? app->cap_waking * 2 : 64;
+		struct project **w = realloc(app->waking, cap * sizeof(*w));
+
+		if (!w) {
+			struct project *p = item;
+
+			log_err("project %s: out of memory; checking it again "
+				"later",
+				p->def->id);
+			sched_set(app->sched, p, &p->sched_slot,
+				  timefmt_now() + TRACKER_RETRY_MS);
+			return;
+		}
+		app->waking = w;
+		app->cap_waking = cap;
+	}
+	app->waking[app->n_waking++] = item;
+}
+
+void tracker_wake_end(void *data)
+{
+	struct app *app = data;
+	size_t n = app->n_waking;
+
+	/* No request can run between the wakes and this: the projects
+	 * collected are all still live. */
+	app->n_waking = 0;
+	if (settle_many(app, app->waking, n, timefmt_now()) == PACED_ENOMEM)
+		log_err("out of memory settling %zu projects", n);
 }
 
 int tracker_start(struct app *app, paced_ms now)
 {
-	struct project **all, *next = NULL;
 	size_t n = 0;
-	bool queued = false;
+	struct project **all = registry_sorted(app->reg, &n);
 	int rc;
 
-	all = registry_sorted(app->reg, &n);
-	next = calloc(n ? n : 1, sizeof(*next));
-	if (!all || !next) {
-		rc = PACED_ENOMEM;
-		goto out;
-	}
+	if (!all)
+		return PACED_ENOMEM;
 	/* One transaction for all: what changed while paced was down is
-	 * recorded once, not once per missed wake-up. */
-	rc = store_begin(app->store);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		next[i] = *all[i];
-		rc = settle_status(app, &next[i], now, false, &queued);
-	}
-	rc = store_finish(app->store, rc);
-	if (rc < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		adopt(all[i], &next[i]);
-		tracker_reschedule(app, all[i], now);
-	}
-	after_commit(app, queued);
-out:
+	 * recorded once, not once per missed wake-up. A database that
+	 * refuses does not stop the start: each project is tried again. */
+	rc = settle_many(app, all, n, now);
 	free(all);
-	free(next);
-	return rc;
+	return rc == PACED_ENOMEM ? rc : 0;
 }

@@ -91,14 +91,19 @@ paced_ms tracker_next_wake(struct app *app, const struct project *p,
 /* Puts p in app->sched at tracker_next_wake() (nothing without sched). */
 void tracker_reschedule(struct app *app, struct project *p, paced_ms now);
 
-/* The scheduler's callback (sched_fire_fn, data = app): evaluates the
- * project now, records what changed in one transaction and schedules
- * its next wake-up. */
+/* The scheduler's callback (sched_fire_fn, data = app): collects the
+ * project whose instant has come. */
 void tracker_wake(void *item, paced_ms at, paced_ms now, void *data);
+
+/* The scheduler's run_end (data = app): evaluates every project collected
+ * in the run, records what changed in one transaction and schedules each
+ * one's next wake-up. */
+void tracker_wake_end(void *data);
 
 /* At start-up: evaluates every project once, recording in one
  * transaction what changed while paced was not running, and schedules
- * each. 0 or PACED_E*. */
+ * each. A database that refuses the transaction does not fail the start
+ * (each project is tried again shortly). 0 or PACED_ENOMEM. */
 int tracker_start(struct app *app, paced_ms now);
 
 #endif

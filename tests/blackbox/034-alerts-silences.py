@@ -99,3 +99,45 @@ def test_expired_silence_does_not_hold(d, rx):
     d.create(project("brief", start=-50, due=50, tags=["短暂"]))
     wait_for(lambda: rx.of_type("project.behind", "brief"), 10,
              msg="delivery after the silence expired")
+
+
+def test_recovery_answers_delivered_news_despite_silenced_reminders():
+    # behind is delivered; inside a silence a reminder (silenced) follows;
+    # the recovery must still be delivered, since the group last heard
+    # "behind".
+    from harness import Daemon, Receiver
+    rx = Receiver()
+    d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "1s"})
+    d.create(project("nag", start=-50, due=50))
+    rx.wait_hook("project.behind", "nag")
+    _silence(d, project="nag")
+    wait_for(lambda: any(e["type"] == "project.reminder"
+                         for e in d.events(project="nag")), 5,
+             msg="a silenced reminder")
+    d.update("nag", {"value": 200})
+    h = rx.wait_hook("project.recovered", "nag", timeout=5)
+    assert_event_hook(h, "project.recovered", "nag")
+
+
+def test_recovery_through_a_silenced_at_risk_is_delivered(d, rx):
+    d.create(project("steps", start=-50, due=50))
+    rx.wait_hook("project.behind", "steps")
+    _silence(d, project="steps")
+    d.update("steps", {"value": 155})  # at_risk, silenced
+    d.update("steps", {"value": 200})  # on track again
+    h = rx.wait_hook("project.recovered", "steps", timeout=5)
+    assert_event_hook(h, "project.recovered", "steps", previous="at_risk")
+
+
+def test_done_after_delivered_recovery_stays_silent(d, rx):
+    # The group already heard the recovery: a done inside a silence has no
+    # bad news to answer and is held like any other event.
+    d.create(project("fine", start=-50, due=50))
+    rx.wait_hook("project.behind", "fine")
+    d.update("fine", {"value": 200})
+    rx.wait_hook("project.recovered", "fine")
+    _silence(d, project="fine")
+    d.update("fine", {"value": 350})
+    time.sleep(1.5)
+    assert not rx.of_type("project.done", "fine"), rx.all()
+    assert d.events(project="fine")[0]["type"] == "project.done"

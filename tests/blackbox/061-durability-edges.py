@@ -5,8 +5,8 @@ and staleness counted from when reports arrive."""
 import sqlite3
 import time
 
-from harness import (DAY, Daemon, Receiver, assert_error, iso, now, project,
-                     wait_for)
+from harness import (DAY, Daemon, Receiver, assert_error, iso, now,
+                     parse_when, project, wait_for)
 
 
 def test_decimals_survive_a_restart_exactly(d):
@@ -82,3 +82,47 @@ def test_stale_counts_from_arrival_not_from_the_reported_date(d):
     # A report filed now but dated three weeks ago is still a report.
     p = d.update("monthly", {"value": 100, "at": iso(t - 21 * DAY)})
     assert p["project"]["stale"] is False, p["project"]
+
+
+def test_tiny_reminder_interval_is_refused(d):
+    r = d.post("/v1/projects", project("flood", repeat_every="1ms"))
+    assert_error(r, 422, "invalid_value", "repeat_every")
+    r = d.post("/v1/projects", project("flood", report_every="10ms"))
+    assert_error(r, 422, "invalid_value", "report_every")
+    assert d.post("/v1/projects", project("flood", repeat_every="0")) \
+        .status == 201
+
+
+def test_starts_while_the_database_is_locked_and_catches_up(d):
+    # A project behind with nothing recorded yet about it at start-up.
+    d.create(project("late", start=-50, due=50))
+    d.stop()
+    con = sqlite3.connect(d.db, isolation_level=None)
+    con.execute("DELETE FROM deliveries")
+    con.execute("DELETE FROM events")
+    con.execute("UPDATE projects SET status = 'on_track'")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        d.start()
+        assert d.get("/healthz").status == 200
+        assert d.get("/readyz").status == 503
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    # Once the lock is gone the change is recorded, within the retry.
+    wait_for(lambda: [e["type"] for e in d.events(project="late")] ==
+             ["project.behind"], 15, msg="behind recorded after the lock")
+    assert d.get("/readyz").status == 200
+test_starts_while_the_database_is_locked_and_catches_up.timeout = 60
+
+
+def test_many_projects_due_at_one_instant_all_turn_overdue(d):
+    t = int(now()) + 3
+    for i in range(100):
+        body = project(f"annual-{i}", start=-50)
+        body["due"] = iso(t)
+        d.create(body)
+    wait_for(lambda: len(d.events(type="overdue", limit=1000)) == 100, 15,
+             msg="100 overdue events")
+    for e in d.events(type="overdue", limit=1000):
+        assert abs(parse_when(e["at"]) - t) <= 2, e["at"]
