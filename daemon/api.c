@@ -350,6 +350,10 @@ void api_handle(struct http_request *req, void *data)
 		api_events(req, app);
 		return;
 	}
+	if (strcmp(path, "/v1/digest") == 0) {
+		api_digest(req, app);
+		return;
+	}
 	api_reply_error(req, 404, "not_found", NULL, "no such resource %s",
 			path);
 }

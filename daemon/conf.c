@@ -15,6 +15,7 @@
 
 static const char *const conf_sec_names[] = {
 	"", "server", "storage", "alerts", "channel", "token", "project",
+	"digest",
 };
 static const char *const conf_log_levels[] = {
 	"err", "warning", "notice", "info", "debug", NULL,
@@ -35,6 +36,7 @@ static const char *const conf_roles[] = {"reader", "reporter", "admin", NULL};
 #define S_(f) offsetof(struct conf, f)
 #define CH_(f) offsetof(struct conf_channel, f)
 #define TK_(f) offsetof(struct conf_token, f)
+#define DG_(f) offsetof(struct conf, digest.f)
 #define PROJECT_KEY(name, type) {CONF_SEC_PROJECT, name, type, NULL, 0, 0, \
 				 NULL, 0, 0, 0}
 
@@ -84,6 +86,22 @@ static const struct conf_option conf_options[] = {
 	 NULL, CH_(timeout_ms), 0, 0},
 	{CONF_SEC_CHANNEL, "max_age", CONF_T_DURATION, "24h", SEC, 30 * DAY,
 	 NULL, CH_(max_age_ms), 0, 0},
+	{CONF_SEC_CHANNEL, "rate", CONF_T_RATE, NULL, 1, 10000, NULL,
+	 CH_(rate_n), CH_(rate_period_ms), 0},
+	{CONF_SEC_CHANNEL, "mention_mobiles", CONF_T_MOBILES, NULL, 0, 0, NULL,
+	 CH_(mention_mobiles), CH_(n_mention_mobiles), 0},
+	{CONF_SEC_CHANNEL, "mention_all", CONF_T_BOOL, "no", 0, 0, NULL,
+	 CH_(mention_all), 0, 0},
+	{CONF_SEC_CHANNEL, "chat_id", CONF_T_STRING, NULL, 0, 0, NULL,
+	 CH_(chat_id), 0, 0},
+	{CONF_SEC_CHANNEL, "from", CONF_T_ADDR, NULL, 0, 0, NULL,
+	 CH_(mail_from), 0, 0},
+	{CONF_SEC_CHANNEL, "to", CONF_T_ADDRS, NULL, 0, 0, NULL, CH_(mail_to),
+	 CH_(n_mail_to), 0},
+	{CONF_SEC_CHANNEL, "username", CONF_T_STRING, NULL, 0, 0, NULL,
+	 CH_(username), 0, 0},
+	{CONF_SEC_CHANNEL, "password", CONF_T_STRING, NULL, 0, 0, NULL,
+	 CH_(password), 0, CONF_SECRET},
 
 	{CONF_SEC_TOKEN, "sha256", CONF_T_SHA256, NULL, 0, 0, NULL,
 	 TK_(sha256), 0, CONF_REQUIRED | CONF_SECRET},
@@ -91,6 +109,13 @@ static const struct conf_option conf_options[] = {
 	 TK_(role), 0, CONF_REQUIRED},
 	{CONF_SEC_TOKEN, "projects", CONF_T_GLOBS, "*", 0, 0, NULL,
 	 TK_(projects), TK_(n_projects), 0},
+
+	{CONF_SEC_DIGEST, "at", CONF_T_CLOCK, "09:00", 0, 0, NULL,
+	 DG_(at_min), 0, 0},
+	{CONF_SEC_DIGEST, "every", CONF_T_WEEKDAYS, "day", 0, 0, NULL,
+	 DG_(weekdays), 0, 0},
+	{CONF_SEC_DIGEST, "channels", CONF_T_NAMES, NULL, 0, 0, NULL,
+	 DG_(channels), DG_(n_channels), CONF_REQUIRED},
 
 	PROJECT_KEY("title", CONF_T_JSTRING),
 	PROJECT_KEY("unit", CONF_T_JSTRING),
@@ -140,12 +165,16 @@ static void conf_free_fields(enum conf_sec sec, void *base)
 		case CONF_T_CHANNEL_URL:
 		case CONF_T_TIMEZONE:
 		case CONF_T_SHA256:
+		case CONF_T_ADDR:
 			free(*(char **)(void *)field);
 			break;
 		case CONF_T_LISTEN:
 		case CONF_T_EVENTS:
 		case CONF_T_TAGS:
 		case CONF_T_GLOBS:
+		case CONF_T_MOBILES:
+		case CONF_T_ADDRS:
+		case CONF_T_NAMES:
 			conf_value_list_free(*(char ***)(void *)field,
 					     *(size_t *)(void *)((char *)base +
 								 o->off_n));
@@ -205,6 +234,32 @@ static void conf_alerts_end(struct conf_parse *p)
 			  c->at_risk, c->behind, lb ? "" : " (the default)");
 }
 
+/* Keys that only some channel types read: given to another type they
+ * would be silently ignored, which hides a mistake. */
+static const struct {
+	const char *key;
+	const char *types; /* ", "-separated, for the message too */
+} conf_channel_only[] = {
+	{"secret", "webhook, dingtalk, feishu"},
+	{"mention_mobiles", "dingtalk"},
+	{"mention_all", "dingtalk"},
+	{"chat_id", "telegram"},
+	{"from", "email"},
+	{"to", "email"},
+	{"username", "email"},
+	{"password", "email"},
+};
+
+static bool conf_type_in(const char *type, const char *types)
+{
+	size_t n = strlen(type);
+
+	for (const char *s = types; (s = strstr(s, type)); s += n)
+		if ((s == types || s[-1] == ' ') && (s[n] == ',' || !s[n]))
+			return true;
+	return false;
+}
+
 static void conf_channel_end(struct conf_parse *p)
 {
 	const struct conf_channel *ch = &p->c->channels[p->cur];
@@ -218,6 +273,42 @@ static void conf_channel_end(struct conf_parse *p)
 				: "an http:// or https://",
 			  email ? "smtp://HOST[:PORT] or smtps://HOST[:PORT]"
 				: "http://… or https://…");
+	if (p->rc)
+		return;
+	for (size_t i = 0; i < PACED_ARRAY_LEN(conf_channel_only); i++) {
+		int line = conf_seen(p, conf_channel_only[i].key);
+
+		if (line && !conf_type_in(ch->type, conf_channel_only[i].types)) {
+			conf_fail(p, line,
+				  "[%s] %s: type %s does not use it (allowed: "
+				  "only with type %s)",
+				  p->sec_name, conf_channel_only[i].key,
+				  ch->type, conf_channel_only[i].types);
+			return;
+		}
+	}
+	if (strcmp(ch->type, "telegram") == 0 && !ch->chat_id) {
+		conf_fail(p, p->sec_line,
+			  "[%s] chat_id: missing; type telegram needs it "
+			  "(allowed: the chat's id, e.g. -1001234567890)",
+			  p->sec_name);
+		return;
+	}
+	if (email && (!ch->mail_from || !ch->n_mail_to)) {
+		conf_fail(p, p->sec_line,
+			  "[%s] %s: missing; type email needs from and to "
+			  "(allowed: mail addresses, to comma separated)",
+			  p->sec_name, ch->mail_from ? "to" : "from");
+		return;
+	}
+	if (!ch->username != !ch->password) {
+		conf_fail(p, conf_seen(p, ch->username ? "username" : "password"),
+			  "[%s] %s: given without %s (allowed: both or "
+			  "neither)",
+			  p->sec_name, ch->username ? "username" : "password",
+			  ch->username ? "password" : "username");
+		return;
+	}
 }
 
 static void conf_token_end(struct conf_parse *p)
@@ -265,6 +356,33 @@ static void conf_section_end(struct conf_parse *p)
 		conf_channel_end(p);
 	else if (p->sec == CONF_SEC_TOKEN)
 		conf_token_end(p);
+	else if (p->sec == CONF_SEC_DIGEST)
+		p->digest_channels_line = conf_seen(p, "channels");
+}
+
+/* Checks across sections, once the whole file is read: the digest's
+ * channels must exist (they may come after [digest]) and carry text. */
+static void conf_file_end(struct conf_parse *p)
+{
+	const struct conf_digest *d = &p->c->digest;
+
+	for (size_t i = 0; d->line && i < d->n_channels && !p->rc; i++) {
+		const struct conf_channel *ch =
+			conf_channel_find(p->c, d->channels[i]);
+
+		if (!ch)
+			conf_fail(p, p->digest_channels_line,
+				  "[digest] channels: no [channel.%s] "
+				  "(allowed: names of [channel.NAME] "
+				  "sections)",
+				  d->channels[i]);
+		else if (strcmp(ch->type, "alertmanager") == 0)
+			conf_fail(p, p->digest_channels_line,
+				  "[digest] channels: %s is an alertmanager "
+				  "channel, which carries alerts, not a digest "
+				  "(allowed: channels of any other type)",
+				  d->channels[i]);
+	}
 }
 
 static bool conf_name_ok(const char *s)
@@ -341,6 +459,9 @@ void conf_section_begin(struct conf_parse *p, const char *name)
 	} else if (strcmp(name, "alerts") == 0) {
 		sec = CONF_SEC_ALERTS;
 		first = &p->alerts_line;
+	} else if (strcmp(name, "digest") == 0) {
+		sec = CONF_SEC_DIGEST;
+		first = &p->digest_line;
 	}
 	for (size_t i = 0; !first && i < PACED_ARRAY_LEN(prefixes); i++) {
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0) {
@@ -351,8 +472,8 @@ void conf_section_begin(struct conf_parse *p, const char *name)
 	if (sec == CONF_SEC_NONE) {
 		conf_fail(p, p->line,
 			  "[%s]: unknown section (allowed: [server], "
-			  "[storage], [alerts], [channel.NAME], [token.NAME], "
-			  "[project.ID])",
+			  "[storage], [alerts], [digest], [channel.NAME], "
+			  "[token.NAME], [project.ID])",
 			  conf_err_quote(name, q));
 		return;
 	}
@@ -384,6 +505,8 @@ void conf_section_begin(struct conf_parse *p, const char *name)
 	memset(p->seen, 0, sizeof(p->seen));
 	if (first) {
 		*first = p->line;
+		if (sec == CONF_SEC_DIGEST)
+			c->digest.line = p->line;
 	} else if (sec == CONF_SEC_CHANNEL) {
 		struct conf_channel *ch = conf_add(
 			p, (void **)&c->channels, &c->n_channels, sizeof(*ch));
@@ -466,6 +589,7 @@ static struct conf *conf_alloc(struct conf_parse *p, const char *file)
 	conf_apply_defaults(p, CONF_SEC_SERVER, c);
 	conf_apply_defaults(p, CONF_SEC_STORAGE, c);
 	conf_apply_defaults(p, CONF_SEC_ALERTS, c);
+	conf_apply_defaults(p, CONF_SEC_DIGEST, c);
 	if (p->rc) {
 		conf_free(c);
 		p->c = NULL;
@@ -500,6 +624,8 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	p.buf = buf;
 	if (conf_alloc(&p, path) && !conf_read_parse(&p))
 		conf_section_end(&p);
+	if (!p.rc)
+		conf_file_end(&p);
 	free(buf);
 	if (p.rc) {
 		conf_free(p.c);
@@ -516,6 +642,7 @@ void conf_free(struct conf *c)
 	conf_free_fields(CONF_SEC_SERVER, c);
 	conf_free_fields(CONF_SEC_STORAGE, c);
 	conf_free_fields(CONF_SEC_ALERTS, c);
+	conf_free_fields(CONF_SEC_DIGEST, c);
 	for (size_t i = 0; i < c->n_channels; i++) {
 		conf_free_fields(CONF_SEC_CHANNEL, &c->channels[i]);
 		free(c->channels[i].name);

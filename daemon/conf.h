@@ -9,6 +9,7 @@
 #define PACED_CONF_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,33 @@ struct conf_channel {
 	char *language;      /* NULL: [alerts] language */
 	int64_t timeout_ms;  /* per request; default 10 s */
 	int64_t max_age_ms;  /* retry until; default 24 h */
+	/* `rate = N/PERIOD`: at most rate_n requests in any rate_period_ms.
+	 * rate_n == 0: the type's default (chan.h). */
+	int rate_n;
+	int64_t rate_period_ms;
+	/* dingtalk: members to @ by mobile number, or everybody. */
+	char **mention_mobiles;
+	size_t n_mention_mobiles;
+	bool mention_all;
+	/* telegram: the chat the bot writes to. */
+	char *chat_id;
+	/* email: envelope and header addresses, SMTP login (both or
+	 * neither). */
+	char *mail_from;
+	char **mail_to;
+	size_t n_mail_to;
+	char *username;
+	char *password;
 	int line;            /* line of the section header */
+};
+
+/* [digest]: one overview of every project, sent on a schedule. */
+struct conf_digest {
+	int at_min;         /* minutes after local midnight; default 9:00 */
+	unsigned weekdays;  /* bit 0 = Sunday ... bit 6 = Saturday */
+	char **channels;    /* names of [channel.NAME] sections */
+	size_t n_channels;
+	int line;           /* 0: no [digest] section, no digest */
 };
 
 struct conf_token {
@@ -77,6 +104,8 @@ struct conf {
 	double at_risk;          /* default 0.05 */
 	double behind;           /* default 0.10; must be >= at_risk */
 	char *public_url;        /* NULL when absent */
+
+	struct conf_digest digest;
 
 	struct conf_channel *channels;
 	size_t n_channels;

@@ -168,6 +168,33 @@ void conf_err_allowed(const struct conf_option *o, char *b, size_t n)
 			       "optional, e.g. 2022-01-31/2022-02-06 Spring "
 			       "Festival");
 		return;
+	case CONF_T_MOBILES:
+		snprintf(b, n, "mobile numbers (digits only), comma separated");
+		return;
+	case CONF_T_ADDRS:
+		snprintf(b, n, "mail addresses, comma separated");
+		return;
+	case CONF_T_ADDR:
+		snprintf(b, n, "a mail address such as paced@example.gov.cn");
+		return;
+	case CONF_T_NAMES:
+		snprintf(b, n, "names of [channel.NAME] sections, comma "
+			       "separated");
+		return;
+	case CONF_T_RATE:
+		snprintf(b, n, "N/PERIOD such as 20/1m or 5/1s, N 1..10000, "
+			       "PERIOD 1s..1d");
+		return;
+	case CONF_T_BOOL:
+		snprintf(b, n, "yes or no");
+		return;
+	case CONF_T_CLOCK:
+		snprintf(b, n, "a time of day HH:MM such as 09:00");
+		return;
+	case CONF_T_WEEKDAYS:
+		snprintf(b, n, "day, or weekdays mon tue wed thu fri sat sun, "
+			       "comma separated");
+		return;
 	case CONF_T_STRING:
 	case CONF_T_JSTRING:
 	case CONF_T_JTAGS:

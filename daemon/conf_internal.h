@@ -32,7 +32,8 @@ enum conf_sec {
 	CONF_SEC_ALERTS,
 	CONF_SEC_CHANNEL,
 	CONF_SEC_TOKEN,
-	CONF_SEC_PROJECT
+	CONF_SEC_PROJECT,
+	CONF_SEC_DIGEST
 };
 
 enum conf_type {
@@ -51,6 +52,14 @@ enum conf_type {
 	CONF_T_EVENTS,
 	CONF_T_TAGS,
 	CONF_T_GLOBS,
+	CONF_T_MOBILES,     /* lists of phone numbers, */
+	CONF_T_ADDRS,       /* of mail addresses, */
+	CONF_T_NAMES,       /* of [channel.NAME] names */
+	CONF_T_ADDR,        /* char *, one mail address */
+	CONF_T_RATE,        /* "N/PERIOD": int at off, int64_t ms at off_n */
+	CONF_T_BOOL,        /* bool: yes|no|true|false|on|off */
+	CONF_T_CLOCK,       /* int minutes after midnight from "HH:MM" */
+	CONF_T_WEEKDAYS,    /* unsigned mask from "day" or "mon, thu, …" */
 	CONF_T_JSTRING,     /* project: into def as JSON */
 	CONF_T_JNUMBER,
 	CONF_T_JTAGS,
@@ -76,7 +85,7 @@ struct conf_option {
 
 /* The number of entries of conf_options[] in conf.c, which checks it, so
  * that struct conf_parse can keep a line per option. */
-#define CONF_N_OPTIONS 40
+#define CONF_N_OPTIONS 51
 
 struct conf_parse {
 	struct conf *c;
@@ -91,7 +100,8 @@ struct conf_parse {
 	int sec_line;
 	size_t cur; /* the channel, token or project being read */
 	int seen[CONF_N_OPTIONS]; /* line of each key in this section */
-	int server_line, storage_line, alerts_line;
+	int server_line, storage_line, alerts_line, digest_line;
+	int digest_channels_line; /* [digest] channels, checked at the end */
 	int rc; /* the first error; later ones are not reported */
 	char *err;
 	size_t errlen;
@@ -153,6 +163,10 @@ int conf_value_set(struct conf_parse *p, const struct conf_option *o,
 
 /* Whether v is an smtp:// or smtps:// URL. */
 bool conf_value_smtp_url(const char *v);
+
+/* Whether s looks like a mail address (local@domain.tld, no spaces or
+ * header specials). */
+bool conf_value_addr_ok(const char *s);
 
 /* Frees a list as conf_value_set makes them. */
 void conf_value_list_free(char **a, size_t n);

@@ -253,6 +253,89 @@ static int conf_number(const char *s, double *d, json_t **out)
 	return *out ? 0 : PACED_ENOMEM;
 }
 
+/* local@domain, printable ASCII without spaces, angle brackets, commas
+ * or quotes: enough to refuse typos and header injection, not a full
+ * RFC 5321 parser. */
+bool conf_value_addr_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@') || n > 254)
+		return false;
+	for (const char *c = s; *c; c++)
+		if (*c <= ' ' || *c > '~' || strchr("<>,;\"()[]\\", *c))
+			return false;
+	return strchr(at + 1, '.') != NULL;
+}
+
+/* "20/1m", "5/s", "1/1s": at least 1 request in at least 1 s. */
+static int conf_set_rate(struct conf_parse *p, const struct conf_option *o,
+			 void *base, const char *v)
+{
+	char num[16], per[40], q[72];
+	const char *slash = strchr(v, '/');
+	char *end;
+	long n;
+	int64_t ms;
+
+	if (!slash || slash == v || (size_t)(slash - v) >= sizeof(num) ||
+	    strlen(slash + 1) + 2 >= sizeof(per)) {
+		conf_err_bad(p, o, p->line, "\"%s\" is not N/PERIOD",
+			     conf_err_quote(v, q));
+		return p->rc;
+	}
+	memcpy(num, v, (size_t)(slash - v));
+	num[slash - v] = '\0';
+	/* "5/s" reads as "5/1s". */
+	snprintf(per, sizeof(per), "%s%s",
+		 isdigit((unsigned char)slash[1]) ? "" : "1", slash + 1);
+	errno = 0;
+	n = strtol(num, &end, 10);
+	if (*end || errno || n < o->min || n > o->max ||
+	    timefmt_parse_duration(per, &ms) || ms < SEC || ms > DAY) {
+		conf_err_bad(p, o, p->line, "\"%s\" is not N/PERIOD within "
+					    "bounds",
+			     conf_err_quote(v, q));
+		return p->rc;
+	}
+	*(int *)(void *)((char *)base + o->off) = (int)n;
+	*(int64_t *)(void *)((char *)base + o->off_n) = ms;
+	return 0;
+}
+
+/* "day" or a list of weekdays ("mon, thu") -> bit mask, Sunday bit 0. */
+static int conf_set_weekdays(struct conf_parse *p, const struct conf_option *o,
+			     void *base, const char *v)
+{
+	static const char *const days[] = {"sun", "mon", "tue", "wed",
+					   "thu", "fri", "sat"};
+	unsigned mask = 0;
+	char **items, q[72];
+	size_t n;
+
+	if (strcmp(v, "day") == 0) {
+		*(unsigned *)(void *)((char *)base + o->off) = 0x7f;
+		return 0;
+	}
+	if (conf_split(p, o, v, false, &items, &n))
+		return p->rc;
+	for (size_t i = 0; i < n && !p->rc; i++) {
+		size_t d = 0;
+
+		while (d < 7 && strcmp(items[i], days[d]) != 0)
+			d++;
+		if (d == 7)
+			conf_err_bad(p, o, p->line, "\"%s\" is not a weekday",
+				     conf_err_quote(items[i], q));
+		mask |= 1u << d;
+	}
+	conf_value_list_free(items, n);
+	if (!p->rc)
+		*(unsigned *)(void *)((char *)base + o->off) = mask;
+	return p->rc;
+}
+
 /* Checks and normalises one item of a list of the given option. */
 static int conf_list_item(struct conf_parse *p, const struct conf_option *o,
 			  char *item)
@@ -286,6 +369,29 @@ static int conf_list_item(struct conf_parse *p, const struct conf_option *o,
 				break;
 			}
 		}
+		break;
+	case CONF_T_MOBILES:
+		/* DingTalk matches members by the digits alone; "+86 138…"
+		 * would silently mention nobody. */
+		if (strlen(item) < 5 || strlen(item) > 20 ||
+		    strspn(item, "0123456789") != strlen(item))
+			conf_err_bad(p, o, p->line,
+				     "\"%s\" is not a mobile number",
+				     conf_err_quote(item, q));
+		break;
+	case CONF_T_ADDRS:
+		if (!conf_value_addr_ok(item))
+			conf_err_bad(p, o, p->line,
+				     "\"%s\" is not a mail address",
+				     conf_err_quote(item, q));
+		break;
+	case CONF_T_NAMES:
+		if (strlen(item) > 64 ||
+		    strspn(item, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				 "qrstuvwxyz0123456789_.-") != strlen(item))
+			conf_err_bad(p, o, p->line,
+				     "\"%s\" is not a channel name",
+				     conf_err_quote(item, q));
 		break;
 	default:
 		break;
@@ -595,7 +701,46 @@ int conf_value_set(struct conf_parse *p, const struct conf_option *o,
 	case CONF_T_EVENTS:
 	case CONF_T_TAGS:
 	case CONF_T_GLOBS:
+	case CONF_T_MOBILES:
+	case CONF_T_ADDRS:
+	case CONF_T_NAMES:
 		return conf_set_list(p, o, base, v);
+	case CONF_T_ADDR:
+		if (!conf_value_addr_ok(v)) {
+			conf_err_bad(p, o, p->line,
+				     "\"%s\" is not a mail address",
+				     conf_err_quote(v, q));
+			return p->rc;
+		}
+		return conf_set_string(p, base, o, v);
+	case CONF_T_RATE:
+		return conf_set_rate(p, o, base, v);
+	case CONF_T_WEEKDAYS:
+		return conf_set_weekdays(p, o, base, v);
+	case CONF_T_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
+			*(bool *)field = true;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") ||
+			 !strcmp(v, "off"))
+			*(bool *)field = false;
+		else
+			conf_err_bad(p, o, p->line, "\"%s\" is not yes or no",
+				     conf_err_quote(v, q));
+		return p->rc;
+	case CONF_T_CLOCK: {
+		unsigned hh, mm;
+		int used = 0;
+
+		if (sscanf(v, "%2u:%2u%n", &hh, &mm, &used) != 2 ||
+		    (size_t)used != strlen(v) || strlen(v) != 5 || hh > 23 ||
+		    mm > 59) {
+			conf_err_bad(p, o, p->line, "\"%s\" is not HH:MM",
+				     conf_err_quote(v, q));
+			return p->rc;
+		}
+		*(int *)field = (int)(hh * 60 + mm);
+		return 0;
+	}
 	default:
 		return conf_set_json(p, o, base, v);
 	}

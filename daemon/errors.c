@@ -16,6 +16,7 @@ const char *paced_strerror(int err)
 	case PACED_EBUSY: return "busy or read-only";
 	case PACED_ECLOSED: return "shutting down";
 	case PACED_EARCHIVED: return "archived";
+	case PACED_E2BIG: return "too large";
 	}
 	return "unknown error";
 }

@@ -1,6 +1,6 @@
 /*
- * fmt_webhook.c - the Standard Webhooks signature of the generic webhook
- * channel (SPEC.md section 3): "v1," followed by the base64 of
+ * fmt_webhook.c - the generic webhook channel: the event as JSON, and the
+ * Standard Webhooks signature (SPEC.md section 3): "v1," followed by the base64 of
  * HMAC-SHA256(key, "{msg_id}.{timestamp}.{body}"), key being the base64
  * decoded secret after its "whsec_" prefix.
  */
@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -15,7 +16,10 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "alert.h"
 #include "b64.h"
+#include "chan.h"
+#include "jsonutil.h"
 #include "paced.h"
 
 #define FMT_WEBHOOK_PREFIX "whsec_"
@@ -118,3 +122,82 @@ fail:
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return err;
 }
+
+/* The body: the event of SPEC section 3; a summary lists its events; a
+ * digest carries the counts. */
+static json_t *webhook_json(const struct chan_msg *m)
+{
+	json_t *o, *list;
+	const struct note_digest *d = m->digest;
+
+	if (m->kind == CHAN_ONE) {
+		o = alert_event_json(m->events[0].e, m->language,
+				     m->public_url);
+		if (o)
+			json_object_set_new(o, "text",
+					    json_string(m->note->text));
+		return o;
+	}
+	o = json_object();
+	json_object_set_new(o, "id", json_string(m->id));
+	json_object_set_new(o, "type", json_string(m->kind == CHAN_SUMMARY
+							   ? "summary"
+							   : "digest"));
+	json_object_set_new(o, "at", jsonutil_instant(m->now));
+	if (m->kind == CHAN_SUMMARY) {
+		list = json_array();
+		for (size_t i = 0; i < m->n_events; i++)
+			json_array_append_new(
+				list, alert_event_json(m->events[i].e,
+						       m->language,
+						       m->public_url));
+		json_object_set_new(o, "events", list);
+	} else {
+		json_object_set_new(
+			o, "counts",
+			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+				  "projects", (json_int_t)d->n_projects,
+				  "on_track", (json_int_t)d->n_on_track,
+				  "at_risk", (json_int_t)d->n_at_risk,
+				  "behind", (json_int_t)d->n_behind,
+				  "overdue", (json_int_t)d->n_overdue,
+				  "done", (json_int_t)d->n_done,
+				  "not_started", (json_int_t)d->n_not_started,
+				  "stale", (json_int_t)d->n_stale));
+	}
+	json_object_set_new(o, "text", json_string(m->note->text));
+	return o;
+}
+
+static int webhook_render(const struct chan_msg *m, struct chan_request *r,
+			  char *err, size_t errlen)
+{
+	json_t *body = webhook_json(m);
+	char sig[FMT_WEBHOOK_SIG_MAX];
+
+	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
+	json_decref(body);
+	r->url = strdup(m->ch->url);
+	if (!r->body || !r->url)
+		return PACED_ENOMEM;
+	if (chan_request_header(r, "Content-Type: application/json") < 0 ||
+	    chan_request_header(r, "webhook-id: %s", m->id) < 0 ||
+	    chan_request_header(r, "webhook-timestamp: %lld",
+				(long long)(m->now / 1000)) < 0)
+		return PACED_ENOMEM;
+	if (!m->ch->secret)
+		return 0;
+	if (fmt_webhook_sign(m->ch->secret, m->id, m->now / 1000, r->body,
+			     r->len, sig) < 0) {
+		snprintf(err, errlen, "the channel's secret is not valid base64");
+		return PACED_EINVAL;
+	}
+	return chan_request_header(r, "webhook-signature: %s", sig);
+}
+
+const struct chan_driver chan_webhook = {
+	.type = "webhook",
+	.digest = true,
+	.render = webhook_render,
+	.judge = chan_judge_http,
+};

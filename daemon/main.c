@@ -9,7 +9,9 @@
 
 #include "api.h"
 #include "app.h"
+#include "chan.h"
 #include "conf.h"
+#include "digest.h"
 #include "http.h"
 #include "httpc.h"
 #include "log.h"
@@ -28,6 +30,7 @@ struct daemon {
 	uv_loop_t loop;
 	struct http_server *http;
 	struct httpc *httpc;
+	struct digest *digest;
 	uv_signal_t sigterm, sigint, sighup;
 	int exit_code;
 };
@@ -42,11 +45,6 @@ static void usage(FILE *out)
 		"127.0.0.1:8080, database ./paced.db.\n");
 }
 
-/* Channel types this build can deliver to. */
-static bool channel_type_supported(const char *type)
-{
-	return strcmp(type, "webhook") == 0;
-}
 
 /* The line a project's field was given on, for file:line errors. */
 static int field_line(const struct conf_project *cp, const char *field)
@@ -107,11 +105,10 @@ static int validate_conf(const struct conf *c, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_channels; i++) {
 		const struct conf_channel *ch = &c->channels[i];
 
-		if (!channel_type_supported(ch->type)) {
+		if (!chan_driver_find(ch->type)) {
 			snprintf(err, errlen,
 				 "%s:%d: [channel.%s] type: %s channels are not "
-				 "supported by this version of paced (supported: "
-				 "webhook)",
+				 "supported by this build of paced",
 				 c->file, ch->line, ch->name, ch->type);
 			return PACED_EINVAL;
 		}
@@ -284,6 +281,8 @@ static void on_http_closed(void *data)
 	notify_close(d->app.notify, on_notify_closed, d);
 	httpc_close(d->httpc, NULL, NULL);
 	d->app.notify = NULL;
+	digest_close(d->digest);
+	d->digest = NULL;
 	sched_close(d->app.sched, NULL, NULL);
 	d->app.sched = NULL;
 	uv_close((uv_handle_t *)&d->sigterm, on_closed_handle);
@@ -362,7 +361,8 @@ static int run(struct conf *conf)
 	}
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
-			     conf)) < 0)
+			     conf)) < 0 ||
+	    (rc = digest_start(&d.digest, app)) < 0)
 		goto out;
 	http_limits_default(&limits);
 	limits.max_body = conf->max_body;
@@ -407,6 +407,7 @@ out:
 			http_server_close(d.http, NULL, NULL);
 		if (app->notify)
 			notify_close(app->notify, NULL, NULL);
+		digest_close(d.digest);
 		if (d.httpc)
 			httpc_close(d.httpc, NULL, NULL);
 		if (app->sched)

@@ -1,8 +1,11 @@
 /*
  * notify.h - the delivery worker: takes pending rows from the outbox,
- * renders each for its channel, sends it through httpc, and records the
- * outcome: sent, retried later with exponential backoff and jitter (5 s up
- * to 15 min, honouring Retry-After) until the channel's max_age, or dead.
+ * renders them for their channel (chan.h), sends them through httpc, and
+ * records the outcome: sent, retried later with exponential backoff and
+ * jitter (5 s up to 15 min, honouring Retry-After and platform pauses)
+ * until the channel's max_age, or dead. Each channel keeps its rate
+ * limit: when more rows are due than the limit lets through now, they go
+ * out merged into one summary, so nothing is dropped and the limit holds.
  */
 #ifndef PACED_NOTIFY_H
 #define PACED_NOTIFY_H
@@ -12,6 +15,7 @@
 
 #include "conf.h"
 #include "httpc.h"
+#include "note.h"
 #include "store.h"
 
 struct notify;
@@ -22,6 +26,12 @@ int notify_new(struct notify **out, uv_loop_t *loop, struct store *store,
 
 /* Some deliveries may be due now (an event was committed, or start-up). */
 void notify_kick(struct notify *n);
+
+/* Queues the digest d for every channel of [digest] channels. A digest
+ * waits in memory (not in the outbox: it is an overview of the moment,
+ * not news that must survive a restart) for its channel's rate limit, and
+ * is retried a few times on failure. 0 or PACED_ENOMEM. */
+int notify_digest(struct notify *n, const struct note_digest *d);
 
 /* The configuration changed (reload); takes effect for the next attempt. */
 void notify_set_conf(struct notify *n, const struct conf *conf);

@@ -20,7 +20,8 @@ enum paced_err {
 	PACED_ENEWER = -8,  /* database is newer than this binary */
 	PACED_EBUSY = -9,   /* resource busy or read-only right now */
 	PACED_ECLOSED = -10, /* the object is shutting down */
-	PACED_EARCHIVED = -11 /* the object exists but is archived */
+	PACED_EARCHIVED = -11, /* the object exists but is archived */
+	PACED_E2BIG = -12   /* over a size limit */
 };
 
 const char *paced_strerror(int err);

@@ -35,6 +35,7 @@ enum stmt_id {
 	ST_DELIVERIES_DUE,
 	ST_DELIVERIES_NEXT,
 	ST_DELIVERY_UPDATE,
+	ST_DELIVERY_DEFER,
 	ST_SILENCE_INSERT,
 	ST_SILENCE_DELETE,
 	ST_SILENCES_ACTIVE,
@@ -138,6 +139,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE deliveries SET state = ?3, attempts = ?4, "
 		"next_at = ?5, last_error = ?6, sent_at = ?7 "
 		"WHERE event_seq = ?1 AND channel = ?2",
+	[ST_DELIVERY_DEFER] =
+		"UPDATE deliveries SET next_at = ?3 "
+		"WHERE event_seq = ?1 AND channel = ?2 AND state = 'pending'",
 	[ST_SILENCE_INSERT] =
 		"INSERT INTO silences (id, project_id, tag, until, reason, "
 		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -719,6 +723,17 @@ int store_delivery_update(struct store *s, int64_t event_seq,
 		sqlite3_bind_int64(st, 7, sent_at);
 	else
 		sqlite3_bind_null(st, 7);
+	return run(s, st);
+}
+
+int store_delivery_defer(struct store *s, int64_t event_seq,
+			 const char *channel, paced_ms next_at)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELIVERY_DEFER);
+
+	sqlite3_bind_int64(st, 1, event_seq);
+	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, next_at);
 	return run(s, st);
 }
 

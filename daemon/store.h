@@ -171,6 +171,11 @@ int store_delivery_update(struct store *s, int64_t event_seq,
 			  paced_ms next_at, const char *last_error,
 			  paced_ms sent_at);
 
+/* Moves a pending delivery's next_at without counting an attempt: the
+ * channel cannot take it before then (rate limit, platform pause). */
+int store_delivery_defer(struct store *s, int64_t event_seq,
+			 const char *channel, paced_ms next_at);
+
 struct store_silence {
 	const char *id;
 	const char *project_id; /* exactly one of project_id and tag */

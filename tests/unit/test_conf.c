@@ -171,6 +171,8 @@ static const char full_conf[] =
 	"[channel.mail]\n"
 	"type = email\n"
 	"url = smtps://mail.example.gov.cn:465\n"
+	"from = paced@example.gov.cn\n"
+	"to = zhang@example.gov.cn, li@example.gov.cn\n"
 	"\n"
 	"[token.jianshe]\n"
 	"sha256 = 9F86D081884C7D659A2FEAA0C55AD015"
@@ -243,7 +245,13 @@ static void test_full(void **state)
 	assert_int_equal(ch->timeout_ms, 10000);
 	assert_int_equal(ch->max_age_ms, 24 * 3600 * 1000);
 	assert_int_equal(ch->line, 30);
+	assert_string_equal(ch->mail_from, "paced@example.gov.cn");
+	assert_int_equal(ch->n_mail_to, 2);
+	assert_string_equal(ch->mail_to[1], "li@example.gov.cn");
+	assert_false(ch->mention_all);
+	assert_int_equal(ch->rate_n, 0);
 	assert_null(conf_channel_find(c, "nope"));
+	assert_int_equal(c->digest.line, 0);
 
 	assert_int_equal(c->n_tokens, 2);
 	assert_string_equal(c->tokens[0].name, "jianshe");
@@ -254,14 +262,14 @@ static void test_full(void **state)
 	assert_int_equal(c->tokens[0].n_projects, 2);
 	assert_string_equal(c->tokens[0].projects[0], "parking-*");
 	assert_string_equal(c->tokens[0].projects[1], "schools-*");
-	assert_int_equal(c->tokens[0].line, 34);
+	assert_int_equal(c->tokens[0].line, 36);
 	assert_string_equal(c->tokens[1].role, "admin");
 	assert_int_equal(c->tokens[1].n_projects, 1);
 	assert_string_equal(c->tokens[1].projects[0], "*");
 
 	assert_int_equal(c->n_projects, 1);
 	assert_string_equal(c->projects[0].id, "parking-2022");
-	assert_int_equal(c->projects[0].line, 43);
+	assert_int_equal(c->projects[0].line, 45);
 	assert_string_equal(json_string_value(json_object_get(
 				    c->projects[0].def, "title")),
 			    "新增公共停车泊位");
@@ -459,7 +467,7 @@ static const struct error_case error_cases[] = {
 	/* unknown section */
 	{"[server]\nlisten = 127.0.0.1:8080\n\n[sever]\n",
 	 "4: [sever]: unknown section (allowed: [server], [storage], "
-	 "[alerts], [channel.NAME], [token.NAME], [project.ID])"},
+	 "[alerts], [digest], [channel.NAME], [token.NAME], [project.ID])"},
 	{"[channel]\n", "1: [channel]: unknown section"},
 	{"[Server]\n", "1: [Server]: unknown section"},
 	{"[ server ]\n", "1: [ server ]: unknown section"},

@@ -1,0 +1,136 @@
+/*
+ * chan.c - the list of channel types and what their drivers share: the
+ * basic HTTP judgement, JSON answers, HMAC for signers, UTF-8-safe cuts.
+ */
+#include "chan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "b64.h"
+
+extern const struct chan_driver chan_webhook;
+
+static const struct chan_driver *const chan_drivers[] = {
+	&chan_webhook,
+};
+
+const struct chan_driver *chan_driver_find(const char *type)
+{
+	for (size_t i = 0; type && i < PACED_ARRAY_LEN(chan_drivers); i++)
+		if (strcmp(chan_drivers[i]->type, type) == 0)
+			return chan_drivers[i];
+	return NULL;
+}
+
+void chan_request_clear(struct chan_request *r)
+{
+	free(r->url);
+	for (size_t i = 0; i < r->n_headers; i++)
+		free(r->headers[i]);
+	free(r->body);
+	free(r->mail_from);
+	for (size_t i = 0; i < r->n_rcpt; i++)
+		free(r->rcpt[i]);
+	free(r->rcpt);
+	memset(r, 0, sizeof(*r));
+}
+
+int chan_request_header(struct chan_request *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *h = NULL;
+	int n;
+
+	if (r->n_headers >= CHAN_MAX_HEADERS)
+		return PACED_EINVAL;
+	va_start(ap, fmt);
+	n = vasprintf(&h, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return PACED_ENOMEM;
+	r->headers[r->n_headers++] = h;
+	return 0;
+}
+
+void chan_judge_http(const struct httpc_response *res,
+		     struct chan_judgement *j)
+{
+	j->pause_s = -1;
+	j->why[0] = '\0';
+	if (res->curl_code != 0) {
+		j->verdict = CHAN_RETRY;
+		snprintf(j->why, sizeof(j->why), "%s",
+			 res->error ? res->error : "no response");
+	} else if (res->status >= 200 && res->status < 300) {
+		j->verdict = CHAN_SENT;
+	} else {
+		bool retry = res->status == 408 || res->status == 429 ||
+			     res->status >= 500;
+
+		j->verdict = retry ? CHAN_RETRY : CHAN_DEAD;
+		snprintf(j->why, sizeof(j->why), "HTTP %ld", res->status);
+		if (res->retry_after_s >= 0 &&
+		    (res->status == 429 || res->status == 503))
+			j->pause_s = res->retry_after_s;
+	}
+}
+
+json_t *chan_response_json(const struct httpc_response *res)
+{
+	json_t *o;
+
+	if (!res->body || !res->body_len)
+		return NULL;
+	o = json_loadb(res->body, res->body_len, 0, NULL);
+	if (o && !json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
+			 size_t msg_len, char *out, size_t out_len)
+{
+	unsigned char mac[32];
+	size_t mac_len = 0;
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	OSSL_PARAM params[2];
+	int err = PACED_EIO;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	/* OpenSSL refuses a NULL key even when it is empty (Feishu signs
+	 * an empty message, not an empty key, but be exact anyway). */
+	if (ctx && EVP_MAC_init(ctx, key_len ? key : (const void *)"",
+				key_len, params) &&
+	    (msg_len == 0 || EVP_MAC_update(ctx, msg, msg_len)) &&
+	    EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) &&
+	    mac_len == sizeof(mac))
+		err = b64_encode(mac, sizeof(mac), out, out_len);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(hmac);
+	return err;
+}
+
+size_t chan_utf8_cut(const char *s, size_t len, char *out, size_t n)
+{
+	size_t k = len < n - 1 ? len : n - 1;
+
+	/* Step back over continuation bytes so no character is split. */
+	if (k < len)
+		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+			k--;
+	memcpy(out, s, k);
+	out[k] = '\0';
+	return k;
+}
