@@ -834,7 +834,10 @@ static const char *const documented_keys[] = {
 	"project:due",          "project:curve",       "project:milestones",
 	"project:pauses",       "project:at_risk",     "project:behind",
 	"project:report_every", "project:grace",       "project:tags",
-	"project:repeat_every",
+	"project:repeat_every", "channel:rate",         "channel:mention_mobiles",
+	"channel:mention_all",  "channel:from",        "channel:to",
+	"channel:username",     "channel:password",    "digest:at",
+	"digest:every",         "digest:channels",     "channel:chat_id",
 };
 
 /* Whether text sets key (as "key =") in a section of that kind. */
@@ -913,7 +916,9 @@ static void test_reference_conf(void **state)
 	c = load_ok(all);
 	assert_non_null(c->timezone);
 	assert_non_null(c->public_url);
-	assert_true(c->n_channels >= 2);
+	assert_true(c->n_channels >= 4);
+	assert_int_equal(c->digest.weekdays, (1u << 1) | (1u << 4));
+	assert_int_equal(c->digest.at_min, 9 * 60);
 	assert_true(c->n_tokens >= 1);
 	assert_true(c->n_projects >= 1);
 	assert_int_equal(json_object_size(c->projects[0].lines), 16);
