@@ -16,9 +16,13 @@
 #include "b64.h"
 
 extern const struct chan_driver chan_webhook;
+extern const struct chan_driver chan_email;
+extern const struct chan_driver chan_alertmanager;
 
 static const struct chan_driver *const chan_drivers[] = {
 	&chan_webhook,
+	&chan_email,
+	&chan_alertmanager,
 };
 
 const struct chan_driver *chan_driver_find(const char *type)

@@ -339,9 +339,18 @@ static int send_request(struct notify *n, struct attempt *a,
 {
 	const char *headers[CHAN_MAX_HEADERS + 1];
 
-	/* SMTP requests arrive with the email channel type. */
-	if (req->mail_from)
-		return PACED_EINVAL;
+	if (req->mail_from) {
+		struct httpc_mail mail = {
+			.from = req->mail_from,
+			.rcpt = (const char *const *)req->rcpt,
+			.n_rcpt = req->n_rcpt,
+			.username = ch->username,
+			.password = ch->password,
+		};
+
+		return httpc_mail(n->client, req->url, &mail, req->body,
+				  req->len, ch->timeout_ms, on_response, a);
+	}
 	for (size_t i = 0; i < req->n_headers; i++)
 		headers[i] = req->headers[i];
 	headers[req->n_headers] = NULL;

@@ -1,6 +1,7 @@
 /*
  * test_httpc.c - httpc against a tiny blocking HTTP/1.1 server running in a
- * thread on 127.0.0.1. The server answers by path:
+ * thread on 127.0.0.1, and httpc_mail against a small SMTP server (further
+ * down). The HTTP server answers by path:
  *   /ok     200 "hello, paced" and records the raw request
  *   /retry  503 with "Retry-After: 7"
  *   /date   429 with Retry-After as an HTTP-date two minutes ahead
@@ -12,6 +13,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -34,6 +37,7 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include "b64.h"
 #include "httpc.h"
 #include "paced.h"
 
@@ -247,6 +251,334 @@ static void srv_stop(struct srv *s)
 	close(s->fd);
 	free(s->recorded);
 	pthread_mutex_destroy(&s->mu);
+}
+
+/* ---- an SMTP server thread ---------------------------------------------- */
+
+/*
+ * Plain-text SMTP (RFC 5321), one thread per connection so a connection
+ * curl keeps cached never blocks another. Replies by address:
+ *   RCPT TO:<reject…>  550      RCPT TO:<later…>  451
+ *   MAIL FROM:<dataerr…>  the message is refused with 554 after DATA
+ * With `starttls` it offers STARTTLS and refuses it (454), with `auth` it
+ * offers AUTH PLAIN and accepts only user / secret.
+ */
+#define SMTP_MAX_CONNS 16
+#define SMTP_USER "user"
+#define SMTP_PASS "secret"
+
+struct smtp_srv {
+	int fd;
+	int port;
+	char host[INET6_ADDRSTRLEN + 2]; /* for URLs: "[::1]" */
+	bool starttls;
+	bool auth;
+	pthread_t thread;
+	atomic_bool stop;
+	pthread_t conns[SMTP_MAX_CONNS];
+	size_t nconns;           /* touched by the accept thread only */
+	pthread_mutex_t mu;      /* guards what follows */
+	char log[16384];         /* "\n" + every command line + "\n" */
+	size_t log_len;
+	char *data;              /* the last message taken, unstuffed */
+	size_t data_len;
+	int messages;            /* messages taken */
+	int connections;
+};
+
+struct smtp_conn {
+	struct smtp_srv *s;
+	int fd;
+};
+
+static void smtp_log(struct smtp_srv *s, const char *line, size_t n)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->log_len + n + 2 < sizeof(s->log)) {
+		memcpy(s->log + s->log_len, line, n);
+		s->log_len += n;
+		s->log[s->log_len++] = '\n';
+		s->log[s->log_len] = '\0';
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+static bool smtp_reply(int fd, const char *text)
+{
+	return srv_send_all(fd, text, strlen(text));
+}
+
+static bool smtp_auth_ok(const char *b64)
+{
+	static const char plain[] = "\0" SMTP_USER "\0" SMTP_PASS;
+	char want[64];
+
+	assert_int_equal(b64_encode(plain, sizeof(plain) - 1, want,
+				    sizeof(want)),
+			 0);
+	return strcmp(b64, want) == 0;
+}
+
+struct smtp_session {
+	bool in_data, auth_wait, quit;
+	bool refuse_data;
+	char *msg;
+	size_t msg_len, msg_cap;
+};
+
+static void smtp_append(struct smtp_session *k, const char *p, size_t n)
+{
+	if (k->msg_len + n + 2 > k->msg_cap) {
+		size_t cap = k->msg_cap ? k->msg_cap : 4096;
+
+		while (cap < k->msg_len + n + 2)
+			cap *= 2;
+		k->msg = realloc(k->msg, cap);
+		assert_non_null(k->msg);
+		k->msg_cap = cap;
+	}
+	memcpy(k->msg + k->msg_len, p, n);
+	k->msg_len += n;
+	memcpy(k->msg + k->msg_len, "\r\n", 2);
+	k->msg_len += 2;
+}
+
+/* One line from the client, without its CRLF. */
+static bool smtp_line(struct smtp_srv *s, struct smtp_session *k, int fd,
+		      char *line, size_t n)
+{
+	char ehlo[256];
+
+	line[n] = '\0';
+	if (k->in_data) {
+		if (strcmp(line, ".") != 0) {
+			/* RFC 5321 4.5.2: a leading dot was doubled. */
+			if (line[0] == '.')
+				smtp_append(k, line + 1, n - 1);
+			else
+				smtp_append(k, line, n);
+			return true;
+		}
+		k->in_data = false;
+		if (k->refuse_data)
+			return smtp_reply(fd, "554 5.6.0 message refused\r\n");
+		pthread_mutex_lock(&s->mu);
+		free(s->data);
+		s->data = k->msg ? k->msg : strdup("");
+		s->data_len = k->msg_len;
+		s->messages++;
+		pthread_mutex_unlock(&s->mu);
+		k->msg = NULL;
+		k->msg_len = k->msg_cap = 0;
+		return smtp_reply(fd, "250 2.0.0 queued as 42\r\n");
+	}
+	smtp_log(s, line, n);
+	if (k->auth_wait) {
+		k->auth_wait = false;
+		return smtp_reply(fd, smtp_auth_ok(line)
+					      ? "235 2.7.0 ok\r\n"
+					      : "535 5.7.8 bad credentials\r\n");
+	}
+	if (strncasecmp(line, "EHLO ", 5) == 0) {
+		snprintf(ehlo, sizeof(ehlo), "250-test.invalid\r\n%s%s"
+			 "250 8BITMIME\r\n",
+			 s->starttls ? "250-STARTTLS\r\n" : "",
+			 s->auth ? "250-AUTH PLAIN\r\n" : "");
+		return smtp_reply(fd, ehlo);
+	}
+	if (strcasecmp(line, "STARTTLS") == 0)
+		return smtp_reply(fd, "454 4.7.0 TLS not available\r\n");
+	if (strncasecmp(line, "AUTH PLAIN", 10) == 0) {
+		if (line[10] == ' ')
+			return smtp_reply(fd, smtp_auth_ok(line + 11)
+						      ? "235 2.7.0 ok\r\n"
+						      : "535 5.7.8 no\r\n");
+		k->auth_wait = true;
+		return smtp_reply(fd, "334 \r\n");
+	}
+	if (strncasecmp(line, "MAIL FROM:", 10) == 0) {
+		k->refuse_data = strncmp(line + 10, "<dataerr", 8) == 0;
+		return smtp_reply(fd, "250 2.1.0 ok\r\n");
+	}
+	if (strncasecmp(line, "RCPT TO:", 8) == 0) {
+		if (strncmp(line + 8, "<reject", 7) == 0)
+			return smtp_reply(fd, "550 5.1.1 no such user\r\n");
+		if (strncmp(line + 8, "<later", 6) == 0)
+			return smtp_reply(fd, "451 4.3.0 try later\r\n");
+		return smtp_reply(fd, "250 2.1.5 ok\r\n");
+	}
+	if (strcasecmp(line, "DATA") == 0) {
+		k->in_data = true;
+		k->msg_len = 0;
+		return smtp_reply(fd, "354 go ahead\r\n");
+	}
+	if (strcasecmp(line, "QUIT") == 0) {
+		k->quit = true;
+		return smtp_reply(fd, "221 2.0.0 bye\r\n");
+	}
+	if (strcasecmp(line, "RSET") == 0 || strcasecmp(line, "NOOP") == 0)
+		return smtp_reply(fd, "250 2.0.0 ok\r\n");
+	return smtp_reply(fd, "500 5.5.2 what\r\n");
+}
+
+static void *smtp_conn_main(void *arg)
+{
+	struct smtp_conn *c = arg;
+	struct smtp_srv *s = c->s;
+	int fd = c->fd;
+	struct timeval tv = {.tv_usec = 50 * 1000};
+	struct smtp_session k = {0};
+	char buf[8192];
+	size_t len = 0;
+
+	free(c);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!smtp_reply(fd, "220 test.invalid ESMTP ready\r\n"))
+		goto out;
+	while (!atomic_load(&s->stop) && !k.quit) {
+		ssize_t r = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		char *eol;
+
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+			      errno == EINTR))
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		while (!k.quit && (eol = memmem(buf, len, "\r\n", 2))) {
+			size_t n = (size_t)(eol - buf);
+
+			if (!smtp_line(s, &k, fd, buf, n))
+				goto out;
+			len -= n + 2;
+			memmove(buf, buf + n + 2, len);
+		}
+		if (len == sizeof(buf) - 1)
+			break; /* a line longer than SMTP allows */
+	}
+out:
+	free(k.msg);
+	close(fd);
+	return NULL;
+}
+
+static void *smtp_main(void *arg)
+{
+	struct smtp_srv *s = arg;
+
+	while (!atomic_load(&s->stop)) {
+		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+		struct smtp_conn *c;
+		int fd;
+
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		fd = accept(s->fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		c = malloc(sizeof(*c));
+		if (!c || s->nconns == SMTP_MAX_CONNS ||
+		    pthread_create(&s->conns[s->nconns], NULL, smtp_conn_main,
+				   c) != 0) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->s = s;
+		c->fd = fd;
+		s->nconns++;
+		pthread_mutex_lock(&s->mu);
+		s->connections++;
+		pthread_mutex_unlock(&s->mu);
+	}
+	return NULL;
+}
+
+/*
+ * Starts a server listening on the numeric address addr (IPv4 or IPv6).
+ * false when the address cannot be bound here (no IPv6, say), so callers
+ * can skip rather than fail.
+ */
+static bool smtp_start(struct smtp_srv *s, const char *addr, bool starttls,
+		       bool auth)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	bool v6 = strchr(addr, ':') != NULL;
+
+	memset(s, 0, sizeof(*s));
+	atomic_init(&s->stop, false);
+	s->starttls = starttls;
+	s->auth = auth;
+	s->log[0] = '\n';
+	s->log[1] = '\0';
+	s->log_len = 1;
+	if (v6) {
+		s6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, addr, &s6->sin6_addr), 1);
+		sl = sizeof(*s6);
+	} else {
+		s4->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, addr, &s4->sin_addr), 1);
+		sl = sizeof(*s4);
+	}
+	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return false;
+	if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    listen(s->fd, 16) != 0 ||
+	    getsockname(s->fd, (struct sockaddr *)&ss, &sl) != 0) {
+		close(s->fd);
+		return false;
+	}
+	s->port = ntohs(v6 ? s6->sin6_port : s4->sin_port);
+	snprintf(s->host, sizeof(s->host), v6 ? "[%s]" : "%s", addr);
+	pthread_mutex_init(&s->mu, NULL);
+	assert_int_equal(pthread_create(&s->thread, NULL, smtp_main, s), 0);
+	return true;
+}
+
+static void smtp_stop(struct smtp_srv *s)
+{
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	for (size_t i = 0; i < s->nconns; i++)
+		pthread_join(s->conns[i], NULL);
+	close(s->fd);
+	free(s->data);
+	pthread_mutex_destroy(&s->mu);
+}
+
+/* How many times the client sent exactly this command line. */
+static int smtp_count(struct smtp_srv *s, const char *line)
+{
+	char want[512];
+	int n = 0;
+
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	pthread_mutex_lock(&s->mu);
+	for (const char *p = s->log; (p = strstr(p, want)); p++)
+		n++;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* How many command lines start with prefix (case-insensitive). */
+static int smtp_count_prefix(struct smtp_srv *s, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	int n = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (const char *p = s->log; (p = strchr(p, '\n')); ) {
+		p++;
+		if (strncasecmp(p, prefix, pl) == 0)
+			n++;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 /* ---- the client side ---------------------------------------------------- */
@@ -826,6 +1158,403 @@ static void test_close_idle(void **state)
 	fx_close_client(*state);
 }
 
+/* ---- SMTP --------------------------------------------------------------- */
+
+/* The message: CRLF lines, 8-bit UTF-8, and a line that starts with a dot
+ * (which must arrive as sent, so curl's dot-stuffing is undone by the
+ * server and nothing else changed it). */
+static const char mail_msg[] =
+	"From: paced@example.gov.cn\r\n"
+	"To: a@example.gov.cn\r\n"
+	"Subject: test\r\n"
+	"\r\n"
+	"\xe6\x96\xb0\xe5\xa2\x9e line one\r\n"
+	".leading dot\r\n"
+	".\r\n"
+	"last\r\n";
+
+static const char *const mail_two_rcpt[] = {
+	"a@example.gov.cn",
+	"b@example.gov.cn",
+};
+
+static void mail_send(struct fx *f, const char *url,
+		      const struct httpc_mail *m, struct got *g)
+{
+	assert_int_equal(httpc_mail(f->c, url, m, mail_msg,
+				    sizeof(mail_msg) - 1, 5000, on_done, g),
+			 0);
+	assert_true(run_until_count(&f->loop, &g->calls, 1, 5000));
+	assert_int_equal(g->calls, 1);
+}
+
+static void mail_url(const struct smtp_srv *s, const char *host, char *out,
+		     size_t size)
+{
+	snprintf(out, size, "smtp://%s:%d", host ? host : s->host, s->port);
+}
+
+/* The envelope and the message arrive as given; the reply code of the
+ * final "." is the status and the server's replies are the body. */
+static void test_mail_ok(void **state)
+{
+	struct fx *f = *state;
+	struct smtp_srv s;
+	struct got g = {0};
+	struct httpc_mail m = {
+		.from = "paced@example.gov.cn",
+		.rcpt = mail_two_rcpt,
+		.n_rcpt = 2,
+	};
+	char url[128];
+
+	assert_true(smtp_start(&s, "127.0.0.1", false, false));
+	mail_url(&s, NULL, url, sizeof(url));
+	mail_send(f, url, &m, &g);
+	assert_int_equal(g.curl_code, CURLE_OK);
+	assert_true(g.error_null);
+	assert_int_equal(g.status, 250);
+	assert_non_null(strstr(g.body, "220 test.invalid ESMTP ready\r\n"));
+	assert_non_null(strstr(g.body, "250 2.0.0 queued as 42\r\n"));
+	assert_int_equal(httpc_in_flight(f->c), 0);
+
+	assert_int_equal(smtp_count_prefix(&s, "EHLO "), 1);
+	assert_int_equal(smtp_count(&s, "MAIL FROM:<paced@example.gov.cn>"),
+			 1);
+	assert_int_equal(smtp_count(&s, "RCPT TO:<a@example.gov.cn>"), 1);
+	assert_int_equal(smtp_count(&s, "RCPT TO:<b@example.gov.cn>"), 1);
+	assert_int_equal(smtp_count_prefix(&s, "RCPT TO:"), 2);
+	assert_int_equal(smtp_count(&s, "DATA"), 1);
+	/* Loopback without STARTTLS on offer: plain text, no attempt. */
+	assert_int_equal(smtp_count(&s, "STARTTLS"), 0);
+	/* No login was configured. */
+	assert_int_equal(smtp_count_prefix(&s, "AUTH"), 0);
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.messages, 1);
+	assert_int_equal(s.data_len, sizeof(mail_msg) - 1);
+	assert_memory_equal(s.data, mail_msg, sizeof(mail_msg) - 1);
+	pthread_mutex_unlock(&s.mu);
+
+	/* A second mail: the same data arrives again. */
+	got_reset(&g);
+	mail_send(f, url, &m, &g);
+	assert_int_equal(g.curl_code, CURLE_OK);
+	assert_int_equal(g.status, 250);
+	assert_int_equal(smtp_count(&s, "DATA"), 2);
+	fx_close_client(f);
+	smtp_stop(&s);
+	got_reset(&g);
+}
+
+static void test_mail_auth(void **state)
+{
+	static const char *const rcpt[] = {"a@example.gov.cn"};
+	struct fx *f = *state;
+	struct smtp_srv s;
+	struct got g = {0};
+	struct httpc_mail m = {
+		.from = "paced@example.gov.cn",
+		.rcpt = rcpt,
+		.n_rcpt = 1,
+		.username = SMTP_USER,
+		.password = SMTP_PASS,
+	};
+	char url[128];
+
+	assert_true(smtp_start(&s, "127.0.0.1", false, true));
+	mail_url(&s, NULL, url, sizeof(url));
+	mail_send(f, url, &m, &g);
+	assert_int_equal(g.curl_code, CURLE_OK);
+	assert_int_equal(g.status, 250);
+	assert_int_equal(smtp_count_prefix(&s, "AUTH PLAIN"), 1);
+	assert_int_equal(smtp_count(&s, "DATA"), 1);
+	fx_close_client(f);
+	smtp_stop(&s);
+	got_reset(&g);
+}
+
+/* A login the server refuses: nothing is sent, and the caller learns it
+ * was the login (CURLE_LOGIN_DENIED) and the server's 535. */
+static void test_mail_auth_denied(void **state)
+{
+	static const char *const rcpt[] = {"a@example.gov.cn"};
+	struct fx *f = *state;
+	struct smtp_srv s;
+	struct got g = {0};
+	struct httpc_mail m = {
+		.from = "paced@example.gov.cn",
+		.rcpt = rcpt,
+		.n_rcpt = 1,
+		.username = SMTP_USER,
+		.password = "wrong",
+	};
+	char url[128];
+
+	assert_true(smtp_start(&s, "127.0.0.1", false, true));
+	mail_url(&s, NULL, url, sizeof(url));
+	mail_send(f, url, &m, &g);
+	assert_int_equal(g.curl_code, CURLE_LOGIN_DENIED);
+	assert_int_equal(g.status, 535);
+	assert_false(g.error_null);
+	assert_int_equal(smtp_count_prefix(&s, "AUTH PLAIN"), 1);
+	assert_int_equal(smtp_count_prefix(&s, "MAIL FROM:"), 0);
+	assert_int_equal(smtp_count(&s, "DATA"), 0);
+	fx_close_client(f);
+	smtp_stop(&s);
+	got_reset(&g);
+}
+
+/* Refusals: status is the refusing reply, and nothing was taken. */
+static void test_mail_refused(void **state)
+{
+	static const char *const reject[] = {"a@example.gov.cn",
+					     "reject@example.gov.cn"};
+	static const char *const later[] = {"later@example.gov.cn"};
+	static const char *const one[] = {"a@example.gov.cn"};
+	struct fx *f = *state;
+	struct smtp_srv s;
+	struct got g = {0};
+	struct httpc_mail m = {.from = "paced@example.gov.cn"};
+	char url[128];
+
+	assert_true(smtp_start(&s, "127.0.0.1", false, false));
+	mail_url(&s, NULL, url, sizeof(url));
+
+	/* One bad recipient of two: nothing is sent to anybody. */
+	m.rcpt = reject;
+	m.n_rcpt = 2;
+	mail_send(f, url, &m, &g);
+	assert_int_not_equal(g.curl_code, CURLE_OK);
+	assert_int_equal(g.status, 550);
+	assert_non_null(strstr(g.body, "550 5.1.1 no such user"));
+	assert_int_equal(smtp_count(&s, "DATA"), 0);
+
+	got_reset(&g);
+	m.rcpt = later;
+	m.n_rcpt = 1;
+	mail_send(f, url, &m, &g);
+	assert_int_not_equal(g.curl_code, CURLE_OK);
+	assert_int_equal(g.status, 451);
+	assert_int_equal(smtp_count(&s, "DATA"), 0);
+
+	/* Refused after DATA. */
+	got_reset(&g);
+	m.from = "dataerr@example.gov.cn";
+	m.rcpt = one;
+	mail_send(f, url, &m, &g);
+	assert_int_not_equal(g.curl_code, CURLE_OK);
+	assert_int_equal(g.status, 554);
+	assert_int_equal(smtp_count(&s, "DATA"), 1);
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.messages, 0);
+	pthread_mutex_unlock(&s.mu);
+	fx_close_client(f);
+	smtp_stop(&s);
+	got_reset(&g);
+}
+
+/*
+ * Loopback in each of its spellings: STARTTLS is tried when offered (this
+ * server offers it and then refuses it) and the mail still goes out in
+ * plain text, which nothing off this machine can see.
+ */
+static void test_mail_loopback_opportunistic(void **state)
+{
+	static const struct {
+		const char *bind, *host; /* host NULL: the bound address */
+	} where[] = {
+		{"127.0.0.1", NULL},
+		{"127.0.0.2", NULL},
+		{"127.0.0.1", "localhost"},
+		{"127.0.0.1", "LocalHost"},
+		{"::1", NULL},
+	};
+	struct fx *f = *state;
+	struct got g = {0};
+	struct httpc_mail m = {
+		.from = "paced@example.gov.cn",
+		.rcpt = mail_two_rcpt,
+		.n_rcpt = 1,
+	};
+	char url[128];
+
+	for (size_t i = 0; i < PACED_ARRAY_LEN(where); i++) {
+		struct smtp_srv s;
+
+		if (!smtp_start(&s, where[i].bind, true, false)) {
+			/* Only IPv6 may be missing in a container. */
+			assert_string_equal(where[i].bind, "::1");
+			print_message("no ::1 here; [::1] not tried\n");
+			continue;
+		}
+		mail_url(&s, where[i].host, url, sizeof(url));
+		mail_send(f, url, &m, &g);
+		assert_int_equal(g.curl_code, CURLE_OK);
+		assert_int_equal(g.status, 250);
+		assert_int_equal(smtp_count(&s, "STARTTLS"), 1);
+		assert_int_equal(smtp_count(&s, "DATA"), 1);
+		got_reset(&g);
+		/* Drop curl's cached connection before the server goes. */
+		fx_close_client(f);
+		smtp_stop(&s);
+		assert_int_equal(uv_loop_init(&f->loop), 0);
+		assert_int_equal(httpc_new(&f->c, &f->loop), 0);
+	}
+}
+
+/* A local address that is not loopback, or false. */
+static bool non_loopback_addr(char *out, size_t size)
+{
+	struct ifaddrs *ifs, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifs) != 0)
+		return false;
+	for (i = ifs; i && !found; i = i->ifa_next) {
+		const struct sockaddr_in *sa =
+			(const struct sockaddr_in *)(void *)i->ifa_addr;
+
+		if (!sa || sa->sin_family != AF_INET ||
+		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP) ||
+		    (ntohl(sa->sin_addr.s_addr) >> 24) == 127)
+			continue;
+		found = inet_ntop(AF_INET, &sa->sin_addr, out,
+				  (socklen_t)size) != NULL;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/*
+ * Anywhere but loopback, plain text is not an option: a server that does
+ * not offer STARTTLS, or offers and refuses it, gets no MAIL FROM at all
+ * and the transfer fails with CURLE_USE_SSL_FAILED. The server runs on a
+ * real non-loopback address of this machine.
+ */
+static void test_mail_requires_starttls(void **state)
+{
+	struct fx *f = *state;
+	struct got g = {0};
+	struct httpc_mail m = {
+		.from = "paced@example.gov.cn",
+		.rcpt = mail_two_rcpt,
+		.n_rcpt = 2,
+	};
+	char addr[INET_ADDRSTRLEN], url[128];
+
+	if (!non_loopback_addr(addr, sizeof(addr))) {
+		print_message("no non-loopback IPv4 address to listen on\n");
+		skip();
+	}
+	for (int offer = 0; offer <= 1; offer++) {
+		struct smtp_srv s;
+
+		assert_true(smtp_start(&s, addr, offer, false));
+		mail_url(&s, NULL, url, sizeof(url));
+		mail_send(f, url, &m, &g);
+		assert_int_equal(g.curl_code, CURLE_USE_SSL_FAILED);
+		assert_false(g.error_null);
+		assert_int_equal(smtp_count(&s, "STARTTLS"), offer);
+		assert_int_equal(smtp_count_prefix(&s, "MAIL FROM:"), 0);
+		assert_int_equal(smtp_count_prefix(&s, "RCPT TO:"), 0);
+		assert_int_equal(smtp_count(&s, "DATA"), 0);
+		pthread_mutex_lock(&s.mu);
+		assert_int_equal(s.connections, 1);
+		assert_int_equal(s.messages, 0);
+		pthread_mutex_unlock(&s.mu);
+		got_reset(&g);
+		smtp_stop(&s);
+	}
+}
+
+static void test_mail_rejected_args(void **state)
+{
+	static const char *const inject[] = {
+		"a@example.gov.cn>\r\nRCPT TO:<evil@example.com"};
+	static const char *const empty[] = {""};
+	static const char *const one[] = {"a@example.gov.cn"};
+	struct fx *f = *state;
+	struct got g = {0};
+	struct httpc_mail m = {.from = "paced@example.gov.cn", .rcpt = one,
+			       .n_rcpt = 1};
+	struct httpc_mail bad;
+	const char *u = "smtp://127.0.0.1:1";
+	const size_t len = sizeof(mail_msg) - 1;
+
+	assert_int_equal(httpc_mail(f->c, u, NULL, mail_msg, len, 5000,
+				    on_done, &g),
+			 PACED_EINVAL);
+	assert_int_equal(httpc_mail(f->c, u, &m, NULL, len, 5000, on_done,
+				    &g),
+			 PACED_EINVAL);
+	assert_int_equal(httpc_mail(f->c, u, &m, mail_msg, 0, 5000, on_done,
+				    &g),
+			 PACED_EINVAL);
+	assert_int_equal(httpc_mail(f->c, u, &m, mail_msg, len, 0, on_done,
+				    &g),
+			 PACED_EINVAL);
+	bad = m;
+	bad.n_rcpt = 0;
+	assert_int_equal(httpc_mail(f->c, u, &bad, mail_msg, len, 5000,
+				    on_done, &g),
+			 PACED_EINVAL);
+	bad = m;
+	bad.rcpt = inject;
+	assert_int_equal(httpc_mail(f->c, u, &bad, mail_msg, len, 5000,
+				    on_done, &g),
+			 PACED_EINVAL);
+	bad.rcpt = empty;
+	assert_int_equal(httpc_mail(f->c, u, &bad, mail_msg, len, 5000,
+				    on_done, &g),
+			 PACED_EINVAL);
+	bad = m;
+	bad.from = "a@b\nRSET";
+	assert_int_equal(httpc_mail(f->c, u, &bad, mail_msg, len, 5000,
+				    on_done, &g),
+			 PACED_EINVAL);
+	bad = m;
+	bad.username = SMTP_USER;
+	bad.password = "x\r\nQUIT";
+	assert_int_equal(httpc_mail(f->c, u, &bad, mail_msg, len, 5000,
+				    on_done, &g),
+			 PACED_EINVAL);
+	assert_int_equal(httpc_in_flight(f->c), 0);
+	assert_int_equal(g.calls, 0);
+
+	/* Each call speaks only its own protocols. */
+	assert_int_equal(httpc_mail(f->c, "http://127.0.0.1:1/", &m, mail_msg,
+				    len, 5000, on_done, &g),
+			 0);
+	assert_true(run_until_count(&f->loop, &g.calls, 1, 5000));
+	assert_int_equal(g.curl_code, CURLE_UNSUPPORTED_PROTOCOL);
+	got_reset(&g);
+	assert_int_equal(httpc_post(f->c, "smtp://127.0.0.1:1/", NULL, "x", 1,
+				    5000, on_done, &g),
+			 0);
+	assert_true(run_until_count(&f->loop, &g.calls, 1, 5000));
+	assert_int_equal(g.curl_code, CURLE_UNSUPPORTED_PROTOCOL);
+	got_reset(&g);
+}
+
+/* No server: a connection error, no reply code. */
+static void test_mail_refused_connect(void **state)
+{
+	struct fx *f = *state;
+	struct got g = {0};
+	struct httpc_mail m = {.from = "paced@example.gov.cn",
+			       .rcpt = mail_two_rcpt, .n_rcpt = 1};
+	char url[128];
+	int port;
+	int fd = bind_loopback(false, &port);
+
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	mail_send(f, url, &m, &g);
+	close(fd);
+	assert_int_equal(g.curl_code, CURLE_COULDNT_CONNECT);
+	assert_int_equal(g.status, 0);
+	got_reset(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -853,6 +1582,23 @@ int main(void)
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_idle, fx_setup,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_ok, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_auth, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_auth_denied,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_refused, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_mail_loopback_opportunistic, fx_setup,
+			fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_requires_starttls,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_rejected_args,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_refused_connect,
+						fx_setup, fx_teardown),
 	};
 
 	/* The tests talk to 127.0.0.1 directly; a proxy from the
