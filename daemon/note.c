@@ -136,6 +136,16 @@ static enum note_tone event_tone(const char *type)
 	return NOTE_WARN;
 }
 
+/* When the latest update was made (its `at`), for a project nobody
+ * reports on; `none` before any update. */
+static const char *last_report(const json_t *project, const char *none)
+{
+	const char *at = json_string_value(json_object_get(project,
+							    "updated_at"));
+
+	return at ? at : none;
+}
+
 /* The forecast is news only while the target is still ahead. */
 static bool wants_forecast(const char *type, const json_t *project)
 {
@@ -218,6 +228,9 @@ int note_event(struct note *out, const char *type, const json_t *project,
 			unit, epct, gap_pts >= 0 ? "behind by" : "ahead by",
 			gap);
 		nb_line(&b, "Due: %s", str(project, "due"));
+		if (!strcmp(type, "project.stale"))
+			nb_line(&b, "Last report: %s", last_report(project,
+								 "none yet"));
 		forecast_en(&b, type, project, unit);
 		if (owner && *owner)
 			nb_line(&b, "Owner: %s", owner);
@@ -228,6 +241,9 @@ int note_event(struct note *out, const char *type, const json_t *project,
 		nb_line(&b, "按计划此时应达 %s %s（%s%%），%s %s 个百分点", exp,
 			unit, epct, gap_pts >= 0 ? "落后" : "领先", gap);
 		nb_line(&b, "截止日期：%s", str(project, "due"));
+		if (!strcmp(type, "project.stale"))
+			nb_line(&b, "最近一次报送：%s", last_report(project,
+								  "尚未报送"));
 		forecast_zh(&b, type, project, unit);
 		if (owner && *owner)
 			nb_line(&b, "责任单位：%s", owner);

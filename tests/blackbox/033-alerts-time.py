@@ -93,6 +93,9 @@ def test_stale_then_resumed(d, rx):
     b = assert_event_hook(h, "project.stale", "quiet")
     assert abs(parse_when(b["at"]) - (start + 5)) <= 1.5, b["at"]
     assert b["project"]["stale"] is True
+    # The text says what happened and that nothing was ever reported.
+    assert b["text"].startswith("【未报送】"), b["text"]
+    assert "最近一次报送：尚未报送" in b["text"], b["text"]
     assert d.project("quiet")["stale"] is True
     assert [x["id"] for x in d.projects(stale="true")] == ["quiet"]
     p = d.update("quiet", {"value": 1})["project"]
