@@ -18,11 +18,25 @@
 extern const struct chan_driver chan_webhook;
 extern const struct chan_driver chan_email;
 extern const struct chan_driver chan_alertmanager;
+extern const struct chan_driver chan_dingtalk;
+extern const struct chan_driver chan_wecom;
+extern const struct chan_driver chan_feishu;
+extern const struct chan_driver chan_slack;
+extern const struct chan_driver chan_discord;
+extern const struct chan_driver chan_teams;
+extern const struct chan_driver chan_telegram;
 
 static const struct chan_driver *const chan_drivers[] = {
 	&chan_webhook,
 	&chan_email,
 	&chan_alertmanager,
+	&chan_dingtalk,
+	&chan_wecom,
+	&chan_feishu,
+	&chan_slack,
+	&chan_discord,
+	&chan_teams,
+	&chan_telegram,
 };
 
 const struct chan_driver *chan_driver_find(const char *type)

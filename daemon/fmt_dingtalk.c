@@ -1,0 +1,465 @@
+/*
+ * fmt_dingtalk.c - the DingTalk custom robot channel (钉钉自定义机器人).
+ *
+ * Request: POST the configured URL (…/robot/send?access_token=…; any URL,
+ * so private deployments work) with
+ *   {"msgtype":"markdown","markdown":{"title":…,"text":…},
+ *    "at":{"atMobiles":[…],"isAtAll":bool}}
+ * "title" is what the chat list shows; "text" is the message: a heading
+ * with the note's title, the lines, the link, then "@<mobile>" for each
+ * member to mention (DingTalk only makes an @ visible when it is in the
+ * text; "atMobiles" is what notifies them). "at" is left out when nobody
+ * is mentioned.
+ *
+ * With a secret (the "加签" security setting), "&timestamp=<ms>&sign=<s>"
+ * is appended to the URL, s being the URL-encoded base64 of
+ * HMAC-SHA256(key = secret, msg = "<ms>\n<secret>"); DingTalk refuses a
+ * timestamp more than an hour away from its clock.
+ *
+ * The answer is HTTP 200 even for a refusal; only "errcode": 0 means the
+ * message was taken. 130101 is the rate limit (20 messages a minute per
+ * robot; a robot that exceeds it is throttled for 10 minutes), 310000 a
+ * failed security check (keyword, signature or IP allow-list): the
+ * channel is misconfigured and no retry will help.
+ */
+#include "fmt_dingtalk.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "chan.h"
+#include "jsonutil.h"
+#include "message.h"
+#include "paced.h"
+
+/* DingTalk refuses a message over 20000 bytes (errcode 460101 "message
+ * too long, exceed 20000 bytes") without saying how it counts them. The
+ * whole body is held to that, which bounds the text whatever is counted;
+ * the margin covers a receiver that re-serialises the JSON with spaces
+ * after its separators. */
+#define DING_MAX_BYTES 20000
+#define DING_MARGIN 64
+#define DING_BODY_MAX (DING_MAX_BYTES - DING_MARGIN)
+
+#define DING_ERR_OK 0
+#define DING_ERR_TOO_FAST 130101
+#define DING_ERR_SECURITY 310000
+/* "每个机器人每分钟最多发送20条。如果超过20条，会限流10分钟。" */
+#define DING_THROTTLE_S 600
+
+/* A markdown hard line break: DingTalk's documentation asks for two
+ * spaces around "\n" to break a line inside a paragraph. */
+#define DING_BR "  \n"
+
+/* A growing string that remembers running out of memory, so the text is
+ * built without checking each step. */
+struct dbuf {
+	char *p;
+	size_t len, cap;
+	bool nomem;
+};
+
+static void db_add(struct dbuf *b, const char *s, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->nomem)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 512;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->nomem = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void db_str(struct dbuf *b, const char *s)
+{
+	db_add(b, s, strlen(s));
+}
+
+int fmt_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
+		      size_t n)
+{
+	char *msg = NULL;
+	int len, err;
+
+	if (out && n)
+		out[0] = '\0';
+	if (!secret || !*secret || !out || !n)
+		return PACED_EINVAL;
+	len = asprintf(&msg, "%" PRId64 "\n%s", timestamp_ms, secret);
+	if (len < 0)
+		return PACED_ENOMEM;
+	err = chan_hmac_sha256_b64(secret, strlen(secret), msg, (size_t)len,
+				   out, n);
+	free(msg);
+	if (err)
+		out[0] = '\0';
+	return err;
+}
+
+int fmt_dingtalk_urlencode(const char *s, char *out, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t k = 0;
+
+	if (!n)
+		return PACED_ERANGE;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+			     c == '_' || c == '~';
+
+		if (k + (plain ? 1 : 3) >= n) {
+			out[0] = '\0';
+			return PACED_ERANGE;
+		}
+		if (plain) {
+			out[k++] = (char)c;
+		} else {
+			out[k++] = '%';
+			out[k++] = hex[c >> 4];
+			out[k++] = hex[c & 15];
+		}
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+/* The URL to post to: the configured one, signed when there is a secret.
+ * The signature goes into the query, before any fragment. */
+static int ding_url(const struct chan_msg *m, char **out, char *err,
+		    size_t errlen)
+{
+	const char *url = m->ch->url, *secret = m->ch->secret, *frag, *sep;
+	char sig[FMT_DINGTALK_SIGN_MAX], enc[3 * FMT_DINGTALK_SIGN_MAX];
+	size_t base;
+	int rc;
+
+	if (!secret) {
+		*out = strdup(url);
+		return *out ? 0 : PACED_ENOMEM;
+	}
+	if (!*secret) {
+		snprintf(err, errlen, "the channel's secret is empty");
+		return PACED_EINVAL;
+	}
+	rc = fmt_dingtalk_sign(secret, m->now, sig, sizeof(sig));
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot sign the request: %s",
+			 paced_strerror(rc));
+		return rc;
+	}
+	if (fmt_dingtalk_urlencode(sig, enc, sizeof(enc)) < 0)
+		return PACED_ERANGE; /* cannot happen: enc holds 3x */
+	frag = strchr(url, '#');
+	base = frag ? (size_t)(frag - url) : strlen(url);
+	if (!memchr(url, '?', base))
+		sep = "?";
+	else if (url[base - 1] == '?' || url[base - 1] == '&')
+		sep = "";
+	else
+		sep = "&";
+	if (asprintf(out, "%.*s%stimestamp=%lld&sign=%s%s", (int)base, url,
+		     sep, (long long)m->now, enc, frag ? frag : "") < 0) {
+		*out = NULL;
+		return PACED_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The markdown text with lines [0, keep) of the note and, when keep is
+ * short of all of them, up to `cut` bytes of line `keep` (cut on a
+ * character boundary) and a note that the rest was left out. The title,
+ * the link and the mentions are always there. NULL on ENOMEM.
+ */
+static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
+{
+	const struct note *n = m->note;
+	const struct conf_channel *ch = m->ch;
+	bool en = message_lang_parse(m->language) == MESSAGE_EN;
+	struct dbuf b = {0};
+	bool any = false;
+
+	db_str(&b, "### ");
+	db_str(&b, n->title);
+	db_str(&b, "\n\n");
+	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
+		if (any)
+			db_str(&b, DING_BR);
+		db_str(&b, n->lines[i]);
+		any = true;
+	}
+	if (keep < n->n_lines) {
+		const char *line = n->lines[keep];
+		size_t len = strlen(line), k = 0;
+		char *part = cut ? malloc(cut + 1) : NULL;
+
+		if (cut && !part)
+			b.nomem = true;
+		if (part)
+			k = chan_utf8_cut(line, len, part, cut + 1);
+		if (k) {
+			if (any)
+				db_str(&b, DING_BR);
+			db_add(&b, part, k);
+			db_str(&b, "…");
+			any = true;
+		}
+		free(part);
+		if (any)
+			db_str(&b, DING_BR);
+		db_str(&b, en ? "(message too long: the rest is left out)"
+			      : "（消息过长，其余内容已省略）");
+	}
+	if (n->link) {
+		db_str(&b, "\n\n[");
+		db_str(&b, en ? "View details" : "查看详情");
+		db_str(&b, "](");
+		db_str(&b, n->link);
+		db_str(&b, ")");
+	}
+	if (ch->n_mention_mobiles) {
+		db_str(&b, "\n\n");
+		for (size_t i = 0; i < ch->n_mention_mobiles; i++) {
+			db_str(&b, i ? " @" : "@");
+			db_str(&b, ch->mention_mobiles[i]);
+		}
+	}
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* The body for ding_text(m, keep, cut), or NULL on ENOMEM (or a string
+ * jansson refuses: not UTF-8). */
+static char *ding_body(const struct chan_msg *m, size_t keep, size_t cut,
+		       size_t *len)
+{
+	const struct conf_channel *ch = m->ch;
+	char *text = ding_text(m, keep, cut), *body = NULL;
+	json_t *o = NULL, *mobiles;
+
+	if (!text)
+		return NULL;
+	o = json_pack("{s:s,s:{s:s,s:s}}", "msgtype", "markdown", "markdown",
+		      "title", m->note->title, "text", text);
+	free(text);
+	if (!o)
+		return NULL;
+	if (ch->n_mention_mobiles || ch->mention_all) {
+		mobiles = json_array();
+		for (size_t i = 0; mobiles && i < ch->n_mention_mobiles; i++)
+			if (json_array_append_new(
+				    mobiles,
+				    json_string(ch->mention_mobiles[i])) < 0) {
+				json_decref(mobiles);
+				mobiles = NULL;
+			}
+		if (!mobiles ||
+		    json_object_set_new(o, "at",
+					json_pack("{s:o,s:b}", "atMobiles",
+						  mobiles, "isAtAll",
+						  ch->mention_all)) < 0)
+			goto out;
+	}
+	body = jsonutil_dump(o, len);
+out:
+	json_decref(o);
+	return body;
+}
+
+/* 1 when the message with (keep, cut) is within DingTalk's limit, 0 when
+ * not, PACED_ENOMEM. */
+static int ding_fits(const struct chan_msg *m, size_t keep, size_t cut)
+{
+	size_t len = 0;
+	char *body = ding_body(m, keep, cut, &len);
+
+	if (!body)
+		return PACED_ENOMEM;
+	free(body);
+	return len <= DING_BODY_MAX;
+}
+
+/*
+ * The body within the size limit. A single event or a digest that is too
+ * long loses its last lines (binary search for the most that fit, then as
+ * much of the next line as fits); a summary's lines are its events, none
+ * of which may be lost, so a summary too long is PACED_E2BIG and the
+ * caller merges fewer events. PACED_E2BIG too when not even the title,
+ * link and mentions fit.
+ */
+static int ding_fit(const struct chan_msg *m, char **body, size_t *len)
+{
+	size_t n = m->note->n_lines, lo, hi, mid, keep;
+	int rc;
+
+	*body = ding_body(m, n, 0, len);
+	if (!*body)
+		return PACED_ENOMEM;
+	if (*len <= DING_BODY_MAX)
+		return 0;
+	free(*body);
+	*body = NULL;
+	if (m->kind == CHAN_SUMMARY)
+		return PACED_E2BIG;
+	rc = ding_fits(m, 0, 0);
+	if (rc <= 0)
+		return rc < 0 ? rc : PACED_E2BIG;
+	/* ding_fits(lo, 0) holds, (hi, 0) does not. */
+	for (lo = 0, hi = n; hi - lo > 1;) {
+		mid = lo + (hi - lo) / 2;
+		rc = ding_fits(m, mid, 0);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	keep = lo;
+	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
+		mid = lo + (hi - lo) / 2;
+		rc = ding_fits(m, keep, mid);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*body = ding_body(m, keep, lo, len);
+	return *body ? 0 : PACED_ENOMEM;
+}
+
+static int ding_render(const struct chan_msg *m, struct chan_request *r,
+		       char *err, size_t errlen)
+{
+	int rc = ding_url(m, &r->url, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	rc = ding_fit(m, &r->body, &r->len);
+	if (rc < 0) {
+		if (rc == PACED_E2BIG && !err[0])
+			snprintf(err, errlen,
+				 "over DingTalk's %d bytes even shortened",
+				 DING_MAX_BYTES);
+		return rc;
+	}
+	/* "发起POST请求时，必须将字符集编码设置成UTF-8" */
+	return chan_request_header(r,
+				   "Content-Type: application/json; "
+				   "charset=utf-8");
+}
+
+/* Appends s to why, cut on a character boundary, control characters made
+ * spaces: one line for the log. */
+static void ding_why_add(struct chan_judgement *j, const char *s)
+{
+	size_t used = strlen(j->why);
+
+	if (used + 1 >= sizeof(j->why))
+		return;
+	chan_utf8_cut(s, strlen(s), j->why + used, sizeof(j->why) - used);
+	for (char *p = j->why + used; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+}
+
+__attribute__((format(printf, 2, 3))) static void
+ding_why(struct chan_judgement *j, const char *fmt, ...)
+{
+	char part[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof(part), fmt, ap);
+	va_end(ap);
+	ding_why_add(j, part);
+}
+
+static void ding_judge(const struct httpc_response *res,
+		       struct chan_judgement *j)
+{
+	json_t *o, *code;
+	const char *msg;
+	json_int_t c;
+
+	chan_judge_http(res, j);
+	if (res->curl_code != 0)
+		return;
+	o = chan_response_json(res);
+	code = json_object_get(o, "errcode");
+	msg = json_string_value(json_object_get(o, "errmsg"));
+	if (!msg)
+		msg = "";
+	if (j->verdict != CHAN_SENT) {
+		/* Keep the HTTP verdict; say what DingTalk added. */
+		if (json_is_integer(code)) {
+			ding_why(j, ", dingtalk errcode %" JSON_INTEGER_FORMAT
+				 ": ", json_integer_value(code));
+			ding_why_add(j, msg);
+		}
+		goto out;
+	}
+	if (!json_is_integer(code)) {
+		/* Not DingTalk's answer (a proxy, a captive portal): no proof
+		 * the message arrived. */
+		j->verdict = CHAN_RETRY;
+		ding_why(j, "HTTP %ld without a dingtalk errcode",
+			 res->status);
+		goto out;
+	}
+	c = json_integer_value(code);
+	if (c == DING_ERR_OK)
+		goto out;
+	ding_why(j, "dingtalk errcode %" JSON_INTEGER_FORMAT, c);
+	if (c == DING_ERR_TOO_FAST) {
+		j->verdict = CHAN_RETRY;
+		j->pause_s = DING_THROTTLE_S;
+	} else {
+		j->verdict = CHAN_DEAD;
+		if (c == DING_ERR_SECURITY)
+			ding_why(j, " (configuration error: the robot's "
+				    "security settings refused the message: "
+				    "keyword, secret or IP allow-list)");
+	}
+	if (*msg) {
+		ding_why_add(j, ": ");
+		ding_why_add(j, msg);
+	}
+out:
+	json_decref(o);
+}
+
+const struct chan_driver chan_dingtalk = {
+	.type = "dingtalk",
+	.rate_n = 20,
+	.rate_period_ms = 60 * 1000,
+	.digest = true,
+	.render = ding_render,
+	.judge = ding_judge,
+};

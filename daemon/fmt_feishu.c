@@ -1,0 +1,438 @@
+/*
+ * fmt_feishu.c - the Feishu / Lark custom bot channel (飞书自定义机器人).
+ *
+ * Request: POST the configured URL (…/open-apis/bot/v2/hook/<id>) with an
+ * interactive card:
+ *   {"msg_type":"interactive",
+ *    "card":{"config":{"wide_screen_mode":true},
+ *            "header":{"title":{"tag":"plain_text","content":<title>},
+ *                      "template":<colour of the tone>},
+ *            "elements":[{"tag":"div","text":{"tag":"lark_md",
+ *                                             "content":<lines, link>}}]}}
+ * the whole body at most 20 KB. The lines are escaped for lark_md ('&',
+ * '<', '>' as entities) so a title cannot open a tag such as <at id=all>.
+ *
+ * With a secret (the "签名校验" security setting) the body also carries
+ * "timestamp" (seconds, a string) and "sign", the base64 of
+ * HMAC-SHA256(key = "<timestamp>\n<secret>", msg = ""); Feishu refuses a
+ * timestamp more than an hour away from its clock.
+ *
+ * The answer is HTTP 200 even for a refusal; "code": 0 means the message
+ * was taken (older deployments answer "StatusCode" / "StatusMessage"
+ * instead of "code" / "msg"). 11232 is the rate limit (a bot may send 100
+ * messages a minute and 5 a second); 19021 a signature that does not
+ * match (wrong secret or a clock off by more than an hour), 19022 an
+ * address outside the IP allow-list, 19024 a message without the
+ * configured keywords: configuration errors no retry will mend.
+ */
+#include "fmt_feishu.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "chan.h"
+#include "jsonutil.h"
+#include "message.h"
+#include "paced.h"
+
+/* "请求体大小不能超过 20 K": held to 20000 bytes, under either reading
+ * of "K". */
+#define FEISHU_BODY_MAX 20000
+
+#define FEISHU_OK 0
+#define FEISHU_ERR_FREQ 11232
+#define FEISHU_ERR_SIGN 19021
+#define FEISHU_ERR_IP 19022
+#define FEISHU_ERR_KEYWORD 19024
+/* The documentation gives no waiting time for 11232; the per-minute limit
+ * (100) is the longer one, so a minute always clears it. */
+#define FEISHU_PAUSE_S 60
+
+/* A growing string that remembers running out of memory. */
+struct fbuf {
+	char *p;
+	size_t len, cap;
+	bool nomem;
+};
+
+static void fb_add(struct fbuf *b, const char *s, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->nomem)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 512;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->nomem = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void fb_str(struct fbuf *b, const char *s)
+{
+	fb_add(b, s, strlen(s));
+}
+
+/* n bytes of s as lark_md text: the characters that would start a tag or
+ * an entity become entities. */
+static void fb_md(struct fbuf *b, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *e = s[i] == '&'   ? "&amp;"
+				: s[i] == '<' ? "&lt;"
+				: s[i] == '>' ? "&gt;"
+					      : NULL;
+
+		if (!e)
+			continue;
+		fb_add(b, s + run, i - run);
+		fb_str(b, e);
+		run = i + 1;
+	}
+	fb_add(b, s + run, n - run);
+}
+
+int fmt_feishu_sign(const char *secret, int64_t timestamp_s, char *out,
+		    size_t n)
+{
+	char *key = NULL;
+	int len, err;
+
+	if (out && n)
+		out[0] = '\0';
+	if (!secret || !*secret || !out || !n)
+		return PACED_EINVAL;
+	len = asprintf(&key, "%" PRId64 "\n%s", timestamp_s, secret);
+	if (len < 0)
+		return PACED_ENOMEM;
+	err = chan_hmac_sha256_b64(key, (size_t)len, NULL, 0, out, n);
+	free(key);
+	if (err)
+		out[0] = '\0';
+	return err;
+}
+
+static const char *feishu_template(enum note_tone t)
+{
+	switch (t) {
+	case NOTE_BAD: return "red";
+	case NOTE_WARN: return "orange";
+	case NOTE_GOOD: return "green";
+	case NOTE_INFO: break;
+	}
+	return "blue";
+}
+
+/*
+ * The lark_md content with lines [0, keep) and, when keep is short of all
+ * of them, up to `cut` bytes of line `keep` (on a character boundary,
+ * before escaping, so no entity is split) and a note that the rest was
+ * left out; the link always. NULL on ENOMEM.
+ */
+static char *feishu_content(const struct chan_msg *m, size_t keep,
+			    size_t cut)
+{
+	const struct note *n = m->note;
+	bool en = message_lang_parse(m->language) == MESSAGE_EN;
+	struct fbuf b = {0};
+	bool any = false;
+
+	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
+		if (any)
+			fb_str(&b, "\n");
+		fb_md(&b, n->lines[i], strlen(n->lines[i]));
+		any = true;
+	}
+	if (keep < n->n_lines) {
+		const char *line = n->lines[keep];
+		char *part = cut ? malloc(cut + 1) : NULL;
+		size_t k = 0;
+
+		if (cut && !part)
+			b.nomem = true;
+		if (part)
+			k = chan_utf8_cut(line, strlen(line), part, cut + 1);
+		if (k) {
+			if (any)
+				fb_str(&b, "\n");
+			fb_md(&b, part, k);
+			fb_str(&b, "…");
+			any = true;
+		}
+		free(part);
+		if (any)
+			fb_str(&b, "\n");
+		fb_str(&b, en ? "(message too long: the rest is left out)"
+			      : "（消息过长，其余内容已省略）");
+		any = true;
+	}
+	if (n->link) {
+		if (any)
+			fb_str(&b, "\n");
+		fb_str(&b, en ? "[View details](" : "[查看详情](");
+		fb_str(&b, n->link);
+		fb_str(&b, ")");
+		any = true;
+	}
+	/* A card needs an element with something in it. */
+	if (!any)
+		fb_md(&b, n->title, strlen(n->title));
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* The body with feishu_content(m, keep, cut), signed when the channel has
+ * a secret (sig, computed once by the caller). NULL on ENOMEM. */
+static char *feishu_body(const struct chan_msg *m, const char *sig,
+			 size_t keep, size_t cut, size_t *len)
+{
+	char *content = feishu_content(m, keep, cut), *body = NULL;
+	char ts[24];
+	json_t *o;
+
+	if (!content)
+		return NULL;
+	o = json_pack("{s:s,s:{s:{s:b},s:{s:{s:s,s:s},s:s},s:[{s:s,s:{s:s,"
+		      "s:s}}]}}",
+		      "msg_type", "interactive", "card", "config",
+		      "wide_screen_mode", 1, "header", "title", "tag",
+		      "plain_text", "content", m->note->title, "template",
+		      feishu_template(m->note->tone), "elements", "tag", "div",
+		      "text", "tag", "lark_md", "content", content);
+	free(content);
+	if (!o)
+		return NULL;
+	if (sig) {
+		snprintf(ts, sizeof(ts), "%lld", (long long)(m->now / 1000));
+		if (json_object_set_new(o, "timestamp", json_string(ts)) < 0 ||
+		    json_object_set_new(o, "sign", json_string(sig)) < 0)
+			goto out;
+	}
+	body = jsonutil_dump(o, len);
+out:
+	json_decref(o);
+	return body;
+}
+
+/* 1 when the body with (keep, cut) is within the limit, 0 when not,
+ * PACED_ENOMEM. */
+static int feishu_fits(const struct chan_msg *m, const char *sig,
+		       size_t keep, size_t cut)
+{
+	size_t len = 0;
+	char *body = feishu_body(m, sig, keep, cut, &len);
+
+	if (!body)
+		return PACED_ENOMEM;
+	free(body);
+	return len <= FEISHU_BODY_MAX;
+}
+
+/*
+ * The body within 20 KB. A single event or a digest that is too long
+ * loses its last lines (the most that fit, then as much of the next line
+ * as fits); a summary's lines are its events, none of which may be lost,
+ * so a summary too long is PACED_E2BIG and the caller merges fewer
+ * events. PACED_E2BIG too when not even the title and link fit.
+ */
+static int feishu_fit(const struct chan_msg *m, const char *sig,
+		      char **body, size_t *len)
+{
+	size_t n = m->note->n_lines, lo, hi, mid, keep;
+	int rc;
+
+	*body = feishu_body(m, sig, n, 0, len);
+	if (!*body)
+		return PACED_ENOMEM;
+	if (*len <= FEISHU_BODY_MAX)
+		return 0;
+	free(*body);
+	*body = NULL;
+	if (m->kind == CHAN_SUMMARY)
+		return PACED_E2BIG;
+	rc = feishu_fits(m, sig, 0, 0);
+	if (rc <= 0)
+		return rc < 0 ? rc : PACED_E2BIG;
+	/* feishu_fits(lo, 0) holds, (hi, 0) does not. */
+	for (lo = 0, hi = n; hi - lo > 1;) {
+		mid = lo + (hi - lo) / 2;
+		rc = feishu_fits(m, sig, mid, 0);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	keep = lo;
+	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
+		mid = lo + (hi - lo) / 2;
+		rc = feishu_fits(m, sig, keep, mid);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*body = feishu_body(m, sig, keep, lo, len);
+	return *body ? 0 : PACED_ENOMEM;
+}
+
+static int feishu_render(const struct chan_msg *m, struct chan_request *r,
+			 char *err, size_t errlen)
+{
+	const char *secret = m->ch->secret;
+	char sig[FMT_FEISHU_SIGN_MAX];
+	int rc;
+
+	if (secret) {
+		if (!*secret) {
+			snprintf(err, errlen, "the channel's secret is empty");
+			return PACED_EINVAL;
+		}
+		rc = fmt_feishu_sign(secret, m->now / 1000, sig, sizeof(sig));
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot sign the request: %s",
+				 paced_strerror(rc));
+			return rc;
+		}
+	}
+	r->url = strdup(m->ch->url);
+	if (!r->url)
+		return PACED_ENOMEM;
+	rc = feishu_fit(m, secret ? sig : NULL, &r->body, &r->len);
+	if (rc < 0) {
+		if (rc == PACED_E2BIG)
+			snprintf(err, errlen,
+				 "over Feishu's %d bytes even shortened",
+				 FEISHU_BODY_MAX);
+		return rc;
+	}
+	return chan_request_header(r, "Content-Type: application/json");
+}
+
+/* Appends s to why, cut on a character boundary, control characters made
+ * spaces: one line for the log. */
+static void feishu_why_add(struct chan_judgement *j, const char *s)
+{
+	size_t used = strlen(j->why);
+
+	if (used + 1 >= sizeof(j->why))
+		return;
+	chan_utf8_cut(s, strlen(s), j->why + used, sizeof(j->why) - used);
+	for (char *p = j->why + used; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+}
+
+__attribute__((format(printf, 2, 3))) static void
+feishu_why(struct chan_judgement *j, const char *fmt, ...)
+{
+	char part[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof(part), fmt, ap);
+	va_end(ap);
+	feishu_why_add(j, part);
+}
+
+static const char *feishu_config_error(json_int_t c)
+{
+	switch (c) {
+	case FEISHU_ERR_SIGN:
+		return " (configuration error: the signature does not match: "
+		       "check the secret and the clock)";
+	case FEISHU_ERR_IP:
+		return " (configuration error: this address is not in the "
+		       "bot's IP allow-list)";
+	case FEISHU_ERR_KEYWORD:
+		return " (configuration error: the message lacks the bot's "
+		       "keywords)";
+	}
+	return "";
+}
+
+static void feishu_judge(const struct httpc_response *res,
+			 struct chan_judgement *j)
+{
+	json_t *o, *code;
+	const char *msg;
+	json_int_t c;
+
+	chan_judge_http(res, j);
+	if (res->curl_code != 0)
+		return;
+	o = chan_response_json(res);
+	code = json_object_get(o, "code");
+	msg = json_string_value(json_object_get(o, "msg"));
+	if (!json_is_integer(code)) {
+		code = json_object_get(o, "StatusCode");
+		msg = json_string_value(json_object_get(o, "StatusMessage"));
+	}
+	if (!msg)
+		msg = "";
+	if (j->verdict != CHAN_SENT) {
+		if (json_is_integer(code)) {
+			feishu_why(j, ", feishu code %" JSON_INTEGER_FORMAT
+				   ": ", json_integer_value(code));
+			feishu_why_add(j, msg);
+		}
+		goto out;
+	}
+	if (!json_is_integer(code)) {
+		/* Not Feishu's answer: no proof the message arrived. */
+		j->verdict = CHAN_RETRY;
+		feishu_why(j, "HTTP %ld without a feishu code", res->status);
+		goto out;
+	}
+	c = json_integer_value(code);
+	if (c == FEISHU_OK)
+		goto out;
+	feishu_why(j, "feishu code %" JSON_INTEGER_FORMAT, c);
+	if (c == FEISHU_ERR_FREQ) {
+		j->verdict = CHAN_RETRY;
+		j->pause_s = FEISHU_PAUSE_S;
+	} else {
+		j->verdict = CHAN_DEAD;
+		feishu_why_add(j, feishu_config_error(c));
+	}
+	if (*msg) {
+		feishu_why_add(j, ": ");
+		feishu_why_add(j, msg);
+	}
+out:
+	json_decref(o);
+}
+
+const struct chan_driver chan_feishu = {
+	.type = "feishu",
+	.rate_n = 5,
+	.rate_period_ms = 1000,
+	.digest = true,
+	.render = feishu_render,
+	.judge = feishu_judge,
+};
