@@ -64,12 +64,16 @@ run: all
 unit: deps $(UNIT_BIN)
 	@sh tools/run_unit.sh $(UNIT_BIN)
 
+# Black-box files run BLACKBOX_JOBS at a time (tests/blackbox/run.py -j):
+# most of the suite waits on the clock, not the CPU.
+BLACKBOX_JOBS ?= 4
+
 blackbox: deps $(BUILD)/paced
-	python3 tests/blackbox/run.py
+	python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS)
 
 test: deps $(BUILD)/paced $(UNIT_BIN)
 	@sh tools/run_unit.sh $(UNIT_BIN)
-	python3 tests/blackbox/run.py
+	python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS)
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # in its own build directory so the normal build stays as it is.
@@ -82,7 +86,7 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		sh tools/run_unit.sh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1 PACED_BIN=$(CURDIR)/build/asan/paced \
-		python3 tests/blackbox/run.py
+		python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS)
 
 # Scheduler figures (see bench/): CPU of an idle daemon holding 100 000
 # projects over a minute, and the cost of one reschedule.

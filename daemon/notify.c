@@ -294,8 +294,15 @@ static void on_response(const struct httpc_response *res, void *data)
 	if (j.pause_s > 0 && ch) {
 		struct chan_state *s = chan_state(n, ch, a->drv);
 
+		/* Bounded before multiplying (a hostile Retry-After must not
+		 * overflow), and by max_age: a longer pause outlives every
+		 * delivery it holds back. */
+		int64_t pause_ms = j.pause_s > ch->max_age_ms / 1000
+					   ? ch->max_age_ms
+					   : (int64_t)j.pause_s * 1000;
+
 		if (s)
-			s->paused_until = now + j.pause_s * 1000;
+			s->paused_until = now + pause_ms;
 		log_warn("channel %s: the platform asks for a pause of %ld s",
 			 a->channel, j.pause_s);
 	}
@@ -584,15 +591,17 @@ static void on_timer(uv_timer_t *t)
 	for (size_t i = 0; i < due.n; i++) {
 		struct batch_row *group;
 		size_t n_group = 0;
-		const char *channel = due.rows[i].channel;
 
-		if (!channel)
+		if (!due.rows[i].channel)
 			continue; /* taken by an earlier group */
 		group = notify_batch_group(&due, i, &n_group);
 		if (!group)
 			break;
+		/* Each row's own copy of the channel name: clearing a row
+		 * frees its copy. */
 		for (size_t k = 0; k < n_group;) {
-			if (is_in_flight(n, group[k].project_id, channel)) {
+			if (is_in_flight(n, group[k].project_id,
+					 group[k].channel)) {
 				notify_batch_row_clear(&group[k]);
 				group[k] = group[--n_group];
 				continue;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """run.py - the black-box test runner of paced.
 
-    python3 tests/blackbox/run.py [FILTER]
+    python3 tests/blackbox/run.py [-j N] [FILTER]
 
 Imports tests/blackbox/NNN-area-case.py in name order and runs every
 test_* function (in source order) whose "file::test" name contains FILTER.
@@ -13,7 +13,15 @@ Each test times out after 60 s (a test may set fn.timeout = seconds).
 Prints "ok FILE::TEST" or "FAIL FILE::TEST" with the traceback and the
 daemon's stderr, then one line "blackbox: N passed, N failed"; exits 1 if
 any test failed (or none matched the filter).
+
+With -j N, up to N test files run at once, each in its own process (tests
+take free ports and their own temporary directories, so files do not meet);
+a file's output is printed whole when it ends. Most of the suite waits on
+the clock (second-scale schedules, rate windows), so this shortens a run
+without loading the machine. The longest files start first.
 """
+
+import subprocess
 
 import importlib.util
 import inspect
@@ -65,10 +73,64 @@ def fixtures(fn):
     return kw
 
 
+# Files known to take a minute or more: started first under -j.
+SLOW_FIRST = ("037-", "035-", "036-", "033-", "060-", "061-", "034-")
+
+
+def run_parallel(jobs, files, filt):
+    order = sorted(files, key=lambda f: next(
+        (i for i, p in enumerate(SLOW_FIRST) if f.startswith(p)),
+        len(SLOW_FIRST)))
+    running, passed, failed = [], 0, 0
+    while order or running:
+        while order and len(running) < jobs:
+            f = order.pop(0)
+            proc = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--file", f,
+                 filt], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True)
+            running.append((f, proc))
+        time.sleep(0.2)
+        for f, proc in list(running):
+            if proc.poll() is None:
+                continue
+            running.remove((f, proc))
+            out = proc.stdout.read()
+            lines = out.rstrip("\n").split("\n")
+            m = re.match(r"blackbox: (\d+) passed, (\d+) failed",
+                         lines[-1] if lines else "")
+            body = lines[:-1] if m else lines
+            body = [ln for ln in body
+                    if not ln.startswith("no test matched")]
+            if body:
+                print("\n".join(body))
+            if m:
+                passed += int(m.group(1))
+                failed += int(m.group(2))
+            elif proc.returncode:
+                failed += 1
+                print(f"FAIL {f[:-3]}::(runner exited {proc.returncode})")
+            sys.stdout.flush()
+    print(f"blackbox: {passed} passed, {failed} failed")
+    return 1 if failed or passed + failed == 0 else 0
+
+
 def main(argv):
-    filt = argv[1] if len(argv) > 1 else ""
+    args = argv[1:]
+    jobs, only = 1, None
+    while args and args[0] in ("-j", "--file"):
+        if args[0] == "-j":
+            jobs = max(1, int(args[1]))
+        else:
+            only = args[1]
+        args = args[2:]
+    filt = args[0] if args else ""
     files = sorted(f for f in os.listdir(HERE)
                    if re.match(r"^\d{3}-[\w.-]+\.py$", f))
+    if only:
+        files = [only]
+    elif jobs > 1:
+        return run_parallel(jobs, files, filt)
     signal.signal(signal.SIGALRM, _alarm)
     passed = failed = 0
     for f in files:

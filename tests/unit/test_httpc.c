@@ -477,6 +477,12 @@ static void *smtp_main(void *arg)
 		if (fd < 0)
 			continue;
 		c = malloc(sizeof(*c));
+		if (c) {
+			/* Before the thread starts: it may finish and free c
+			 * before pthread_create even returns. */
+			c->s = s;
+			c->fd = fd;
+		}
 		if (!c || s->nconns == SMTP_MAX_CONNS ||
 		    pthread_create(&s->conns[s->nconns], NULL, smtp_conn_main,
 				   c) != 0) {
@@ -484,8 +490,6 @@ static void *smtp_main(void *arg)
 			close(fd);
 			continue;
 		}
-		c->s = s;
-		c->fd = fd;
 		s->nconns++;
 		pthread_mutex_lock(&s->mu);
 		s->connections++;
