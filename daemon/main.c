@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "project.h"
 #include "registry.h"
+#include "reload.h"
 #include "sched.h"
 #include "store.h"
 #include "timefmt.h"
@@ -305,12 +306,16 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 
 static void on_hup(uv_signal_t *s, int signum)
 {
-	(void)s;
+	struct daemon *d = s->data;
+	struct reload r = {&d->app, &d->digest, validate_conf, sync_declared};
+
 	(void)signum;
-	log_warn("SIGHUP: configuration reload is not supported by this "
-		 "version; restart paced to apply changes");
+	if (!d->http)
+		return; /* stopping */
+	reload_run(&r);
 }
 
+/* Takes ownership of conf (app->conf, replaced on reload). */
 static int run(struct conf *conf)
 {
 	struct daemon d = {0};
@@ -419,6 +424,7 @@ out:
 	registry_free(app->reg);
 	free(app->waking);
 	store_close(app->store);
+	conf_free(app->conf);
 	if (rc == 0)
 		log_notice("stopped");
 	return rc < 0 ? 1 : 0;
@@ -435,7 +441,7 @@ int main(int argc, char **argv)
 	const char *conf_path = NULL, *command = NULL;
 	struct conf *conf = NULL;
 	enum log_level lvl;
-	int opt, rc;
+	int opt;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		command = argv[1];
@@ -466,7 +472,6 @@ int main(int argc, char **argv)
 	}
 	if (conf->log_level && log_level_parse(conf->log_level, &lvl) == 0)
 		log_set_level(lvl);
-	rc = run(conf);
-	conf_free(conf);
-	return rc;
+	/* run() takes conf: a reload may replace it. */
+	return run(conf);
 }
