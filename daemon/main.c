@@ -20,6 +20,7 @@
 #include "project.h"
 #include "registry.h"
 #include "reload.h"
+#include "retention.h"
 #include "sched.h"
 #include "store.h"
 #include "timefmt.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct http_server *http;
 	struct httpc *httpc;
 	struct digest *digest;
+	struct retention *retention;
 	uv_signal_t sigterm, sigint, sighup;
 	int exit_code;
 };
@@ -288,6 +290,8 @@ static void on_http_closed(void *data)
 	d->app.notify = NULL;
 	digest_close(d->digest);
 	d->digest = NULL;
+	retention_close(d->retention);
+	d->retention = NULL;
 	sched_close(d->app.sched, NULL, NULL);
 	d->app.sched = NULL;
 	uv_close((uv_handle_t *)&d->sigterm, on_closed_handle);
@@ -371,7 +375,8 @@ static int run(struct conf *conf)
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
 			     conf)) < 0 ||
-	    (rc = digest_start(&d.digest, app)) < 0)
+	    (rc = digest_start(&d.digest, app)) < 0 ||
+	    (rc = retention_start(&d.retention, app)) < 0)
 		goto out;
 	http_limits_default(&limits);
 	limits.max_body = conf->max_body;
@@ -417,6 +422,7 @@ out:
 		if (app->notify)
 			notify_close(app->notify, NULL, NULL);
 		digest_close(d.digest);
+		retention_close(d.retention);
 		if (d.httpc)
 			httpc_close(d.httpc, NULL, NULL);
 		if (app->sched)
