@@ -34,7 +34,7 @@ int reload_run(struct reload *r);
 
 /* Puts into `next` the running values of the settings that need a
  * restart (listen, storage path, durability, timezone, HTTP limits),
- * logging a warning for each one that differs. Exposed for tests. */
+ * logging a warning for each one that differs. */
 void reload_keep_restart_only(struct conf *next, struct conf *running);
 
 #endif

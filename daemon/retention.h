@@ -17,7 +17,7 @@ int retention_start(struct retention **out, struct app *app);
 
 /* The instant before which updates may go for keep_ms at now, never
  * inside the forecast window; 0 when keep_ms is 0 (nothing goes).
- * Exposed for tests. */
+ */
 paced_ms retention_cutoff(int64_t keep_ms, paced_ms now);
 
 /* One prune at now. 0 or PACED_EDB/EBUSY (logged). */
