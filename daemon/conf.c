@@ -58,6 +58,8 @@ static const struct conf_option conf_options[] = {
 	 S_(db_path), 0, 0},
 	{CONF_SEC_STORAGE, "durability", CONF_T_DURABILITY, "full", 0, 0,
 	 conf_durabilities, S_(durability), 0, 0},
+	{CONF_SEC_STORAGE, "keep_updates", CONF_T_DURATION, "0", 30 * DAY,
+	 100 * 365 * DAY, NULL, S_(keep_updates_ms), 0, CONF_ZERO},
 
 	{CONF_SEC_ALERTS, "language", CONF_T_CHOICE, "zh-CN", 0, 0,
 	 conf_languages, S_(language), 0, 0},

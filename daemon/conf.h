@@ -97,6 +97,7 @@ struct conf {
 	/* [storage] */
 	char *db_path; /* default "./paced.db" */
 	enum conf_durability durability; /* default full */
+	int64_t keep_updates_ms; /* 0 (default): keep every update */
 
 	/* [alerts] */
 	char *language;          /* "zh-CN" (default) | "en" */

@@ -176,6 +176,27 @@ int digest_start(struct digest **out, struct app *app)
 	return 0;
 }
 
+int digest_reconfigure(struct digest **dg, struct app *app)
+{
+	char when[TIMEFMT_MAX];
+
+	if (!*dg)
+		return digest_start(dg, app);
+	if (!app->conf->digest.line) {
+		log_info("digest: no [digest] any more; schedule stopped");
+		digest_close(*dg);
+		*dg = NULL;
+		return 0;
+	}
+	uv_timer_stop(&(*dg)->timer);
+	(*dg)->next_at = digest_next_at(&app->conf->digest, timefmt_now());
+	if ((*dg)->next_at != PACED_NEVER)
+		log_info("next digest at %s",
+			 timefmt_rfc3339((*dg)->next_at, when));
+	arm(*dg);
+	return 0;
+}
+
 static void on_closed(uv_handle_t *h)
 {
 	free(h->data);

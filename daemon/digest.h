@@ -26,6 +26,11 @@ int digest_send_now(struct app *app, paced_ms now);
  * one of d->weekdays, or PACED_NEVER when weekdays is empty. */
 paced_ms digest_next_at(const struct conf_digest *d, paced_ms now);
 
+/* After a reload: follows app->conf's [digest] - starts the schedule,
+ * moves it to the new time, or closes it (*dg becomes NULL). 0 or
+ * PACED_ENOMEM (the schedule is then closed). */
+int digest_reconfigure(struct digest **dg, struct app *app);
+
 void digest_close(struct digest *dg);
 
 #endif

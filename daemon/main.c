@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "backup.h"
 #include "chan.h"
 #include "conf.h"
 #include "digest.h"
@@ -18,6 +19,8 @@
 #include "notify.h"
 #include "project.h"
 #include "registry.h"
+#include "reload.h"
+#include "retention.h"
 #include "sched.h"
 #include "store.h"
 #include "timefmt.h"
@@ -31,6 +34,7 @@ struct daemon {
 	struct http_server *http;
 	struct httpc *httpc;
 	struct digest *digest;
+	struct retention *retention;
 	uv_signal_t sigterm, sigint, sighup;
 	int exit_code;
 };
@@ -40,6 +44,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: paced [-c FILE]              run the daemon\n"
 		"       paced check-config [-c FILE]  validate FILE and exit\n"
+		"       paced backup [-c FILE] COPY   copy the database, while "
+		"paced runs,\n"
+		"                                     to the new file COPY\n"
 		"       paced --version\n"
 		"Without -c, paced runs on its built-in defaults: listen on\n"
 		"127.0.0.1:8080, database ./paced.db.\n");
@@ -283,6 +290,8 @@ static void on_http_closed(void *data)
 	d->app.notify = NULL;
 	digest_close(d->digest);
 	d->digest = NULL;
+	retention_close(d->retention);
+	d->retention = NULL;
 	sched_close(d->app.sched, NULL, NULL);
 	d->app.sched = NULL;
 	uv_close((uv_handle_t *)&d->sigterm, on_closed_handle);
@@ -305,12 +314,16 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 
 static void on_hup(uv_signal_t *s, int signum)
 {
-	(void)s;
+	struct daemon *d = s->data;
+	struct reload r = {&d->app, &d->digest, validate_conf, sync_declared};
+
 	(void)signum;
-	log_warn("SIGHUP: configuration reload is not supported by this "
-		 "version; restart paced to apply changes");
+	if (!d->http)
+		return; /* stopping */
+	reload_run(&r);
 }
 
+/* Takes ownership of conf (app->conf, replaced on reload). */
 static int run(struct conf *conf)
 {
 	struct daemon d = {0};
@@ -362,7 +375,8 @@ static int run(struct conf *conf)
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
 			     conf)) < 0 ||
-	    (rc = digest_start(&d.digest, app)) < 0)
+	    (rc = digest_start(&d.digest, app)) < 0 ||
+	    (rc = retention_start(&d.retention, app)) < 0)
 		goto out;
 	http_limits_default(&limits);
 	limits.max_body = conf->max_body;
@@ -408,6 +422,7 @@ out:
 		if (app->notify)
 			notify_close(app->notify, NULL, NULL);
 		digest_close(d.digest);
+		retention_close(d.retention);
 		if (d.httpc)
 			httpc_close(d.httpc, NULL, NULL);
 		if (app->sched)
@@ -419,8 +434,30 @@ out:
 	registry_free(app->reg);
 	free(app->waking);
 	store_close(app->store);
+	conf_free(app->conf);
 	if (rc == 0)
 		log_notice("stopped");
+	return rc < 0 ? 1 : 0;
+}
+
+/* paced backup: the configured database, copied online to a new file. */
+static int run_backup(const char *conf_path, const char *dst)
+{
+	struct backup_stats st;
+	struct conf *conf = NULL;
+	char err[1024];
+	int rc;
+
+	if (load_conf(conf_path, &conf) < 0)
+		return 1;
+	rc = backup_run(conf->db_path, dst, &st, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "paced: backup: %s\n", err);
+	else
+		printf("%s: copied to %s (%d pages, %d restarts after "
+		       "writes, integrity ok)\n",
+		       conf->db_path, dst, st.pages, st.restarts);
+	conf_free(conf);
 	return rc < 0 ? 1 : 0;
 }
 
@@ -435,7 +472,7 @@ int main(int argc, char **argv)
 	const char *conf_path = NULL, *command = NULL;
 	struct conf *conf = NULL;
 	enum log_level lvl;
-	int opt, rc;
+	int opt;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		command = argv[1];
@@ -450,6 +487,13 @@ int main(int argc, char **argv)
 		case 'V': printf("paced %s\n", PACED_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (command && strcmp(command, "backup") == 0) {
+		if (optind != argc - 1) {
+			usage(stderr);
+			return 2;
+		}
+		return run_backup(conf_path, argv[optind]);
 	}
 	if (optind != argc ||
 	    (command && strcmp(command, "check-config") != 0)) {
@@ -466,7 +510,6 @@ int main(int argc, char **argv)
 	}
 	if (conf->log_level && log_level_parse(conf->log_level, &lvl) == 0)
 		log_set_level(lvl);
-	rc = run(conf);
-	conf_free(conf);
-	return rc;
+	/* run() takes conf: a reload may replace it. */
+	return run(conf);
 }

@@ -41,6 +41,7 @@ enum stmt_id {
 	ST_SILENCES_ACTIVE,
 	ST_SILENCED,
 	ST_LAST_BAD_NEWS_DELIVERED,
+	ST_UPDATES_PRUNE,
 	ST_COUNT
 };
 
@@ -112,6 +113,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UPDATE_LATEST] = "SELECT " UPDATE_COLS " FROM updates "
 			     "WHERE project_id = ?1 "
 			     "ORDER BY at DESC, seq DESC LIMIT 1",
+	/* Never a project's latest update: it is its current value. */
+	[ST_UPDATES_PRUNE] =
+		"DELETE FROM updates WHERE seq IN (SELECT u.seq FROM updates u "
+		"WHERE u.at < ?1 AND u.seq <> (SELECT l.seq FROM updates l "
+		"WHERE l.project_id = u.project_id "
+		"ORDER BY l.at DESC, l.seq DESC LIMIT 1) LIMIT ?2)",
 	[ST_EVENT_INSERT] =
 		"INSERT INTO events (id, project_id, type, at, "
 		"previous_status, status, project, silenced) "
@@ -565,6 +572,29 @@ int store_update_latest(struct store *s, const char *project_id,
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	n = each_update(st, fn, data);
 	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
+}
+
+int store_updates_prune(struct store *s, paced_ms before, int chunk,
+			int64_t *deleted)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATES_PRUNE);
+	int rc, n;
+
+	*deleted = 0;
+	do {
+		rc = store_begin(s);
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_int64(st, 1, before);
+		sqlite3_bind_int(st, 2, chunk);
+		rc = run(s, st);
+		n = rc == 0 ? sqlite3_changes(s->db) : 0;
+		rc = store_finish(s, rc);
+		if (rc < 0)
+			return rc;
+		*deleted += n;
+	} while (n == chunk);
+	return 0;
 }
 
 int store_event_insert(struct store *s, struct store_event *e)

@@ -112,6 +112,13 @@ int store_updates_since(struct store *s, const char *project_id,
 int store_update_latest(struct store *s, const char *project_id,
 			store_update_fn fn, void *data);
 
+/* Deletes the updates dated before `before`, except each project's
+ * latest, in transactions of at most `chunk` rows so writers are not held
+ * up long. *deleted gets the count. 0 or PACED_EDB/EBUSY (what was
+ * committed before stays deleted). */
+int store_updates_prune(struct store *s, paced_ms before, int chunk,
+			int64_t *deleted);
+
 struct store_event {
 	int64_t seq;
 	const char *id;

@@ -214,6 +214,7 @@ int timefmt_parse_duration(const char *s, int64_t *out_ms)
 	static const struct unit units[] = {
 		{"ms", 1},          {"s", 1000},          {"m", 60000},
 		{"h", 3600000},     {"d", 86400000ULL},   {"w", 604800000ULL},
+		{"y", 365ULL * 86400000ULL}, /* 365 days, leap or not */
 	};
 	uint64_t v;
 	/* A hundred years is plenty and keeps sums of instants in range. */

@@ -1,7 +1,7 @@
 /*
  * timefmt.h - reading and writing instants, calendar days and durations:
  * "2022-05-01" (a day in the server's time zone, TZ), RFC 3339 instants,
- * "30s"/"15m"/"24h"/"7d"/"2w" durations and "64k"/"1m" byte sizes.
+ * "30s"/"15m"/"24h"/"7d"/"2w"/"5y" durations and "64k"/"1m" byte sizes.
  */
 #ifndef PACED_TIMEFMT_H
 #define PACED_TIMEFMT_H

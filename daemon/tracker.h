@@ -100,7 +100,7 @@ void tracker_wake(void *item, paced_ms at, paced_ms now, void *data);
  * one's next wake-up. */
 void tracker_wake_end(void *data);
 
-/* At start-up: evaluates every project once, recording in one
+/* At start-up (and after a reload): evaluates every project once, recording in one
  * transaction what changed while paced was not running, and schedules
  * each. A database that refuses the transaction does not fail the start
  * (each project is tried again shortly). 0 or PACED_ENOMEM. */
