@@ -49,19 +49,23 @@ PY
 # The first start evaluates every project and records an event for each
 # one that is behind or at risk (most of them: nothing was reported); a
 # restart finds nothing new to record.
+# start sets pid (paced runs in this shell, not in a $(...) subshell, which
+# would also wait for paced to close the pipe) and took (seconds).
 start() {
 	t0=$(date +%s.%N)
-	"$bin" -c "$tmp/paced.conf" 2>>"$tmp/log" & pid=$!
+	"$bin" -c "$tmp/paced.conf" >/dev/null 2>>"$tmp/log" & pid=$!
 	until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
 		sleep 0.02
 	done
 	t1=$(date +%s.%N)
-	awk "BEGIN { printf \"%.2f\", $t1 - $t0 }"
+	took=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
 }
-first=$(start)
+start
+first=$took
 kill "$pid"; wait "$pid" || true
 events=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from events').fetchone()[0])" "$tmp/paced.db")
-again=$(start)
+start
+again=$took
 tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 c0=$(cpu)
