@@ -71,6 +71,16 @@ void ftu_event_note(struct note *n, const char *type, const char *title,
 		      FTU_PUBLIC_URL);
 }
 
+void ftu_nasty_note(struct note *n, const char *lang)
+{
+	/* A public_url with a trailing slash makes the same link. */
+	event_note_at(n, "project.behind", "parking-2022", FTU_NASTY,
+		      "区建设局", lang, FTU_PUBLIC_URL "/");
+	assert_non_null(strstr(n->title, FTU_NASTY));
+	assert_true(n->n_lines >= 3);
+	assert_string_equal(n->link, FTU_LINK);
+}
+
 void ftu_summary_note(struct note *out, size_t n, const char *prefix,
 		      size_t first)
 {
@@ -142,6 +152,32 @@ void ftu_digest_behind(struct note *out, size_t n_behind)
 	free(titles);
 }
 
+void ftu_digest_mixed(struct note *out)
+{
+	static const struct note_digest_item items[] = {
+		{.id = "a", .title = "道路<改造>", .unit = "公里",
+		 .status = "behind", .current = 3, .target = 10, .gap = 0.2},
+		{.id = "b", .title = "污水管网", .unit = "公里",
+		 .status = "overdue", .current = 8, .target = 12, .gap = 0.33},
+		{.id = "c", .title = "学校扩建", .unit = "所",
+		 .status = "on_track", .stale = true, .current = 1,
+		 .target = 2},
+	};
+	static const struct note_digest d = {
+		.date = "2022-05-01",
+		.n_projects = 3,
+		.n_behind = 1,
+		.n_overdue = 1,
+		.n_on_track = 1,
+		.n_stale = 1,
+		.items = items,
+		.n_items = 3,
+	};
+
+	assert_int_equal(note_digest(out, &d, "zh-CN", FTU_PUBLIC_URL), 0);
+	assert_int_equal(out->tone, NOTE_BAD);
+}
+
 static void note_alloc(struct ftu_note *b, size_t n)
 {
 	memset(b, 0, sizeof(*b));
@@ -165,11 +201,53 @@ void ftu_note_repeat(struct ftu_note *b, const char *title, const char *line,
 	b->n.tone = tone;
 }
 
+void ftu_note_numbered(struct ftu_note *b, size_t n, size_t len)
+{
+	note_alloc(b, n);
+	for (size_t i = 0; i < n; i++) {
+		b->lines[i] = malloc(len + 1);
+		assert_non_null(b->lines[i]);
+		snprintf(b->lines[i], len + 1, "L%04zu ", i);
+		memset(b->lines[i] + 6, 'x', len - 6);
+		b->lines[i][len] = '\0';
+	}
+	b->n.title = (char *)"Many lines";
+	b->n.text = (char *)"Many lines";
+	b->n.tone = NOTE_INFO;
+}
+
+void ftu_note_huge(struct ftu_note *b)
+{
+	static const char unit[] = "进😀é&<*_"; /* 3+4+2+1+1+1+1 bytes */
+	const size_t reps = 300000 / 7, ul = sizeof(unit) - 1;
+	char *big = malloc(reps * ul + 1);
+
+	note_alloc(b, 3);
+	b->title = malloc(600 * 3 + 1);
+	assert_non_null(b->title);
+	for (size_t i = 0; i < 600; i++)
+		memcpy(b->title + 3 * i, "超", 3);
+	b->title[600 * 3] = '\0';
+	assert_non_null(big);
+	for (size_t i = 0; i < reps; i++)
+		memcpy(big + i * ul, unit, ul);
+	big[reps * ul] = '\0';
+	b->lines[0] = strdup("当前 120 / 350 个（34.29%）");
+	b->lines[1] = big;
+	b->lines[2] = strdup("责任单位：区建设局");
+	assert_true(b->lines[0] && b->lines[2]);
+	b->n.title = b->title;
+	b->n.link = (char *)FTU_LINK;
+	b->n.text = big;
+	b->n.tone = NOTE_WARN;
+}
+
 void ftu_note_free(struct ftu_note *b)
 {
 	for (size_t i = 0; i < b->n.n_lines; i++)
 		free(b->lines[i]);
 	free(b->lines);
+	free(b->title);
 }
 
 char *ftu_mixed_line(size_t lead, size_t bytes)
@@ -246,10 +324,10 @@ void ftu_render_msg_ok(const struct chan_msg *m, struct chan_request *r)
 }
 
 /* DingTalk asks for the charset to be named ("发起POST请求时，必须将字符集
- * 编码设置成UTF-8"). */
+ * 编码设置成UTF-8"); the Teams driver names it too. */
 static const char *json_content_type(const char *type)
 {
-	if (strcmp(type, "dingtalk") == 0)
+	if (strcmp(type, "dingtalk") == 0 || strcmp(type, "teams") == 0)
 		return "Content-Type: application/json; charset=utf-8";
 	return "Content-Type: application/json";
 }
@@ -291,6 +369,19 @@ void ftu_check_too_big(const struct conf_channel *ch, enum chan_kind kind,
 	chan_request_clear(&r);
 }
 
+json_t *ftu_render_body(const struct conf_channel *ch, enum chan_kind kind,
+			const struct note *n, const char *lang, size_t *len)
+{
+	struct chan_request r;
+	json_t *o = ftu_render_json(ch, kind, n, lang, FTU_NOW, &r);
+
+	assert_string_equal(r.url, ch->url);
+	if (len)
+		*len = r.len;
+	chan_request_clear(&r);
+	return o;
+}
+
 /* ---- reading what was rendered ------------------------------------------ */
 
 const char *ftu_str(const json_t *o, const char *path)
@@ -307,6 +398,11 @@ const char *ftu_str(const json_t *o, const char *path)
 	if (!json_is_string(o))
 		fail_msg("no string at \"%s\"", path);
 	return json_string_value(o);
+}
+
+bool ftu_has(const char *hay, const char *needle)
+{
+	return strstr(hay, needle) != NULL;
 }
 
 bool ftu_starts_with(const char *s, const char *prefix)
@@ -348,6 +444,30 @@ bool ftu_utf8_valid(const void *s, size_t len)
 		p += n + 1;
 	}
 	return true;
+}
+
+size_t ftu_u16_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c & 0xC0) != 0x80)
+			n += c >= 0xF0 ? 2 : 1;
+	}
+	return n;
+}
+
+void ftu_assert_prefix_cut(const char *s, const char *orig)
+{
+	const size_t el = strlen(FTU_ELLIPSIS);
+	size_t len = strlen(s);
+
+	if (len >= el && memcmp(s + len - el, FTU_ELLIPSIS, el) == 0)
+		len -= el;
+	assert_true(len <= strlen(orig));
+	assert_memory_equal(s, orig, len);
 }
 
 /* ---- judging ------------------------------------------------------------ */
@@ -392,6 +512,15 @@ void ftu_run_judge_cases(const char *type, const char *curl_error,
 		assert_true(ftu_utf8_valid(j.why, strlen(j.why)));
 		assert_null(strpbrk(j.why, "\r\n"));
 	}
+}
+
+void ftu_check_transport_error(const char *type)
+{
+	static const struct ftu_judge_case c = {
+		0, 28, NULL, -1, CHAN_RETRY, -1, "timed out", NULL,
+	};
+
+	ftu_run_judge_cases(type, "Operation timed out", &c, 1);
 }
 
 void ftu_check_long_why(const char *type, const char *body_fmt)
