@@ -26,6 +26,13 @@ LIB_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
 MIGRATIONS := $(shell LC_ALL=C ls migrations/*.sql 2>/dev/null | LC_ALL=C sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Every other tests/unit/*.c is a helper the test programs share: compiled
+# once, archived, and linked into each test program, which takes from the
+# archive only what it uses.
+UNIT_HELPER_SRC := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
+UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
+	$(UNIT_HELPER_SRC))
+UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
 .PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule clean format
 all: deps $(BUILD)/paced
@@ -51,11 +58,19 @@ $(BUILD)/libpaced.a: $(LIB_OBJ)
 $(BUILD)/paced: $(BUILD)/obj/main.o $(BUILD)/libpaced.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpaced.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaced.a \
-		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
+$(BUILD)/tests/obj/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) \
+		$(wildcard daemon/*.h) | $(BUILD)/tests/obj
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD) $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests:
+$(UNIT_HELPER_LIB): $(UNIT_HELPER_OBJ) | $(BUILD)/tests
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) \
+		$(UNIT_HELPER_LIB) $(BUILD)/libpaced.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_HELPER_LIB) \
+		$(BUILD)/libpaced.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD) $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tests/obj:
 	mkdir -p $@
 
 run: all
@@ -102,7 +117,8 @@ bench-reschedule: deps $(BUILD)/bench/reschedule
 	$(BUILD)/bench/reschedule 100000 10
 
 format:
-	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c
+	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c \
+		$(wildcard tests/unit/*.h)
 
 clean:
 	rm -rf $(BUILD)
