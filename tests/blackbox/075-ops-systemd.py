@@ -17,8 +17,8 @@ import sys
 import threading
 import time
 
-from harness import (PACED, REPO, Daemon, free_port, make_config,
-                     make_tmpdir, on_cleanup, wait_for)
+from harness import (PACED, REPO, SANITIZER_MARKERS, Daemon, free_port,
+                     make_config, make_tmpdir, on_cleanup, wait_for)
 
 # Runs paced in this very process after setting WATCHDOG_PID to its pid,
 # as systemd does (sd_watchdog_enabled ignores a watchdog meant for another
@@ -115,6 +115,12 @@ class Proc:
         if failed:
             sys.stderr.write(f"--- stderr of {self.proc.args[0]} ---\n"
                              f"{self.stderr()[-3000:]}\n")
+        text = self.stderr()
+        for marker in SANITIZER_MARKERS:  # make asan
+            if marker in text:
+                at = text.find(marker)
+                raise AssertionError("sanitizer report in paced's stderr:\n"
+                                     + text[at:at + 3000])
 
 
 def _write_conf(tmp, port):
