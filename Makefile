@@ -2,6 +2,8 @@
 #   make          build build/paced
 #   make run      build and start paced on its built-in defaults
 #   make test     every test (unit + black-box)
+#   make install  binary, systemd units, man page and (if absent) the config;
+#                 PREFIX (default /usr/local) and DESTDIR as usual
 # Missing Debian build dependencies are installed first (as root) or the
 # exact apt-get command is printed (tools/deps.sh).
 
@@ -34,7 +36,8 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 	$(UNIT_HELPER_SRC))
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
-.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule clean format
+.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule clean \
+	format install uninstall
 all: deps $(BUILD)/paced
 
 deps:
@@ -115,6 +118,41 @@ $(BUILD)/bench/reschedule: bench/reschedule.c $(BUILD)/libpaced.a
 
 bench-reschedule: deps $(BUILD)/bench/reschedule
 	$(BUILD)/bench/reschedule 100000 10
+
+# Installation. The unit is shipped with ExecStart=/usr/bin/paced and
+# -c /etc/paced/paced.conf; the installed copy points at BINDIR and
+# SYSCONFDIR. The unit's ConfigurationDirectory= is always under /etc.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+
+install: $(BUILD)/paced
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/paced
+	install -m 0755 $(BUILD)/paced $(DESTDIR)$(BINDIR)/paced
+	sed -e 's|/usr/bin/paced|$(BINDIR)/paced|' \
+		-e 's|/etc/paced/paced.conf|$(SYSCONFDIR)/paced/paced.conf|' \
+		systemd/paced.service > $(BUILD)/paced.service
+	install -m 0644 $(BUILD)/paced.service $(DESTDIR)$(UNITDIR)/paced.service
+	install -m 0644 systemd/paced.socket $(DESTDIR)$(UNITDIR)/paced.socket
+	install -m 0644 doc/paced.8 $(DESTDIR)$(MANDIR)/man8/paced.8
+	@# An operator's configuration is never replaced.
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/paced/paced.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/paced/paced.conf;" \
+			"the new reference is config/paced.conf"; \
+	else \
+		echo "install -m 0644 config/paced.conf" \
+			"$(DESTDIR)$(SYSCONFDIR)/paced/paced.conf"; \
+		install -m 0644 config/paced.conf \
+			$(DESTDIR)$(SYSCONFDIR)/paced/paced.conf; \
+	fi
+
+# Leaves the configuration and /var/lib/paced (the data) in place.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/paced $(DESTDIR)$(UNITDIR)/paced.service \
+		$(DESTDIR)$(UNITDIR)/paced.socket $(DESTDIR)$(MANDIR)/man8/paced.8
 
 format:
 	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c \

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "api.h"
@@ -22,11 +23,16 @@
 #include "reload.h"
 #include "retention.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "timefmt.h"
 #include "tracker.h"
 
 #define PACED_VERSION "0.1.0"
+
+/* After SIGTERM, how long requests in progress may take before paced
+ * stops anyway (systemd's TimeoutStopSec= is 30 s in paced.service). */
+#define STOP_TIMEOUT_MS 10000
 
 struct daemon {
 	struct app app;
@@ -36,6 +42,9 @@ struct daemon {
 	struct digest *digest;
 	struct retention *retention;
 	uv_signal_t sigterm, sigint, sighup;
+	struct sdnotify_watchdog watchdog;
+	uv_timer_t stop_timer; /* bounds the stop; armed by SIGTERM */
+	bool stopping, forced;
 	int exit_code;
 };
 
@@ -299,6 +308,16 @@ static void on_http_closed(void *data)
 	uv_close((uv_handle_t *)&d->sighup, on_closed_handle);
 }
 
+static void on_stop_timeout(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	log_warn("requests still in progress %d s after the stop signal; "
+		 "stopping anyway", STOP_TIMEOUT_MS / 1000);
+	d->forced = true;
+	uv_stop(&d->loop);
+}
+
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;
@@ -307,7 +326,14 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 		return;
 	log_notice("received %s; finishing requests in progress and stopping",
 		   signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	sdnotify_stopping();
 	d->app.ready = false;
+	d->stopping = true;
+	/* Unreferenced: it only bounds the stop, never delays it. */
+	uv_timer_init(&d->loop, &d->stop_timer);
+	d->stop_timer.data = d;
+	uv_timer_start(&d->stop_timer, on_stop_timeout, STOP_TIMEOUT_MS, 0);
+	uv_unref((uv_handle_t *)&d->stop_timer);
 	http_server_close(d->http, on_http_closed, d);
 	d->http = NULL;
 }
@@ -320,7 +346,51 @@ static void on_hup(uv_signal_t *s, int signum)
 	(void)signum;
 	if (!d->http)
 		return; /* stopping */
+	/* systemd waits from RELOADING=1 to READY=1: the reload itself
+	 * goes between the two. */
+	sdnotify_reloading();
 	reload_run(&r);
+	sdnotify_ready("serving");
+}
+
+/* The sockets systemd passed when there are any (and then only those:
+ * [server] listen is not used), else every [server] listen address. */
+static int listen_all(struct daemon *d, char *err, size_t errlen)
+{
+	const struct conf *conf = d->app.conf;
+	char name[128];
+	int n, rc;
+
+	n = sdnotify_listen_fds(err, errlen);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		int fd = SDNOTIFY_LISTEN_FDS_START + i;
+
+		sdnotify_fd_name(fd, name, sizeof(name));
+		/* The open-API rule of validate_conf(), for these sockets. */
+		if (!sdnotify_fd_is_local(fd)) {
+			snprintf(err, errlen,
+				 "refusing to serve the open API on %s (passed "
+				 "by systemd): without access tokens paced "
+				 "listens only on loopback or unix sockets",
+				 name);
+			return PACED_EINVAL;
+		}
+		rc = http_server_listen_fd(d->http, fd, err, errlen);
+		if (rc < 0)
+			return rc;
+		log_notice("listening on %s (socket passed by systemd; "
+			   "[server] listen not used)", name);
+	}
+	for (size_t i = 0; n == 0 && i < conf->n_listen; i++) {
+		rc = http_server_listen(d->http, conf->listen[i], err, errlen);
+		if (rc < 0)
+			return rc;
+		log_notice("listening on %s (port %d)", conf->listen[i],
+			   http_server_port(d->http, i));
+	}
+	return 0;
 }
 
 /* Takes ownership of conf (app->conf, replaced on reload). */
@@ -385,15 +455,10 @@ static int run(struct conf *conf)
 	rc = http_server_new(&d.http, &d.loop, &limits, api_handle, app);
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < conf->n_listen; i++) {
-		rc = http_server_listen(d.http, conf->listen[i], err,
-					sizeof(err));
-		if (rc < 0) {
-			log_err("cannot listen: %s", err);
-			goto out;
-		}
-		log_notice("listening on %s (port %d)", conf->listen[i],
-			   http_server_port(d.http, i));
+	rc = listen_all(&d, err, sizeof(err));
+	if (rc < 0) {
+		log_err("cannot listen: %s", err);
+		goto out;
 	}
 	uv_signal_init(&d.loop, &d.sigterm);
 	uv_signal_init(&d.loop, &d.sigint);
@@ -409,11 +474,26 @@ static int run(struct conf *conf)
 		   PACED_VERSION, l.loaded, conf->db_path,
 		   conf->durability == CONF_DURABILITY_FULL ? "full"
 							    : "normal");
+	snprintf(err, sizeof(err), "serving %zu projects", l.loaded);
+	sdnotify_ready(err);
+	sdnotify_watchdog_start(&d.watchdog, &d.loop);
 	/* Deliveries left pending by the previous run resume now. */
 	notify_kick(app->notify);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	d.httpc = NULL;
 	rc = 0;
+	if (d.forced) {
+		/* A stuck connection still holds handles and memory: leave
+		 * them to the kernel instead of tearing them down half-way.
+		 * Every acknowledged write is already committed. */
+		store_close(app->store);
+		log_notice("stopped (forced)");
+		_exit(0);
+	}
+	sdnotify_watchdog_close(&d.watchdog);
+	if (d.stopping)
+		uv_close((uv_handle_t *)&d.stop_timer, NULL);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
 out:
 	if (rc < 0) {
 		/* Start-up failed: close what was opened, in reverse. */

@@ -145,7 +145,6 @@ int reload_run(struct reload *r)
 	char err[1024];
 	int rc, rc2;
 
-	/* sd_notify: RELOADING=1 */
 	if (strcmp(old->file, "(defaults)") == 0) {
 		log_warn("SIGHUP: paced runs on its built-in defaults (no -c "
 			 "FILE): nothing to reload");
@@ -199,6 +198,5 @@ int reload_run(struct reload *r)
 		   "declared projects",
 		   next->file, next->n_channels, next->n_projects);
 out:
-	/* sd_notify: READY=1 */
 	return rc;
 }
