@@ -23,8 +23,6 @@
 #include "timefmt.h"
 #include "tracker.h"
 
-#define PACED_VERSION "0.1.0"
-
 struct daemon {
 	struct app app;
 	uv_loop_t loop;
