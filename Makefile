@@ -27,7 +27,7 @@ MIGRATIONS := $(shell LC_ALL=C ls migrations/*.sql 2>/dev/null | LC_ALL=C sort)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule clean format
+.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule bench-metrics clean format
 all: deps $(BUILD)/paced
 
 deps:
@@ -88,6 +88,10 @@ asan: deps
 # projects over a minute, and the cost of one reschedule.
 bench-idle: all
 	sh bench/idle.sh 100000 60
+
+# What one /metrics scrape costs with 10 000 projects.
+bench-metrics: all
+	sh bench/metrics.sh 10000 20
 
 $(BUILD)/bench/reschedule: bench/reschedule.c $(BUILD)/libpaced.a
 	mkdir -p $(BUILD)/bench
