@@ -28,8 +28,8 @@
 
 /* ---- the counters ---- */
 
-static const char *const http_methods[] = {"GET",    "HEAD",   "POST",
-					   "PUT",    "DELETE", "other"};
+static const char *const http_methods[] = {"GET", "HEAD",   "POST",
+					   "PUT", "DELETE", "other"};
 #define N_METHODS PACED_ARRAY_LEN(http_methods)
 #define CODE_MIN 100
 #define N_CODES 500 /* 100..599 */
@@ -37,7 +37,7 @@ static const char *const http_methods[] = {"GET",    "HEAD",   "POST",
 /* Seconds: chat platforms answer in tens of milliseconds, a slow
  * receiver in seconds, and a channel's timeout is 10 s by default. */
 static const double latency_buckets[] = {0.025, 0.05, 0.1, 0.25, 0.5, 1,
-					 2.5,   5,    10,  30,   60};
+					 2.5,	5,    10,  30,	 60};
 #define N_BUCKETS PACED_ARRAY_LEN(latency_buckets)
 
 struct chan_counts {
@@ -170,7 +170,9 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-__attribute__((format(printf, 2, 3)))
+static void putf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void putf(struct out *o, const char *fmt, ...)
 {
 	char buf[256];
@@ -214,8 +216,8 @@ static void put_label_value(struct out *o, const char *v)
 
 	put(o, "\"", 1);
 	for (; *v; v++) {
-		const char *esc = *v == '\\'  ? "\\\\"
-				  : *v == '"' ? "\\\""
+		const char *esc = *v == '\\'   ? "\\\\"
+				  : *v == '"'  ? "\\\""
 				  : *v == '\n' ? "\\n"
 					       : NULL;
 
@@ -236,8 +238,8 @@ static void family(struct out *o, const char *name, const char *type,
 }
 
 /* name{k1="v1",k2="v2"} value; labels: key, value, ..., NULL. */
-static void sample(struct out *o, const char *name,
-		   const char *const *labels, double v)
+static void sample(struct out *o, const char *name, const char *const *labels,
+		   double v)
 {
 	puts_(o, name);
 	if (labels && labels[0]) {
@@ -266,9 +268,9 @@ struct proj_row {
 };
 
 /* One family with one sample per project (value from get). */
-static void project_family(struct out *o, const char *name,
-			   const char *help, const struct proj_row *rows,
-			   size_t n, double (*get)(const struct proj_row *))
+static void project_family(struct out *o, const char *name, const char *help,
+			   const struct proj_row *rows, size_t n,
+			   double (*get)(const struct proj_row *))
 {
 	family(o, name, "gauge", help);
 	for (size_t i = 0; i < n; i++)
@@ -324,8 +326,8 @@ static double get_due(const struct proj_row *r)
 static void put_projects(struct out *o, struct app *app, paced_ms now)
 {
 	static const enum pace_status statuses[] = {
-		PACE_DONE,     PACE_OVERDUE, PACE_NOT_STARTED,
-		PACE_BEHIND,   PACE_AT_RISK, PACE_ON_TRACK};
+	    PACE_DONE,	 PACE_OVERDUE, PACE_NOT_STARTED,
+	    PACE_BEHIND, PACE_AT_RISK, PACE_ON_TRACK};
 	size_t n = 0;
 	struct project **all = registry_sorted(app->reg, &n);
 	struct proj_row *rows = n ? calloc(n, sizeof(*rows)) : NULL;
@@ -343,8 +345,7 @@ static void put_projects(struct out *o, struct app *app, paced_ms now)
 	}
 	free(all);
 
-	family(o, "paced_projects", "gauge",
-	       "Live (not archived) projects.");
+	family(o, "paced_projects", "gauge", "Live (not archived) projects.");
 	sample(o, "paced_projects", NULL, (double)n);
 	project_family(o, "paced_project_current",
 		       "The project's latest reported value (its baseline "
@@ -388,8 +389,7 @@ static void put_projects(struct out *o, struct app *app, paced_ms now)
 	       "absent before the first.");
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].p->has_current)
-			sample(o,
-			       "paced_project_last_update_timestamp_seconds",
+			sample(o, "paced_project_last_update_timestamp_seconds",
 			       LABELS("project", rows[i].p->def->id),
 			       (double)rows[i].p->current_at / 1000.0);
 	free(rows);
@@ -440,8 +440,7 @@ static void put_deliveries(struct out *o, struct app *app)
 
 		for (size_t k = 0; k < 3; k++)
 			sample(o, "paced_deliveries_total",
-			       LABELS("channel", c->name, "result",
-				      results[k]),
+			       LABELS("channel", c->name, "result", results[k]),
 			       (double)v[k]);
 	}
 	family(o, "paced_delivery_duration_seconds", "histogram",
@@ -516,8 +515,7 @@ static void put_http(struct out *o)
 				continue;
 			snprintf(code, sizeof(code), "%d", k + CODE_MIN);
 			sample(o, "paced_http_requests_total",
-			       LABELS("method", http_methods[i], "code",
-				      code),
+			       LABELS("method", http_methods[i], "code", code),
 			       (double)m.http[i][k]);
 		}
 }
@@ -601,16 +599,17 @@ static void put_process(struct out *o)
 		 * sandbox (ProcSubset=pid) hides. */
 		if (clock_gettime(CLOCK_REALTIME, &real) == 0 &&
 		    clock_gettime(CLOCK_BOOTTIME, &boot) == 0) {
-			double booted = (double)real.tv_sec - (double)boot.tv_sec +
-					(double)(real.tv_nsec - boot.tv_nsec) /
-						1e9;
+			double booted =
+			    (double)real.tv_sec - (double)boot.tv_sec +
+			    (double)(real.tv_nsec - boot.tv_nsec) / 1e9;
 
 			family(o, "process_start_time_seconds", "gauge",
 			       "Start time of the process since unix epoch "
 			       "in seconds.");
-			sample(o, "process_start_time_seconds", NULL,
-			       floor((booted + (double)f[2] / (double)tck) *
-				     100) / 100);
+			sample(
+			    o, "process_start_time_seconds", NULL,
+			    floor((booted + (double)f[2] / (double)tck) * 100) /
+				100);
 		}
 	}
 	fds = open_fds();
@@ -619,7 +618,8 @@ static void put_process(struct out *o)
 		       "Number of open file descriptors.");
 		sample(o, "process_open_fds", NULL, (double)fds);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
 		family(o, "process_max_fds", "gauge",
 		       "Maximum number of open file descriptors.");
 		sample(o, "process_max_fds", NULL, (double)rl.rlim_cur);

@@ -122,10 +122,10 @@ static void test_projects(void **state)
 		    20);
 	assert_true(value_of(t, "paced_project_target{project=\"parking\"}") ==
 		    100);
-	assert_true(value_of(t, "paced_project_expected{project=\"parking\"}") ==
-		    50);
-	assert_true(value_of(t, "paced_project_gap_ratio{project=\"parking\"}") ==
-		    0.3);
+	assert_true(
+	    value_of(t, "paced_project_expected{project=\"parking\"}") == 50);
+	assert_true(
+	    value_of(t, "paced_project_gap_ratio{project=\"parking\"}") == 0.3);
 	assert_true(value_of(t, "paced_project_status{project=\"parking\","
 				"status=\"behind\"}") == 1);
 	assert_true(value_of(t, "paced_project_status{project=\"parking\","
@@ -138,14 +138,14 @@ static void test_projects(void **state)
 	assert_null(strstr(t, "停车"));
 	/* Exactly one sample per status per project. */
 	assert_int_equal(
-		(int)value_of(t, "paced_project_status{project=\"parking\","
-				 "status=\"done\"}"),
-		0);
+	    (int)value_of(t, "paced_project_status{project=\"parking\","
+			     "status=\"done\"}"),
+	    0);
 
 	/* Day 10, same value: ahead of the curve (expected 10). */
 	t = scrape(f, T0 + 10 * DAY);
-	assert_true(value_of(t, "paced_project_expected{project=\"parking\"}") ==
-		    10);
+	assert_true(
+	    value_of(t, "paced_project_expected{project=\"parking\"}") == 10);
 
 	assert_int_equal(tracker_archive(&f->app, "schools", T0 + 51 * DAY), 0);
 	t = scrape(f, T0 + 51 * DAY);
@@ -217,8 +217,8 @@ static void test_escaping_and_families(void **state)
 	metrics_delivery("a\"b\\c\nd", "sent");
 	t = scrape(f, T0);
 	assert_non_null(
-		strstr(t, "paced_deliveries_total{channel=\"a\\\"b\\\\c\\nd\","
-			  "result=\"sent\"} 1\n"));
+	    strstr(t, "paced_deliveries_total{channel=\"a\\\"b\\\\c\\nd\","
+		      "result=\"sent\"} 1\n"));
 	/* Every sample follows the HELP and TYPE of its family, and no
 	 * family is written twice. */
 	for (const char *p = t; *p;) {
@@ -235,8 +235,8 @@ static void test_escaping_and_families(void **state)
 			snprintf(last_family, sizeof(last_family), "%s", name);
 		} else if (p[0] != '#') {
 			n = strcspn(p, "{ ");
-			assert_true(strncmp(p, last_family,
-					    strlen(last_family)) == 0);
+			assert_true(
+			    strncmp(p, last_family, strlen(last_family)) == 0);
 			assert_true(n >= strlen(last_family));
 		}
 		p = nl + 1;
@@ -246,10 +246,10 @@ static void test_escaping_and_families(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_projects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_escaping_and_families,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_projects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_escaping_and_families, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
