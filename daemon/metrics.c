@@ -504,7 +504,7 @@ static void put_store_counts(struct out *o, struct app *app)
 
 static void put_http(struct out *o)
 {
-	char code[8];
+	char code[16];
 
 	family(o, "paced_http_requests_total", "counter",
 	       "HTTP responses by request method and status code since "
