@@ -590,13 +590,18 @@ static void on_timer(uv_timer_t *t)
 	for (size_t i = 0; i < due.n; i++) {
 		struct batch_row *group;
 		size_t n_group = 0;
-		const char *channel = due.rows[i].channel;
+		char *channel;
 
-		if (!channel)
+		if (!due.rows[i].channel)
 			continue; /* taken by an earlier group */
-		group = notify_batch_group(&due, i, &n_group);
-		if (!group)
+		/* A copy: the name belongs to a row, which the loop below may
+		 * free while still comparing with it. */
+		channel = strdup(due.rows[i].channel);
+		group = channel ? notify_batch_group(&due, i, &n_group) : NULL;
+		if (!group) {
+			free(channel);
 			break;
+		}
 		for (size_t k = 0; k < n_group;) {
 			if (is_in_flight(n, group[k].project_id, channel)) {
 				notify_batch_row_clear(&group[k]);
@@ -607,9 +612,9 @@ static void on_timer(uv_timer_t *t)
 		}
 		notify_batch_sort(group, n_group);
 		if (n_group)
-			started += start_channel(n, group[0].channel, group,
-						 n_group);
+			started += start_channel(n, channel, group, n_group);
 		notify_batch_rows_free(group, n_group);
+		free(channel);
 	}
 	notify_batch_rows_clear(&due);
 	/* Due rows that could not start (no memory, the database refusing
