@@ -36,8 +36,8 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 	$(UNIT_HELPER_SRC))
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
-.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule clean \
-	format install uninstall
+.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule \
+	bench-metrics clean format install uninstall
 all: deps $(BUILD)/paced
 
 deps:
@@ -110,6 +110,10 @@ asan: deps
 # projects over a minute, and the cost of one reschedule.
 bench-idle: all
 	sh bench/idle.sh 100000 60
+
+# What one /metrics scrape costs with 10 000 projects.
+bench-metrics: all
+	sh bench/metrics.sh 10000 20
 
 $(BUILD)/bench/reschedule: bench/reschedule.c $(BUILD)/libpaced.a
 	mkdir -p $(BUILD)/bench

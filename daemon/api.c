@@ -307,6 +307,10 @@ void api_handle(struct http_request *req, void *data)
 		health(req, app, path[1] == 'r');
 		return;
 	}
+	if (strcmp(path, "/metrics") == 0) {
+		api_metrics(req, app);
+		return;
+	}
 	if (strcmp(path, projects) == 0) {
 		api_projects(req, app, NULL);
 		return;

@@ -65,5 +65,6 @@ void api_batch_updates(struct http_request *req, struct app *app);
 void api_events(struct http_request *req, struct app *app);
 void api_silences(struct http_request *req, struct app *app, const char *id);
 void api_digest(struct http_request *req, struct app *app);
+void api_metrics(struct http_request *req, struct app *app);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "http_conn.h"
 #include "log.h"
+#include "metrics.h"
 #include "paced.h"
 
 /* ---- small buffers ---- */
@@ -134,6 +135,7 @@ int http_req_set_response(struct http_request *r, int status,
 
 	if (status < 200 || status > 599)
 		status = 500;
+	metrics_http_response(r->method, status);
 	if (!body || status == 204 || status == 304)
 		len = 0;
 	http_date(date, sizeof(date));

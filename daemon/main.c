@@ -28,8 +28,6 @@
 #include "timefmt.h"
 #include "tracker.h"
 
-#define PACED_VERSION "0.1.0"
-
 /* After SIGTERM, how long requests in progress may take before paced
  * stops anyway (systemd's TimeoutStopSec= is 30 s in paced.service). */
 #define STOP_TIMEOUT_MS 10000

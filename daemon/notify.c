@@ -13,6 +13,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify_batch.h"
 #include "ratelimit.h"
 #include "timefmt.h"
@@ -49,6 +50,7 @@ struct attempt {
 	struct batch_row *rows; /* the deliveries this request carries */
 	size_t n_rows;
 	int64_t max_age_ms;
+	uint64_t started_ns; /* uv_hrtime() when the request was handed on */
 	/* A digest: no outbox rows; tries so far and its message. */
 	struct digest_job *digest;
 	struct attempt *next; /* in n->in_flight */
@@ -190,6 +192,7 @@ static void record(struct notify *n, const char *channel,
 	int rc = store_delivery_update(n->store, r->event_seq, channel, state,
 				       r->attempts + 1, next_at, error, now);
 
+	metrics_delivery(channel, state);
 	if (rc < 0)
 		log_err("delivery of event %s to %s: cannot record %s: %s",
 			r->event_id, channel, state, paced_strerror(rc));
@@ -287,6 +290,8 @@ static void on_response(const struct httpc_response *res, void *data)
 		 * after the next start. */
 		goto out;
 	}
+	metrics_delivery_latency(a->channel,
+				 (double)(uv_hrtime() - a->started_ns) / 1e9);
 	a->drv->judge(res, &j);
 	if (j.verdict != CHAN_SENT && !j.why[0])
 		snprintf(j.why, sizeof(j.why), "rejected");
@@ -346,6 +351,7 @@ static int send_request(struct notify *n, struct attempt *a,
 {
 	const char *headers[CHAN_MAX_HEADERS + 1];
 
+	a->started_ns = uv_hrtime();
 	if (req->mail_from) {
 		struct httpc_mail mail = {
 			.from = req->mail_from,
@@ -591,14 +597,18 @@ static void on_timer(uv_timer_t *t)
 	for (size_t i = 0; i < due.n; i++) {
 		struct batch_row *group;
 		size_t n_group = 0;
+		char *channel;
 
 		if (!due.rows[i].channel)
 			continue; /* taken by an earlier group */
-		group = notify_batch_group(&due, i, &n_group);
-		if (!group)
+		/* A copy: the name belongs to a row, which the loop below may
+		 * free while still comparing with it. */
+		channel = strdup(due.rows[i].channel);
+		group = channel ? notify_batch_group(&due, i, &n_group) : NULL;
+		if (!group) {
+			free(channel);
 			break;
-		/* Each row's own copy of the channel name: clearing a row
-		 * frees its copy. */
+		}
 		for (size_t k = 0; k < n_group;) {
 			if (is_in_flight(n, group[k].project_id,
 					 group[k].channel)) {
@@ -610,9 +620,9 @@ static void on_timer(uv_timer_t *t)
 		}
 		notify_batch_sort(group, n_group);
 		if (n_group)
-			started += start_channel(n, group[0].channel, group,
-						 n_group);
+			started += start_channel(n, channel, group, n_group);
 		notify_batch_rows_free(group, n_group);
+		free(channel);
 	}
 	notify_batch_rows_clear(&due);
 	/* Due rows that could not start (no memory, the database refusing

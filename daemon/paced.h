@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* --version, the start-up log line and paced_build_info in /metrics. */
+#define PACED_VERSION "0.1.0"
+
 /* Every fallible function returns 0 or one of these (negative). */
 enum paced_err {
 	PACED_OK = 0,

@@ -42,6 +42,9 @@ enum stmt_id {
 	ST_SILENCED,
 	ST_LAST_BAD_NEWS_DELIVERED,
 	ST_UPDATES_PRUNE,
+	ST_UPDATES_MAX_SEQ,
+	ST_EVENTS_MAX_SEQ,
+	ST_PENDING_BY_CHANNEL,
 	ST_COUNT
 };
 
@@ -174,6 +177,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"JOIN deliveries gd ON gd.event_seq = g.seq "
 		"WHERE g.project_id = ?1 AND g.type IN ('project.recovered', "
 		"'project.done')), 0))",
+	/* seq is the rowid, so max() is one b-tree descent, not a count. */
+	[ST_UPDATES_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM updates",
+	[ST_EVENTS_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",
+	[ST_PENDING_BY_CHANNEL] =
+		"SELECT channel, count(*) FROM deliveries "
+		"WHERE state = 'pending' GROUP BY channel ORDER BY channel",
 };
 
 struct store {
@@ -851,4 +860,40 @@ int store_last_bad_news_delivered(struct store *s, const char *project_id,
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	return ask(s, st, out);
+}
+
+static int max_seq(struct store *s, enum stmt_id id, int64_t *out)
+{
+	sqlite3_stmt *st = stmt(s, id);
+	int rc = sqlite3_step(st);
+
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : PACED_EDB;
+}
+
+int store_counts(struct store *s, int64_t *updates, int64_t *events)
+{
+	int rc = max_seq(s, ST_UPDATES_MAX_SEQ, updates);
+
+	return rc < 0 ? rc : max_seq(s, ST_EVENTS_MAX_SEQ, events);
+}
+
+int store_pending_by_channel(struct store *s, store_pending_fn fn,
+			     void *data)
+{
+	sqlite3_stmt *st = stmt(s, ST_PENDING_BY_CHANNEL);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = fn((const char *)sqlite3_column_text(st, 0),
+			   sqlite3_column_int64(st, 1), data);
+
+		if (r < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : PACED_EDB;
 }

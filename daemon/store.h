@@ -210,4 +210,18 @@ int store_silenced(struct store *s, const char *project_id,
 int store_last_bad_news_delivered(struct store *s, const char *project_id,
 				  bool *out);
 
+/* ---- what /metrics reads (metrics.c) ---- */
+
+/* How many updates and events were ever stored: the highest seq of each
+ * table, which a retention that deletes the oldest rows leaves alone.
+ * 0 or PACED_EDB. */
+int store_counts(struct store *s, int64_t *updates, int64_t *events);
+
+/* The pending deliveries of each channel that has any, by channel name
+ * (borrowed for the call). 0, PACED_EDB or what fn returned. */
+typedef int (*store_pending_fn)(const char *channel, int64_t pending,
+				void *data);
+int store_pending_by_channel(struct store *s, store_pending_fn fn,
+			     void *data);
+
 #endif

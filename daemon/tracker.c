@@ -106,6 +106,15 @@ int tracker_view(struct app *app, const struct project *p, paced_ms now,
 	return add_forecast(app, p, now, &c, v);
 }
 
+void tracker_eval(struct app *app, const struct project *p, paced_ms now,
+		  struct project_view *v)
+{
+	struct pace_curve c;
+
+	memset(&v->forecast, 0, sizeof(v->forecast));
+	evaluate(app, p, now, v, &c);
+}
+
 static bool is_bad(enum pace_status s)
 {
 	return s == PACE_AT_RISK || s == PACE_BEHIND || s == PACE_OVERDUE;

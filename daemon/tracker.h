@@ -20,6 +20,12 @@
 int tracker_view(struct app *app, const struct project *p, paced_ms now,
 		 struct project_view *v);
 
+/* tracker_view without the forecast (v->forecast is zeroed): no database
+ * read and no allocation, for callers that look at every project often
+ * (/metrics). */
+void tracker_eval(struct app *app, const struct project *p, paced_ms now,
+		  struct project_view *v);
+
 /*
  * Creates a project from def (ownership taken in every case). 0 and
  * *out (borrowed from the registry), PACED_EEXIST when a live project has

@@ -1,0 +1,658 @@
+/*
+ * metrics.c - the in-memory counters and the text exposition of
+ * /metrics. Every metric family is written whole (HELP, TYPE, then its
+ * samples) so the output passes `promtool check metrics`; label values
+ * are escaped; project titles are never labels (unbounded, and they
+ * change), only ids, statuses, channel names, methods and codes.
+ */
+#include "metrics.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "notify.h"
+#include "registry.h"
+#include "store.h"
+#include "tracker.h"
+
+/* ---- the counters ---- */
+
+static const char *const http_methods[] = {"GET", "HEAD",   "POST",
+					   "PUT", "DELETE", "other"};
+#define N_METHODS PACED_ARRAY_LEN(http_methods)
+#define CODE_MIN 100
+#define N_CODES 500 /* 100..599 */
+
+/* Seconds: chat platforms answer in tens of milliseconds, a slow
+ * receiver in seconds, and a channel's timeout is 10 s by default. */
+static const double latency_buckets[] = {0.025, 0.05, 0.1, 0.25, 0.5, 1,
+					 2.5,	5,    10,  30,	 60};
+#define N_BUCKETS PACED_ARRAY_LEN(latency_buckets)
+
+struct chan_counts {
+	char *name;
+	uint64_t sent, retry, dead;
+	uint64_t bucket[N_BUCKETS]; /* non-cumulative; summed when shown */
+	uint64_t n_latency;
+	double sum_latency;
+	int64_t pending; /* outbox rows, read by each scrape */
+};
+
+static struct {
+	uint64_t http[N_METHODS][N_CODES];
+	struct chan_counts *chans; /* by name, unsorted; few */
+	size_t n_chans, cap_chans;
+	size_t last_len; /* size of the previous exposition: the next one's
+			    first allocation */
+} m;
+
+void metrics_http_response(const char *method, int status)
+{
+	size_t i;
+
+	if (status < CODE_MIN || status >= CODE_MIN + N_CODES)
+		return;
+	for (i = 0; i < N_METHODS - 1; i++)
+		if (method && strcmp(method, http_methods[i]) == 0)
+			break;
+	m.http[i][status - CODE_MIN]++;
+}
+
+/* The counters of a channel, made on first use; NULL on ENOMEM (the
+ * observation is then lost, which is all a counter can do). */
+static struct chan_counts *chan_counts(const char *name)
+{
+	struct chan_counts *c;
+
+	for (size_t i = 0; i < m.n_chans; i++)
+		if (strcmp(m.chans[i].name, name) == 0)
+			return &m.chans[i];
+	if (m.n_chans == m.cap_chans) {
+		size_t cap = m.cap_chans ? m.cap_chans * 2 : 8;
+
+		c = realloc(m.chans, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		m.chans = c;
+		m.cap_chans = cap;
+	}
+	c = &m.chans[m.n_chans];
+	memset(c, 0, sizeof(*c));
+	if (!(c->name = strdup(name)))
+		return NULL;
+	m.n_chans++;
+	return c;
+}
+
+void metrics_delivery(const char *channel, const char *state)
+{
+	struct chan_counts *c = chan_counts(channel);
+
+	if (!c)
+		return;
+	if (strcmp(state, "sent") == 0)
+		c->sent++;
+	else if (strcmp(state, "dead") == 0)
+		c->dead++;
+	else
+		c->retry++;
+}
+
+void metrics_delivery_latency(const char *channel, double seconds)
+{
+	struct chan_counts *c = chan_counts(channel);
+	size_t i;
+
+	if (!c)
+		return;
+	if (!(seconds >= 0))
+		seconds = 0;
+	for (i = 0; i < N_BUCKETS && seconds > latency_buckets[i]; i++)
+		;
+	if (i < N_BUCKETS)
+		c->bucket[i]++;
+	c->n_latency++;
+	c->sum_latency += seconds;
+}
+
+void metrics_reset(void)
+{
+	for (size_t i = 0; i < m.n_chans; i++)
+		free(m.chans[i].name);
+	free(m.chans);
+	memset(&m, 0, sizeof(m));
+}
+
+/* ---- writing the exposition ---- */
+
+struct out {
+	char *p;
+	size_t len, cap;
+	bool oom; /* sticky: checked once at the end */
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		char *p;
+
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		p = realloc(o->p, cap);
+		if (!p) {
+			o->oom = true;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void putf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void putf(struct out *o, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		o->oom = true; /* only short numbers and names come here */
+		return;
+	}
+	put(o, buf, (size_t)n);
+}
+
+/* A sample value: shortest round-tripping decimal, and Prometheus's own
+ * spellings of the special values. */
+static void put_value(struct out *o, double v)
+{
+	char buf[40];
+
+	if (isnan(v)) {
+		puts_(o, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		puts_(o, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	puts_(o, buf);
+}
+
+/* A label value in quotes, with \, " and newline escaped. */
+static void put_label_value(struct out *o, const char *v)
+{
+	const char *run = v;
+
+	put(o, "\"", 1);
+	for (; *v; v++) {
+		const char *esc = *v == '\\'   ? "\\\\"
+				  : *v == '"'  ? "\\\""
+				  : *v == '\n' ? "\\n"
+					       : NULL;
+
+		if (!esc)
+			continue;
+		put(o, run, (size_t)(v - run));
+		puts_(o, esc);
+		run = v + 1;
+	}
+	put(o, run, (size_t)(v - run));
+	put(o, "\"", 1);
+}
+
+static void family(struct out *o, const char *name, const char *type,
+		   const char *help)
+{
+	putf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{k1="v1",k2="v2"} value; labels: key, value, ..., NULL. */
+static void sample(struct out *o, const char *name, const char *const *labels,
+		   double v)
+{
+	puts_(o, name);
+	if (labels && labels[0]) {
+		put(o, "{", 1);
+		for (size_t i = 0; labels[i]; i += 2) {
+			if (i)
+				put(o, ",", 1);
+			puts_(o, labels[i]);
+			put(o, "=", 1);
+			put_label_value(o, labels[i + 1]);
+		}
+		put(o, "}", 1);
+	}
+	put(o, " ", 1);
+	put_value(o, v);
+	put(o, "\n", 1);
+}
+
+#define LABELS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- projects ---- */
+
+struct proj_row {
+	const struct project *p;
+	struct project_view v;
+};
+
+/* One family with one sample per project (value from get). */
+static void project_family(struct out *o, const char *name, const char *help,
+			   const struct proj_row *rows, size_t n,
+			   double (*get)(const struct proj_row *))
+{
+	family(o, name, "gauge", help);
+	for (size_t i = 0; i < n; i++)
+		sample(o, name, LABELS("project", rows[i].p->def->id),
+		       get(&rows[i]));
+}
+
+static double get_current(const struct proj_row *r)
+{
+	return project_current(r->p);
+}
+
+static double get_expected(const struct proj_row *r)
+{
+	return r->v.eval.expected;
+}
+
+static double get_target(const struct proj_row *r)
+{
+	return r->p->def->target;
+}
+
+static double get_baseline(const struct proj_row *r)
+{
+	return r->p->def->baseline;
+}
+
+static double get_gap(const struct proj_row *r)
+{
+	return r->v.eval.gap;
+}
+
+static double get_progress(const struct proj_row *r)
+{
+	return r->v.eval.progress;
+}
+
+static double get_expected_progress(const struct proj_row *r)
+{
+	return r->v.eval.expected_progress;
+}
+
+static double get_stale(const struct proj_row *r)
+{
+	return r->v.stale ? 1 : 0;
+}
+
+static double get_due(const struct proj_row *r)
+{
+	return (double)r->p->def->due / 1000.0;
+}
+
+static void put_projects(struct out *o, struct app *app, paced_ms now)
+{
+	static const enum pace_status statuses[] = {
+	    PACE_DONE,	 PACE_OVERDUE, PACE_NOT_STARTED,
+	    PACE_BEHIND, PACE_AT_RISK, PACE_ON_TRACK};
+	size_t n = 0;
+	struct project **all = registry_sorted(app->reg, &n);
+	struct proj_row *rows = n ? calloc(n, sizeof(*rows)) : NULL;
+
+	if (n && (!all || !rows)) {
+		free(all);
+		free(rows);
+		o->oom = true;
+		return;
+	}
+	/* Each project is evaluated once, here, then read per family. */
+	for (size_t i = 0; i < n; i++) {
+		rows[i].p = all[i];
+		tracker_eval(app, all[i], now, &rows[i].v);
+	}
+	free(all);
+
+	family(o, "paced_projects", "gauge", "Live (not archived) projects.");
+	sample(o, "paced_projects", NULL, (double)n);
+	project_family(o, "paced_project_current",
+		       "The project's latest reported value (its baseline "
+		       "before any update).",
+		       rows, n, get_current);
+	project_family(o, "paced_project_expected",
+		       "The value the project's curve expects now.", rows, n,
+		       get_expected);
+	project_family(o, "paced_project_target", "The project's target value.",
+		       rows, n, get_target);
+	project_family(o, "paced_project_baseline",
+		       "The project's value at its start.", rows, n,
+		       get_baseline);
+	project_family(o, "paced_project_progress_ratio",
+		       "(current - baseline) / (target - baseline).", rows, n,
+		       get_progress);
+	project_family(o, "paced_project_expected_progress_ratio",
+		       "The fraction of the way the curve expects now, 0 to "
+		       "1.",
+		       rows, n, get_expected_progress);
+	project_family(o, "paced_project_gap_ratio",
+		       "Expected progress minus progress; positive means "
+		       "behind.",
+		       rows, n, get_gap);
+	family(o, "paced_project_status", "gauge",
+	       "1 for the project's current status, 0 for the others.");
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < PACED_ARRAY_LEN(statuses); k++)
+			sample(o, "paced_project_status",
+			       LABELS("project", rows[i].p->def->id, "status",
+				      pace_status_name(statuses[k])),
+			       rows[i].v.eval.status == statuses[k] ? 1 : 0);
+	project_family(o, "paced_project_stale",
+		       "1 when no update arrived for report_every + grace.",
+		       rows, n, get_stale);
+	project_family(o, "paced_project_due_timestamp_seconds",
+		       "When the project is due (Unix seconds).", rows, n,
+		       get_due);
+	family(o, "paced_project_last_update_timestamp_seconds", "gauge",
+	       "The `at` of the project's latest update (Unix seconds); "
+	       "absent before the first.");
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].p->has_current)
+			sample(o, "paced_project_last_update_timestamp_seconds",
+			       LABELS("project", rows[i].p->def->id),
+			       (double)rows[i].p->current_at / 1000.0);
+	free(rows);
+}
+
+/* ---- the database and the delivery worker ---- */
+
+static int note_pending(const char *channel, int64_t pending, void *data)
+{
+	struct chan_counts *c = chan_counts(channel);
+
+	(void)data;
+	if (c)
+		c->pending = pending;
+	return 0;
+}
+
+/* Makes sure every configured channel has counters, so its series exist
+ * (at 0) from the first scrape on. */
+static void touch_channels(const struct conf *conf)
+{
+	for (size_t i = 0; i < conf->n_channels; i++)
+		chan_counts(conf->channels[i].name);
+}
+
+static void put_deliveries(struct out *o, struct app *app)
+{
+	static const char *const results[] = {"sent", "retry", "dead"};
+	char le[32];
+	int rc;
+
+	/* First, as it may add a channel that left the configuration with
+	 * rows still pending. */
+	for (size_t i = 0; i < m.n_chans; i++)
+		m.chans[i].pending = 0;
+	rc = store_pending_by_channel(app->store, note_pending, NULL);
+	if (rc < 0)
+		log_warn("metrics: cannot read the outbox: %s",
+			 paced_strerror(rc));
+
+	family(o, "paced_deliveries_total", "counter",
+	       "Delivery attempts of outbox rows by channel and outcome "
+	       "since paced started (a summary counts each event it "
+	       "carries).");
+	for (size_t i = 0; i < m.n_chans; i++) {
+		const struct chan_counts *c = &m.chans[i];
+		const uint64_t v[] = {c->sent, c->retry, c->dead};
+
+		for (size_t k = 0; k < 3; k++)
+			sample(o, "paced_deliveries_total",
+			       LABELS("channel", c->name, "result", results[k]),
+			       (double)v[k]);
+	}
+	family(o, "paced_delivery_duration_seconds", "histogram",
+	       "Time from the start of a request to a channel to its "
+	       "answer (or failure).");
+	for (size_t i = 0; i < m.n_chans; i++) {
+		const struct chan_counts *c = &m.chans[i];
+		uint64_t cum = 0;
+
+		for (size_t k = 0; k < N_BUCKETS; k++) {
+			cum += c->bucket[k];
+			snprintf(le, sizeof(le), "%g", latency_buckets[k]);
+			sample(o, "paced_delivery_duration_seconds_bucket",
+			       LABELS("channel", c->name, "le", le),
+			       (double)cum);
+		}
+		sample(o, "paced_delivery_duration_seconds_bucket",
+		       LABELS("channel", c->name, "le", "+Inf"),
+		       (double)c->n_latency);
+		sample(o, "paced_delivery_duration_seconds_sum",
+		       LABELS("channel", c->name), c->sum_latency);
+		sample(o, "paced_delivery_duration_seconds_count",
+		       LABELS("channel", c->name), (double)c->n_latency);
+	}
+	family(o, "paced_deliveries_in_flight", "gauge",
+	       "Requests to channels under way now.");
+	sample(o, "paced_deliveries_in_flight", NULL,
+	       app->notify ? (double)notify_in_flight(app->notify) : 0);
+	if (rc < 0)
+		return;
+	family(o, "paced_deliveries_pending", "gauge",
+	       "Outbox rows waiting to be delivered (due or backing off), "
+	       "by channel.");
+	for (size_t i = 0; i < m.n_chans; i++)
+		sample(o, "paced_deliveries_pending",
+		       LABELS("channel", m.chans[i].name),
+		       (double)m.chans[i].pending);
+}
+
+static void put_store_counts(struct out *o, struct app *app)
+{
+	int64_t updates = 0, events = 0;
+	int rc = store_counts(app->store, &updates, &events);
+
+	if (rc < 0) {
+		log_warn("metrics: cannot read the update count: %s",
+			 paced_strerror(rc));
+		return;
+	}
+	family(o, "paced_updates_total", "counter",
+	       "Progress updates ever stored (from the database, so it "
+	       "survives restarts).");
+	sample(o, "paced_updates_total", NULL, (double)updates);
+	family(o, "paced_events_total", "counter",
+	       "Events (status changes, reminders) ever recorded (from the "
+	       "database).");
+	sample(o, "paced_events_total", NULL, (double)events);
+}
+
+/* ---- HTTP ---- */
+
+static void put_http(struct out *o)
+{
+	char code[16];
+
+	family(o, "paced_http_requests_total", "counter",
+	       "HTTP responses by request method and status code since "
+	       "paced started.");
+	for (size_t i = 0; i < N_METHODS; i++)
+		for (int k = 0; k < N_CODES; k++) {
+			if (!m.http[i][k])
+				continue;
+			snprintf(code, sizeof(code), "%d", k + CODE_MIN);
+			sample(o, "paced_http_requests_total",
+			       LABELS("method", http_methods[i], "code", code),
+			       (double)m.http[i][k]);
+		}
+}
+
+/* ---- the process, from /proc/self ---- */
+
+/* Fields 14 (utime), 15 (stime), 22 (starttime), 23 (vsize) and 24 (rss)
+ * of /proc/self/stat; false when it cannot be read. */
+static bool proc_stat(unsigned long long f[5])
+{
+	static const int want[5] = {14, 15, 22, 23, 24};
+	char buf[1024], *p, *end;
+	FILE *fp = fopen("/proc/self/stat", "re");
+	size_t n;
+	int field = 3, k = 0;
+
+	if (!fp)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* The command name (field 2) is in parentheses and may hold
+	 * anything, spaces and ')' included: count from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return false;
+	p++;
+	while (k < 5 && *p) {
+		while (*p == ' ')
+			p++;
+		if (field == want[k]) {
+			f[k++] = strtoull(p, &end, 10);
+			if (end == p)
+				return false;
+			p = end;
+		} else {
+			p += strcspn(p, " ");
+		}
+		field++;
+	}
+	return k == 5;
+}
+
+/* Entries in /proc/self/fd, not counting the one reading it. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
+}
+
+static void put_process(struct out *o)
+{
+	unsigned long long f[5];
+	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE), fds;
+	struct rlimit rl;
+	struct timespec real, boot;
+
+	if (tck > 0 && page > 0 && proc_stat(f)) {
+		family(o, "process_cpu_seconds_total", "counter",
+		       "Total user and system CPU time spent in seconds.");
+		sample(o, "process_cpu_seconds_total", NULL,
+		       (double)(f[0] + f[1]) / (double)tck);
+		family(o, "process_virtual_memory_bytes", "gauge",
+		       "Virtual memory size in bytes.");
+		sample(o, "process_virtual_memory_bytes", NULL, (double)f[3]);
+		family(o, "process_resident_memory_bytes", "gauge",
+		       "Resident memory size in bytes.");
+		sample(o, "process_resident_memory_bytes", NULL,
+		       (double)f[4] * (double)page);
+		/* starttime counts clock ticks since boot; the boot instant
+		 * comes from the clocks rather than /proc/stat, which a
+		 * sandbox (ProcSubset=pid) hides. */
+		if (clock_gettime(CLOCK_REALTIME, &real) == 0 &&
+		    clock_gettime(CLOCK_BOOTTIME, &boot) == 0) {
+			double booted =
+			    (double)real.tv_sec - (double)boot.tv_sec +
+			    (double)(real.tv_nsec - boot.tv_nsec) / 1e9;
+
+			family(o, "process_start_time_seconds", "gauge",
+			       "Start time of the process since unix epoch "
+			       "in seconds.");
+			sample(
+			    o, "process_start_time_seconds", NULL,
+			    floor((booted + (double)f[2] / (double)tck) * 100) /
+				100);
+		}
+	}
+	fds = open_fds();
+	if (fds >= 0) {
+		family(o, "process_open_fds", "gauge",
+		       "Number of open file descriptors.");
+		sample(o, "process_open_fds", NULL, (double)fds);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
+		family(o, "process_max_fds", "gauge",
+		       "Maximum number of open file descriptors.");
+		sample(o, "process_max_fds", NULL, (double)rl.rlim_cur);
+	}
+}
+
+int metrics_render(struct app *app, paced_ms now, char **out, size_t *len)
+{
+	struct out o = {0};
+
+	*out = NULL;
+	*len = 0;
+	o.cap = m.last_len + m.last_len / 4 + 1;
+	if (!(o.p = malloc(o.cap)))
+		return PACED_ENOMEM;
+	o.p[0] = '\0';
+
+	family(&o, "paced_build_info", "gauge",
+	       "Always 1; the labels say which paced this is.");
+	sample(&o, "paced_build_info", LABELS("version", PACED_VERSION), 1);
+	if (app->conf)
+		touch_channels(app->conf);
+	put_projects(&o, app, now);
+	put_store_counts(&o, app);
+	put_deliveries(&o, app);
+	put_http(&o);
+	put_process(&o);
+	if (o.oom) {
+		free(o.p);
+		return PACED_ENOMEM;
+	}
+	m.last_len = o.len;
+	*out = o.p;
+	*len = o.len;
+	return 0;
+}
