@@ -282,18 +282,28 @@ static void on_closed_handle(uv_handle_t *h)
 	(void)h;
 }
 
+/* Every delivery under way has its answer recorded: now the client can
+ * go. */
 static void on_notify_closed(void *data)
 {
-	(void)data;
+	struct daemon *d = data;
+
+	httpc_close(d->httpc, NULL, NULL);
+	d->httpc = NULL;
 }
 
 static void on_http_closed(void *data)
 {
 	struct daemon *d = data;
 
-	/* Attempts under way are aborted and stay pending in the outbox. */
+	/* No new attempt starts; those under way finish and their outcome
+	 * is recorded (within the stop timeout: what is still under way
+	 * then stays pending in the outbox and goes out after the next
+	 * start). */
+	if (notify_in_flight(d->app.notify))
+		log_notice("waiting for %zu deliveries under way",
+			   notify_in_flight(d->app.notify));
 	notify_close(d->app.notify, on_notify_closed, d);
-	httpc_close(d->httpc, NULL, NULL);
 	d->app.notify = NULL;
 	digest_close(d->digest);
 	d->digest = NULL;

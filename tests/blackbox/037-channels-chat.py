@@ -195,3 +195,30 @@ def test_big_summaries_are_split_to_fit():
     text = "\n".join(rx.texts())
     for i in range(60):
         assert f"{long}{i:02d}" in text, f"c{i:02d} missing"
+
+
+def test_credentials_never_reach_the_log():
+    """The access token in a robot's URL and a signing secret are
+    credentials: failures, retries and dead deliveries are logged without
+    them."""
+    ding = PlatformReceiver("dingtalk", secret=SECRETS["dingtalk"])
+    ding.script = [(503, {"errcode": -1, "errmsg": "busy"}),
+                   (200, {"errcode": 310000, "errmsg": "sign not match"})]
+    tg = PlatformReceiver("telegram")
+    tg.script = [(401, {"ok": False, "error_code": 401,
+                        "description": "Unauthorized"})]
+    d = Daemon(channels=[ding.channel("ding"), tg.channel("tg")],
+               alerts={"public_url": "https://paced.example.gov.cn"})
+    d.create(project("parking", start=-50, due=50))
+    wait_for(lambda: all(x["state"] == "dead" for x in
+                         states(d, "parking", "project.behind").values()),
+             20, msg="deliveries not settled")
+    log = d.stderr()
+    assert "dead" in log, log  # the failures were logged at all
+    for secret in ("6a8c1f", SECRETS["dingtalk"], "123456:ABC-DEF"):
+        assert secret not in log, f"{secret!r} in the log:\n{log}"
+    with open(d.conf_path) as f:
+        assert "6a8c1f" in f.read()  # the test would catch it
+
+
+test_credentials_never_reach_the_log.timeout = 40

@@ -202,3 +202,25 @@ def test_sigterm_with_open_connections(d):
     assert c.is_closed(2), "idle connection not closed at shutdown"
     d.start()
     assert [u["id"] for u in d.updates("parking")] == ["drain"]
+
+
+def test_sigterm_lets_a_delivery_under_way_finish():
+    """A stop waits (boundedly) for a delivery already sent to get its
+    answer, records it as sent, and so never sends it twice."""
+    rx = Receiver()
+    rx.delay = 2.0  # the receiver takes 2 s to answer
+    d = Daemon(channels=[rx.channel("ops")])
+    d.create(project("parking", start=-50, due=50))
+    wait_for(lambda: rx.all(), 10, msg="the webhook was not sent")
+    t0 = time.monotonic()
+    rc = d.stop(timeout=12)
+    took = time.monotonic() - t0
+    assert rc == 0, f"exit status {rc}"
+    assert 1.0 <= took < 11, f"stopped after {took:.1f} s"
+    rx.delay = 0
+    d.start()
+    [e] = d.events(project="parking")
+    assert [x["state"] for x in e["deliveries"]] == ["sent"], e
+    time.sleep(1.5)
+    assert len(rx.all()) == 1, f"sent again after the restart: {rx.all()}"
+    assert "waiting for 1 deliveries under way" in d.stderr()
