@@ -1,8 +1,8 @@
 """070-ops-config: listeners (several, unix socket), the open-API rule,
-and SIGHUP reloading channels and declared projects without dropping
-connections."""
+and the log: priorities and log_level."""
 
 import os
+import re
 import socket
 import time
 
@@ -63,3 +63,25 @@ def test_open_api_on_non_loopback_refused():
 
 
 
+
+
+def test_log_lines_carry_priorities_and_log_level_filters():
+    """Every line on stderr starts with a syslog priority journald reads
+    (<3> err ... <7> debug), and [server] log_level drops the lower ones."""
+    d = Daemon()
+    d.create(project("parking", start=-50, due=50))
+    d.stop()
+    lines = [ln for ln in d.stderr().splitlines()
+             if ln and not ln.startswith("====")]
+    assert lines, "nothing logged"
+    for ln in lines:
+        assert re.match(r"^<[0-7]>", ln), f"no priority prefix: {ln!r}"
+    assert any(ln.startswith("<6>") and "parking" in ln for ln in lines)
+
+    quiet = Daemon(server={"log_level": "warning"})
+    quiet.create(project("parking", start=-50, due=50))
+    quiet.stop()
+    lines = [ln for ln in quiet.stderr().splitlines()
+             if ln and not ln.startswith("====")]
+    low = [ln for ln in lines if re.match(r"^<[5-7]>", ln)]
+    assert low == [], f"log_level = warning still logs {low}"
