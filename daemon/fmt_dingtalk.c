@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "message.h"
 #include "paced.h"
@@ -56,43 +57,6 @@
 /* A markdown hard line break: DingTalk's documentation asks for two
  * spaces around "\n" to break a line inside a paragraph. */
 #define DING_BR "  \n"
-
-/* A growing string that remembers running out of memory, so the text is
- * built without checking each step. */
-struct dbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void db_add(struct dbuf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void db_str(struct dbuf *b, const char *s)
-{
-	db_add(b, s, strlen(s));
-}
 
 int fmt_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
 		      size_t n)
@@ -197,16 +161,16 @@ static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
 	const struct note *n = m->note;
 	const struct conf_channel *ch = m->ch;
 	bool en = message_lang_parse(m->language) == MESSAGE_EN;
-	struct dbuf b = {0};
+	struct fmt_text b = {0};
 	bool any = false;
 
-	db_str(&b, "### ");
-	db_str(&b, n->title);
-	db_str(&b, "\n\n");
+	fmt_text_str(&b, "### ");
+	fmt_text_str(&b, n->title);
+	fmt_text_str(&b, "\n\n");
 	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
 		if (any)
-			db_str(&b, DING_BR);
-		db_str(&b, n->lines[i]);
+			fmt_text_str(&b, DING_BR);
+		fmt_text_str(&b, n->lines[i]);
 		any = true;
 	}
 	if (keep < n->n_lines) {
@@ -220,36 +184,32 @@ static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
 			k = chan_utf8_cut(line, len, part, cut + 1);
 		if (k) {
 			if (any)
-				db_str(&b, DING_BR);
-			db_add(&b, part, k);
-			db_str(&b, "…");
+				fmt_text_str(&b, DING_BR);
+			fmt_text_add(&b, part, k);
+			fmt_text_str(&b, "…");
 			any = true;
 		}
 		free(part);
 		if (any)
-			db_str(&b, DING_BR);
-		db_str(&b, en ? "(message too long: the rest is left out)"
-			      : "（消息过长，其余内容已省略）");
+			fmt_text_str(&b, DING_BR);
+		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
+				    : "（消息过长，其余内容已省略）");
 	}
 	if (n->link) {
-		db_str(&b, "\n\n[");
-		db_str(&b, en ? "View details" : "查看详情");
-		db_str(&b, "](");
-		db_str(&b, n->link);
-		db_str(&b, ")");
+		fmt_text_str(&b, "\n\n[");
+		fmt_text_str(&b, en ? "View details" : "查看详情");
+		fmt_text_str(&b, "](");
+		fmt_text_str(&b, n->link);
+		fmt_text_str(&b, ")");
 	}
 	if (ch->n_mention_mobiles) {
-		db_str(&b, "\n\n");
+		fmt_text_str(&b, "\n\n");
 		for (size_t i = 0; i < ch->n_mention_mobiles; i++) {
-			db_str(&b, i ? " @" : "@");
-			db_str(&b, ch->mention_mobiles[i]);
+			fmt_text_str(&b, i ? " @" : "@");
+			fmt_text_str(&b, ch->mention_mobiles[i]);
 		}
 	}
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return fmt_text_finish(&b, NULL);
 }
 
 /* The body for ding_text(m, keep, cut), or NULL on ENOMEM (or a string

@@ -37,6 +37,7 @@
 #include <jansson.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "message.h"
 #include "paced.h"
@@ -54,45 +55,9 @@
  * (100) is the longer one, so a minute always clears it. */
 #define FEISHU_PAUSE_S 60
 
-/* A growing string that remembers running out of memory. */
-struct fbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void fb_add(struct fbuf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void fb_str(struct fbuf *b, const char *s)
-{
-	fb_add(b, s, strlen(s));
-}
-
 /* n bytes of s as lark_md text: the characters that would start a tag or
  * an entity become entities. */
-static void fb_md(struct fbuf *b, const char *s, size_t n)
+static void fb_md(struct fmt_text *b, const char *s, size_t n)
 {
 	size_t run = 0;
 
@@ -104,11 +69,11 @@ static void fb_md(struct fbuf *b, const char *s, size_t n)
 
 		if (!e)
 			continue;
-		fb_add(b, s + run, i - run);
-		fb_str(b, e);
+		fmt_text_add(b, s + run, i - run);
+		fmt_text_str(b, e);
 		run = i + 1;
 	}
-	fb_add(b, s + run, n - run);
+	fmt_text_add(b, s + run, n - run);
 }
 
 int fmt_feishu_sign(const char *secret, int64_t timestamp_s, char *out,
@@ -153,12 +118,12 @@ static char *feishu_content(const struct chan_msg *m, size_t keep,
 {
 	const struct note *n = m->note;
 	bool en = message_lang_parse(m->language) == MESSAGE_EN;
-	struct fbuf b = {0};
+	struct fmt_text b = {0};
 	bool any = false;
 
 	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
 		if (any)
-			fb_str(&b, "\n");
+			fmt_text_str(&b, "\n");
 		fb_md(&b, n->lines[i], strlen(n->lines[i]));
 		any = true;
 	}
@@ -173,34 +138,30 @@ static char *feishu_content(const struct chan_msg *m, size_t keep,
 			k = chan_utf8_cut(line, strlen(line), part, cut + 1);
 		if (k) {
 			if (any)
-				fb_str(&b, "\n");
+				fmt_text_str(&b, "\n");
 			fb_md(&b, part, k);
-			fb_str(&b, "…");
+			fmt_text_str(&b, "…");
 			any = true;
 		}
 		free(part);
 		if (any)
-			fb_str(&b, "\n");
-		fb_str(&b, en ? "(message too long: the rest is left out)"
-			      : "（消息过长，其余内容已省略）");
+			fmt_text_str(&b, "\n");
+		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
+				    : "（消息过长，其余内容已省略）");
 		any = true;
 	}
 	if (n->link) {
 		if (any)
-			fb_str(&b, "\n");
-		fb_str(&b, en ? "[View details](" : "[查看详情](");
-		fb_str(&b, n->link);
-		fb_str(&b, ")");
+			fmt_text_str(&b, "\n");
+		fmt_text_str(&b, en ? "[View details](" : "[查看详情](");
+		fmt_text_str(&b, n->link);
+		fmt_text_str(&b, ")");
 		any = true;
 	}
 	/* A card needs an element with something in it. */
 	if (!any)
 		fb_md(&b, n->title, strlen(n->title));
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return fmt_text_finish(&b, NULL);
 }
 
 /* The body with feishu_content(m, keep, cut), signed when the channel has

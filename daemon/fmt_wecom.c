@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "message.h"
 #include "paced.h"
@@ -33,42 +34,6 @@
 #define WECOM_ERR_BAD_URL 93000
 /* The limit is per minute: a minute's pause always clears it. */
 #define WECOM_PAUSE_S 60
-
-/* A growing string that remembers running out of memory. */
-struct wbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void wb_add(struct wbuf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void wb_str(struct wbuf *b, const char *s)
-{
-	wb_add(b, s, strlen(s));
-}
 
 static const char *wecom_colour(enum note_tone t)
 {
@@ -92,16 +57,16 @@ static char *wecom_content(const struct chan_msg *m, size_t keep,
 {
 	const struct note *n = m->note;
 	bool en = message_lang_parse(m->language) == MESSAGE_EN;
-	struct wbuf b = {0};
+	struct fmt_text b = {0};
 
-	wb_str(&b, "### <font color=\"");
-	wb_str(&b, wecom_colour(n->tone));
-	wb_str(&b, "\">");
-	wb_str(&b, n->title);
-	wb_str(&b, "</font>");
+	fmt_text_str(&b, "### <font color=\"");
+	fmt_text_str(&b, wecom_colour(n->tone));
+	fmt_text_str(&b, "\">");
+	fmt_text_str(&b, n->title);
+	fmt_text_str(&b, "</font>");
 	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
-		wb_str(&b, "\n");
-		wb_str(&b, n->lines[i]);
+		fmt_text_str(&b, "\n");
+		fmt_text_str(&b, n->lines[i]);
 	}
 	if (keep < n->n_lines) {
 		const char *line = n->lines[keep];
@@ -113,29 +78,24 @@ static char *wecom_content(const struct chan_msg *m, size_t keep,
 		if (part)
 			k = chan_utf8_cut(line, strlen(line), part, cut + 1);
 		if (k) {
-			wb_str(&b, "\n");
-			wb_add(&b, part, k);
-			wb_str(&b, "…");
+			fmt_text_str(&b, "\n");
+			fmt_text_add(&b, part, k);
+			fmt_text_str(&b, "…");
 		}
 		free(part);
-		wb_str(&b, en ? "\n<font color=\"comment\">(message too long: "
-				"the rest is left out)</font>"
-			      : "\n<font color=\"comment\">（消息过长，其余内容"
-				"已省略）</font>");
+		fmt_text_str(&b, "\n<font color=\"comment\">");
+		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
+				    : "（消息过长，其余内容已省略）");
+		fmt_text_str(&b, "</font>");
 	}
 	if (n->link) {
-		wb_str(&b, "\n[");
-		wb_str(&b, en ? "View details" : "查看详情");
-		wb_str(&b, "](");
-		wb_str(&b, n->link);
-		wb_str(&b, ")");
+		fmt_text_str(&b, "\n[");
+		fmt_text_str(&b, en ? "View details" : "查看详情");
+		fmt_text_str(&b, "](");
+		fmt_text_str(&b, n->link);
+		fmt_text_str(&b, ")");
 	}
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
+	return fmt_text_finish(&b, len);
 }
 
 /* 1 when the content with (keep, cut) is within the limit, 0 when not,
