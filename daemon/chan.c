@@ -1,6 +1,7 @@
 /*
  * chan.c - the list of channel types and what their drivers share: the
- * basic HTTP judgement, JSON answers, HMAC for signers, UTF-8-safe cuts.
+ * basic HTTP judgement, JSON answers, HMAC for signers. (How they build and
+ * shorten text is fmt_text.c.)
  */
 #include "chan.h"
 
@@ -138,17 +139,4 @@ int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(hmac);
 	return err;
-}
-
-size_t chan_utf8_cut(const char *s, size_t len, char *out, size_t n)
-{
-	size_t k = len < n - 1 ? len : n - 1;
-
-	/* Step back over continuation bytes so no character is split. */
-	if (k < len)
-		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
-			k--;
-	memcpy(out, s, k);
-	out[k] = '\0';
-	return k;
 }

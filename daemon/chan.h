@@ -140,9 +140,4 @@ json_t *chan_response_json(const struct httpc_response *res);
 int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
 			 size_t msg_len, char *out, size_t out_len);
 
-/* Copies s into out (size n > 0) cut to at most n - 1 bytes on a UTF-8
- * character boundary; returns the bytes copied. For platform size
- * limits. */
-size_t chan_utf8_cut(const char *s, size_t len, char *out, size_t n);
-
 #endif

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "paced.h"
 
@@ -38,26 +39,12 @@
 #define DC_TITLE_MAX 256
 #define DC_DESC_MAX 4096
 #define DC_MIN_CAP 24 /* shortest a detail line is cut to */
-#define DC_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
 /* Embed colours (0xRRGGBB) by tone. */
 #define DC_RED 0xE74C3C
 #define DC_ORANGE 0xF39C12
 #define DC_GREEN 0x2ECC71
 #define DC_BLUE 0x3498DB
-
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t dc_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
 
 /* Whether c at the start of a line (bol) needs a backslash: inline
  * markup anywhere (bold, italic, strike, code, spoiler, masked links,
@@ -70,50 +57,22 @@ static bool dc_special(char c, bool bol)
 	return bol && strchr("#->+", c);
 }
 
-/* UTF-16 units of s once escaped. */
+/* UTF-16 units of one character once escaped: a backslash is one more. */
+static size_t dc_char_cost(const char *s, size_t k, bool bol)
+{
+	return fmt_text_utf16(s, k, bol) + (k == 1 && dc_special(*s, bol));
+}
+
 static size_t dc_cost(const char *s)
 {
-	size_t n = 0;
-	bool bol = true;
-
-	while (*s) {
-		size_t k = dc_char_len(s);
-
-		n += (k == 4 ? 2 : 1) + (k == 1 && dc_special(*s, bol));
-		bol = *s == '\n';
-		s += k;
-	}
-	return n;
+	return fmt_text_cost(s, dc_char_cost);
 }
 
 /* s cut on a character boundary so that, escaped and with an ellipsis
  * when cut, it counts at most cap units. malloc'd, unescaped. */
 static char *dc_cut(const char *s, size_t cap)
 {
-	size_t used = 0, i = 0;
-	bool bol = true;
-	char *out;
-
-	if (dc_cost(s) <= cap)
-		return strdup(s);
-	while (s[i]) {
-		size_t k = dc_char_len(s + i);
-		size_t c = (k == 4 ? 2 : 1) + (k == 1 && dc_special(s[i], bol));
-
-		if (used + c + 1 > cap)
-			break;
-		used += c;
-		bol = s[i] == '\n';
-		i += k;
-	}
-	out = malloc(i + sizeof(DC_ELLIPSIS));
-	if (!out)
-		return NULL;
-	memcpy(out, s, i);
-	out[i] = '\0';
-	if (cap >= 1)
-		memcpy(out + i, DC_ELLIPSIS, sizeof(DC_ELLIPSIS));
-	return out;
+	return fmt_text_cut(s, cap, dc_char_cost);
 }
 
 /* Appends s escaped for Discord's markdown to f. */
@@ -191,7 +150,7 @@ static int dc_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
 			err = PACED_E2BIG;
 			goto fail;
 		} else {
-			size_t used = 1 + dc_cost(DC_ELLIPSIS);
+			size_t used = 1 + dc_cost(FMT_TEXT_ELLIPSIS);
 
 			cap = DC_MIN_CAP;
 			ellipsis = used <= budget;
@@ -210,7 +169,7 @@ static int dc_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
 	for (size_t i = 0; i < keep; i++)
 		if (!(l[i] = dc_cut(lines[i], cap)))
 			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(DC_ELLIPSIS)))
+	if (ellipsis && !(l[keep++] = strdup(FMT_TEXT_ELLIPSIS)))
 		goto fail;
 	*out = l;
 	*n_out = keep;

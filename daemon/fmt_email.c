@@ -507,7 +507,7 @@ static void email_last_reply(const struct httpc_response *res, char *out,
 	while (start > res->body && start[-1] != '\n')
 		start--;
 	if (end > start)
-		chan_utf8_cut(start, (size_t)(end - start), out, n);
+		fmt_text_copy_prefix(start, (size_t)(end - start), out, n);
 }
 
 /*

@@ -32,26 +32,13 @@
 #include <string.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "paced.h"
 
 #define TM_BODY_MAX 28000 /* bytes */
 #define TM_TITLE_MAX 1024 /* bytes of the title's JSON string */
 #define TM_MIN_CAP 72     /* shortest a detail line is cut to, bytes */
-#define TM_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
-
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t tm_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
 
 /* Whether c needs a backslash for the card's markdown: inline markup
  * anywhere, list, heading and quote markers where a line starts. */
@@ -82,48 +69,14 @@ static size_t tm_char_cost(const char *s, size_t k, bool bol)
 
 static size_t tm_cost(const char *s)
 {
-	size_t n = 0;
-	bool bol = true;
-
-	while (*s) {
-		size_t k = tm_char_len(s);
-
-		n += tm_char_cost(s, k, bol);
-		bol = *s == '\n';
-		s += k;
-	}
-	return n;
+	return fmt_text_cost(s, tm_char_cost);
 }
 
 /* s cut on a character boundary so that, escaped and with an ellipsis
  * when cut, it costs at most cap bytes. malloc'd, unescaped. */
 static char *tm_cut(const char *s, size_t cap)
 {
-	const size_t ell = sizeof(TM_ELLIPSIS) - 1;
-	size_t used = 0, i = 0;
-	bool bol = true;
-	char *out;
-
-	if (tm_cost(s) <= cap)
-		return strdup(s);
-	while (s[i]) {
-		size_t k = tm_char_len(s + i);
-		size_t c = tm_char_cost(s + i, k, bol);
-
-		if (used + c + ell > cap)
-			break;
-		used += c;
-		bol = s[i] == '\n';
-		i += k;
-	}
-	out = malloc(i + sizeof(TM_ELLIPSIS));
-	if (!out)
-		return NULL;
-	memcpy(out, s, i);
-	out[i] = '\0';
-	if (cap >= ell)
-		memcpy(out + i, TM_ELLIPSIS, sizeof(TM_ELLIPSIS));
-	return out;
+	return fmt_text_cut(s, cap, tm_char_cost);
 }
 
 /* s with a backslash before each markdown character. malloc'd. */
@@ -207,7 +160,7 @@ static int tm_fit(char *const *lines, size_t n, size_t budget, size_t per,
 			err = PACED_E2BIG;
 			goto fail;
 		} else {
-			size_t used = per + tm_cost(TM_ELLIPSIS);
+			size_t used = per + tm_cost(FMT_TEXT_ELLIPSIS);
 
 			cap = TM_MIN_CAP;
 			ellipsis = used <= budget;
@@ -226,7 +179,7 @@ static int tm_fit(char *const *lines, size_t n, size_t budget, size_t per,
 	for (size_t i = 0; i < keep; i++)
 		if (!(l[i] = tm_cut(lines[i], cap)))
 			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(TM_ELLIPSIS)))
+	if (ellipsis && !(l[keep++] = strdup(FMT_TEXT_ELLIPSIS)))
 		goto fail;
 	*out = l;
 	*n_out = keep;

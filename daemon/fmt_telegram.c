@@ -31,71 +31,25 @@
 #include <string.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "paced.h"
 
 #define TG_TEXT_MAX 4096  /* visible UTF-16 units */
 #define TG_TITLE_MAX 1024 /* so a long title leaves room for the details */
 #define TG_MIN_CAP 24     /* shortest a detail line is cut to */
-#define TG_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t tg_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
-
-/* What Telegram counts of one visible character: UTF-16 code units. */
-static size_t tg_units(size_t char_len)
-{
-	return char_len == 4 ? 2 : 1;
-}
-
+/* What Telegram counts of visible text: UTF-16 code units. */
 static size_t tg_cost(const char *s)
 {
-	size_t n = 0;
-
-	while (*s) {
-		size_t k = tg_char_len(s);
-
-		n += tg_units(k);
-		s += k;
-	}
-	return n;
+	return fmt_text_cost(s, fmt_text_utf16);
 }
 
 /* s cut on a character boundary so that, with an ellipsis when cut, it
  * counts at most cap units. malloc'd; NULL on ENOMEM. */
 static char *tg_cut(const char *s, size_t cap)
 {
-	size_t ell = tg_cost(TG_ELLIPSIS), used = 0, i = 0;
-	char *out;
-
-	if (tg_cost(s) <= cap)
-		return strdup(s);
-	while (s[i]) {
-		size_t k = tg_char_len(s + i);
-
-		if (used + tg_units(k) + ell > cap)
-			break;
-		used += tg_units(k);
-		i += k;
-	}
-	out = malloc(i + sizeof(TG_ELLIPSIS));
-	if (!out)
-		return NULL;
-	memcpy(out, s, i);
-	out[i] = '\0';
-	if (cap >= ell)
-		memcpy(out + i, TG_ELLIPSIS, sizeof(TG_ELLIPSIS));
-	return out;
+	return fmt_text_cut(s, cap, fmt_text_utf16);
 }
 
 static size_t tg_min(size_t a, size_t b)
@@ -160,7 +114,7 @@ static int tg_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
 			err = PACED_E2BIG;
 			goto fail;
 		} else {
-			size_t used = 1 + tg_cost(TG_ELLIPSIS);
+			size_t used = 1 + tg_cost(FMT_TEXT_ELLIPSIS);
 
 			cap = TG_MIN_CAP;
 			ellipsis = used <= budget;
@@ -179,7 +133,7 @@ static int tg_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
 	for (size_t i = 0; i < keep; i++)
 		if (!(l[i] = tg_cut(lines[i], cap)))
 			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(TG_ELLIPSIS)))
+	if (ellipsis && !(l[keep++] = strdup(FMT_TEXT_ELLIPSIS)))
 		goto fail;
 	*out = l;
 	*n_out = keep;

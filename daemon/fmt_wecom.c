@@ -70,19 +70,13 @@ static char *wecom_content(const struct chan_msg *m, size_t keep,
 	}
 	if (keep < n->n_lines) {
 		const char *line = n->lines[keep];
-		char *part = cut ? malloc(cut + 1) : NULL;
-		size_t k = 0;
+		size_t k = fmt_text_prefix(line, strlen(line), cut);
 
-		if (cut && !part)
-			b.nomem = true;
-		if (part)
-			k = chan_utf8_cut(line, strlen(line), part, cut + 1);
 		if (k) {
 			fmt_text_str(&b, "\n");
-			fmt_text_add(&b, part, k);
-			fmt_text_str(&b, "…");
+			fmt_text_add(&b, line, k);
+			fmt_text_str(&b, FMT_TEXT_ELLIPSIS);
 		}
-		free(part);
 		fmt_text_str(&b, "\n<font color=\"comment\">");
 		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
 				    : "（消息过长，其余内容已省略）");
@@ -197,7 +191,8 @@ static void wecom_why_add(struct chan_judgement *j, const char *s)
 
 	if (used + 1 >= sizeof(j->why))
 		return;
-	chan_utf8_cut(s, strlen(s), j->why + used, sizeof(j->why) - used);
+	fmt_text_copy_prefix(s, strlen(s), j->why + used,
+			     sizeof(j->why) - used);
 	for (char *p = j->why + used; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';

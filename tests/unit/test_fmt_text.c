@@ -1,6 +1,7 @@
 /*
  * test_fmt_text.c - the text toolkit of the channel drivers: the growing
- * buffer.
+ * buffer, and measuring and cutting UTF-8 so that no character is split,
+ * on the edges of 2-, 3- and 4-byte characters.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,12 +71,157 @@ static void test_buffer_nomem_sticks(void **state)
 	assert_false(b.nomem);
 }
 
+/* ---- UTF-8 -------------------------------------------------------------- */
+
+/* One of each width: é (2 bytes), 停 (3), 😀 (4, outside the BMP). */
+#define E2 "\xc3\xa9"
+#define E3 "\xe5\x81\x9c"
+#define E4 "\xf0\x9f\x98\x80"
+
+static void test_char_len(void **state)
+{
+	(void)state;
+	assert_int_equal(fmt_text_char_len("a"), 1);
+	assert_int_equal(fmt_text_char_len(E2), 2);
+	assert_int_equal(fmt_text_char_len(E3), 3);
+	assert_int_equal(fmt_text_char_len(E4), 4);
+	/* Invalid input still moves forward, and never past the NUL or a
+	 * byte that does not continue the character. */
+	assert_int_equal(fmt_text_char_len("\x80"), 1);
+	assert_int_equal(fmt_text_char_len("\xff"), 1);
+	assert_int_equal(fmt_text_char_len("\xe5\x81"), 2);
+	assert_int_equal(fmt_text_char_len("\xe5" "a"), 1);
+	assert_int_equal(fmt_text_char_len("\xf0\x9f\x98" "a"), 3);
+}
+
+static void test_prefix_edges(void **state)
+{
+	const char *s = "a" E2 E3 E4; /* bytes: 1, 2, 3, 4 = 10 */
+	size_t len = strlen(s);
+	/* For every max, the longest whole-character prefix. */
+	static const size_t want[] = {0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 10};
+	char out[16];
+
+	(void)state;
+	for (size_t max = 0; max < PACED_ARRAY_LEN(want); max++)
+		assert_int_equal(fmt_text_prefix(s, len, max), want[max]);
+	/* len bounds it too: a prefix of a prefix. */
+	assert_int_equal(fmt_text_prefix(s, 5, 100), 5);
+	/* The copy is NUL-terminated and never splits a character. */
+	assert_int_equal(fmt_text_copy_prefix(s, len, out, 9), 6);
+	assert_string_equal(out, "a" E2 E3);
+	assert_int_equal(fmt_text_copy_prefix(s, len, out, 1), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(fmt_text_copy_prefix(s, len, out, sizeof(out)), 10);
+	assert_string_equal(out, s);
+}
+
+/* A cost with the shape of a markdown escape: '*' costs 2 anywhere, '#'
+ * 2 where a line starts, other characters as UTF-16. */
+static size_t md_cost(const char *s, size_t k, bool bol)
+{
+	if (k == 1 && (*s == '*' || (bol && *s == '#')))
+		return 2;
+	return fmt_text_utf16(s, k, bol);
+}
+
+static void test_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(fmt_text_cost("", fmt_text_utf16), 0);
+	assert_int_equal(fmt_text_cost("a" E2 E3 E4, fmt_text_utf16), 5);
+	assert_int_equal(fmt_text_cost(FMT_TEXT_ELLIPSIS, fmt_text_utf16), 1);
+	/* bol is true at the start and after each newline only. */
+	assert_int_equal(fmt_text_cost("#a#\n#*", md_cost), 9);
+}
+
+/* fmt_text_cut(s, cap) as a string, checked for its cost, freed. */
+static void check_cut(const char *s, size_t cap, fmt_text_cost_fn cost,
+		      const char *want)
+{
+	char *got = fmt_text_cut(s, cap, cost);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	if (fmt_text_cost(s, cost) > cap)
+		assert_true(fmt_text_cost(got, cost) <= cap);
+	free(got);
+}
+
+static void test_cut_utf16(void **state)
+{
+	const char *s = E4 E3 E4 "a"; /* 2 + 1 + 2 + 1 = 6 units */
+
+	(void)state;
+	/* Whole when it fits, with no ellipsis. */
+	check_cut(s, 6, fmt_text_utf16, s);
+	check_cut(s, SIZE_MAX, fmt_text_utf16, s);
+	/* Cut: the ellipsis (1 unit) is part of the cap; a 2-unit character
+	 * is never half kept. */
+	check_cut(s, 5, fmt_text_utf16, E4 E3 FMT_TEXT_ELLIPSIS);
+	check_cut(s, 4, fmt_text_utf16, E4 E3 FMT_TEXT_ELLIPSIS);
+	check_cut(s, 3, fmt_text_utf16, E4 FMT_TEXT_ELLIPSIS);
+	check_cut(s, 2, fmt_text_utf16, FMT_TEXT_ELLIPSIS);
+	check_cut(s, 1, fmt_text_utf16, FMT_TEXT_ELLIPSIS);
+	/* No room even for the ellipsis: nothing. */
+	check_cut(s, 0, fmt_text_utf16, "");
+	check_cut("", 0, fmt_text_utf16, "");
+}
+
+/* Costs in bytes, as a platform that limits bytes counts them. */
+static size_t byte_cost(const char *s, size_t k, bool bol)
+{
+	(void)s;
+	(void)bol;
+	return k;
+}
+
+static void test_cut_bytes(void **state)
+{
+	const char *s = E3 E3 E2 "ab"; /* 3 + 3 + 2 + 1 + 1 = 10 bytes */
+	bool ellipsis = true;
+
+	(void)state;
+	/* The ellipsis costs 3 bytes here. */
+	check_cut(s, 10, byte_cost, s);
+	check_cut(s, 9, byte_cost, E3 E3 FMT_TEXT_ELLIPSIS);
+	check_cut(s, 8, byte_cost, E3 FMT_TEXT_ELLIPSIS);
+	check_cut(s, 6, byte_cost, E3 FMT_TEXT_ELLIPSIS);
+	check_cut(s, 5, byte_cost, FMT_TEXT_ELLIPSIS);
+	check_cut(s, 3, byte_cost, FMT_TEXT_ELLIPSIS);
+	check_cut(s, 2, byte_cost, "");
+	/* cut_len tells the bytes kept and whether the ellipsis follows. */
+	assert_int_equal(fmt_text_cut_len(s, 10, byte_cost, &ellipsis), 10);
+	assert_false(ellipsis);
+	assert_int_equal(fmt_text_cut_len(s, 7, byte_cost, &ellipsis), 3);
+	assert_true(ellipsis);
+	assert_int_equal(fmt_text_cut_len(s, 2, byte_cost, &ellipsis), 0);
+	assert_false(ellipsis);
+}
+
+static void test_cut_line_starts(void **state)
+{
+	(void)state;
+	/* "#" costs 2 only where a line starts, so the same cap keeps more
+	 * of a line that starts elsewhere. */
+	check_cut("##ab", 4, md_cost, "##" FMT_TEXT_ELLIPSIS);
+	check_cut("a\n#b", 4, md_cost, "a\n" FMT_TEXT_ELLIPSIS);
+	check_cut("a\n*" E4, 5, md_cost, "a\n*" FMT_TEXT_ELLIPSIS);
+	check_cut("a\n*" E4, 6, md_cost, "a\n*" E4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_grows),
 		cmocka_unit_test(test_buffer_empty),
 		cmocka_unit_test(test_buffer_nomem_sticks),
+		cmocka_unit_test(test_char_len),
+		cmocka_unit_test(test_prefix_edges),
+		cmocka_unit_test(test_cost),
+		cmocka_unit_test(test_cut_utf16),
+		cmocka_unit_test(test_cut_bytes),
+		cmocka_unit_test(test_cut_line_starts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
