@@ -207,10 +207,10 @@ static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
 }
 
 /* The body for ding_text(m, keep, cut), or NULL on ENOMEM (or a string
- * jansson refuses: not UTF-8). */
-static char *ding_body(const struct chan_msg *m, size_t keep, size_t cut,
-		       size_t *len)
+ * jansson refuses: not UTF-8). A fmt_text_render_fn; ctx is the message. */
+static char *ding_body(const void *ctx, size_t keep, size_t cut, size_t *len)
 {
+	const struct chan_msg *m = ctx;
 	const struct conf_channel *ch = m->ch;
 	char *text = ding_text(m, keep, cut), *body = NULL;
 	json_t *o = NULL, *mobiles;
@@ -244,70 +244,6 @@ out:
 	return body;
 }
 
-/* 1 when the message with (keep, cut) is within DingTalk's limit, 0 when
- * not, PACED_ENOMEM. */
-static int ding_fits(const struct chan_msg *m, size_t keep, size_t cut)
-{
-	size_t len = 0;
-	char *body = ding_body(m, keep, cut, &len);
-
-	if (!body)
-		return PACED_ENOMEM;
-	free(body);
-	return len <= DING_BODY_MAX;
-}
-
-/*
- * The body within the size limit. A single event or a digest that is too
- * long loses its last lines (binary search for the most that fit, then as
- * much of the next line as fits); a summary's lines are its events, none
- * of which may be lost, so a summary too long is PACED_E2BIG and the
- * caller merges fewer events. PACED_E2BIG too when not even the title,
- * link and mentions fit.
- */
-static int ding_fit(const struct chan_msg *m, char **body, size_t *len)
-{
-	size_t n = m->note->n_lines, lo, hi, mid, keep;
-	int rc;
-
-	*body = ding_body(m, n, 0, len);
-	if (!*body)
-		return PACED_ENOMEM;
-	if (*len <= DING_BODY_MAX)
-		return 0;
-	free(*body);
-	*body = NULL;
-	if (m->kind == CHAN_SUMMARY)
-		return PACED_E2BIG;
-	rc = ding_fits(m, 0, 0);
-	if (rc <= 0)
-		return rc < 0 ? rc : PACED_E2BIG;
-	/* ding_fits(lo, 0) holds, (hi, 0) does not. */
-	for (lo = 0, hi = n; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = ding_fits(m, mid, 0);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	keep = lo;
-	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = ding_fits(m, keep, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*body = ding_body(m, keep, lo, len);
-	return *body ? 0 : PACED_ENOMEM;
-}
-
 static int ding_render(const struct chan_msg *m, struct chan_request *r,
 		       char *err, size_t errlen)
 {
@@ -315,7 +251,12 @@ static int ding_render(const struct chan_msg *m, struct chan_request *r,
 
 	if (rc < 0)
 		return rc;
-	rc = ding_fit(m, &r->body, &r->len);
+	/* A single event or a digest that is too long loses its last lines;
+	 * a summary's lines are its events, none of which may be lost, so
+	 * the caller merges fewer events instead. */
+	rc = fmt_text_fit_head(m->note->lines, m->note->n_lines, DING_BODY_MAX,
+			       m->kind == CHAN_SUMMARY, ding_body, m, &r->body,
+			       &r->len);
 	if (rc < 0) {
 		if (rc == PACED_E2BIG && !err[0])
 			snprintf(err, errlen,

@@ -88,99 +88,12 @@ static void dc_escape(FILE *f, const char *s)
 	}
 }
 
-static size_t dc_min(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void dc_free_lines(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/*
- * The detail lines that fit in budget units, each line costing one more
- * for the newline after it: all of them whole when they fit; else all
- * cut to the largest common length that fits; else - unless every line
- * must stay (a summary: each line is an event) - as many as fit at the
- * shortest length, then an ellipsis line. 0, PACED_E2BIG or PACED_ENOMEM.
- */
-static int dc_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
-		  char ***out, size_t *n_out)
-{
-	size_t *cost = calloc(n ? n : 1, sizeof(*cost));
-	size_t cap = SIZE_MAX, keep = n, total = 0, max = 0;
-	bool ellipsis = false;
-	char **l = NULL;
-	int err = PACED_ENOMEM;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!cost)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		cost[i] = dc_cost(lines[i]);
-		total += cost[i] + 1;
-		if (cost[i] > max)
-			max = cost[i];
-	}
-	if (total > budget) {
-		size_t lo = DC_MIN_CAP, hi = max, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += dc_min(cost[i], lo) + 1;
-		if (sum <= budget) {
-			/* The largest cap that fits: sum(min(cost, cap)) grows
-			 * with cap. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo + 1) / 2;
-
-				sum = 0;
-				for (size_t i = 0; i < n; i++)
-					sum += dc_min(cost[i], mid) + 1;
-				if (sum <= budget)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			cap = lo;
-		} else if (keep_all) {
-			err = PACED_E2BIG;
-			goto fail;
-		} else {
-			size_t used = 1 + dc_cost(FMT_TEXT_ELLIPSIS);
-
-			cap = DC_MIN_CAP;
-			ellipsis = used <= budget;
-			for (keep = 0; keep < n && ellipsis; keep++) {
-				size_t c = dc_min(cost[keep], cap) + 1;
-
-				if (used + c > budget)
-					break;
-				used += c;
-			}
-		}
-	}
-	l = calloc(keep + 1, sizeof(*l));
-	if (!l)
-		goto fail;
-	for (size_t i = 0; i < keep; i++)
-		if (!(l[i] = dc_cut(lines[i], cap)))
-			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(FMT_TEXT_ELLIPSIS)))
-		goto fail;
-	*out = l;
-	*n_out = keep;
-	free(cost);
-	return 0;
-fail:
-	if (l)
-		dc_free_lines(l, keep + 1);
-	free(cost);
-	return err;
-}
+/* Detail lines are joined by newlines: each costs one unit more. */
+static const struct fmt_text_fit dc_fit = {
+	.cost = dc_char_cost,
+	.min_cap = DC_MIN_CAP,
+	.per_line = 1,
+};
 
 static int dc_color(enum note_tone t)
 {
@@ -276,8 +189,9 @@ static int dc_render(const struct chan_msg *m, struct chan_request *r,
 
 	(void)err;
 	(void)errlen;
-	e = dc_fit(n->lines, n->n_lines, DC_DESC_MAX + 1,
-		   m->kind == CHAN_SUMMARY, &lines, &n_lines);
+	e = fmt_text_fit_lines(n->lines, n->n_lines, DC_DESC_MAX + 1,
+			       m->kind == CHAN_SUMMARY, &dc_fit, &lines,
+			       &n_lines);
 	if (e)
 		return e;
 	content = dc_content(n->title ? n->title : "", n->link,
@@ -288,7 +202,7 @@ static int dc_render(const struct chan_msg *m, struct chan_request *r,
 				 "embeds", embed, "allowed_mentions", "parse");
 	json_decref(embed);
 	free(content);
-	dc_free_lines(lines, n_lines);
+	fmt_text_free_lines(lines, n_lines);
 	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
 	json_decref(body);
 	r->url = strdup(m->ch->url);

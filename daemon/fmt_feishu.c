@@ -158,11 +158,21 @@ static char *feishu_content(const struct chan_msg *m, size_t keep,
 	return fmt_text_finish(&b, NULL);
 }
 
-/* The body with feishu_content(m, keep, cut), signed when the channel has
- * a secret (sig, computed once by the caller). NULL on ENOMEM. */
-static char *feishu_body(const struct chan_msg *m, const char *sig,
-			 size_t keep, size_t cut, size_t *len)
+/* What a body is made of: the message and its signature (NULL without a
+ * secret), computed once for every body tried. */
+struct feishu_req {
+	const struct chan_msg *m;
+	const char *sig;
+};
+
+/* The body with feishu_content(m, keep, cut), signed when there is a sig.
+ * NULL on ENOMEM. A fmt_text_render_fn; ctx is a struct feishu_req. */
+static char *feishu_body(const void *ctx, size_t keep, size_t cut,
+			 size_t *len)
 {
+	const struct feishu_req *q = ctx;
+	const struct chan_msg *m = q->m;
+	const char *sig = q->sig;
 	char *content = feishu_content(m, keep, cut), *body = NULL;
 	char ts[24];
 	json_t *o;
@@ -191,76 +201,12 @@ out:
 	return body;
 }
 
-/* 1 when the body with (keep, cut) is within the limit, 0 when not,
- * PACED_ENOMEM. */
-static int feishu_fits(const struct chan_msg *m, const char *sig,
-		       size_t keep, size_t cut)
-{
-	size_t len = 0;
-	char *body = feishu_body(m, sig, keep, cut, &len);
-
-	if (!body)
-		return PACED_ENOMEM;
-	free(body);
-	return len <= FEISHU_BODY_MAX;
-}
-
-/*
- * The body within 20 KB. A single event or a digest that is too long
- * loses its last lines (the most that fit, then as much of the next line
- * as fits); a summary's lines are its events, none of which may be lost,
- * so a summary too long is PACED_E2BIG and the caller merges fewer
- * events. PACED_E2BIG too when not even the title and link fit.
- */
-static int feishu_fit(const struct chan_msg *m, const char *sig,
-		      char **body, size_t *len)
-{
-	size_t n = m->note->n_lines, lo, hi, mid, keep;
-	int rc;
-
-	*body = feishu_body(m, sig, n, 0, len);
-	if (!*body)
-		return PACED_ENOMEM;
-	if (*len <= FEISHU_BODY_MAX)
-		return 0;
-	free(*body);
-	*body = NULL;
-	if (m->kind == CHAN_SUMMARY)
-		return PACED_E2BIG;
-	rc = feishu_fits(m, sig, 0, 0);
-	if (rc <= 0)
-		return rc < 0 ? rc : PACED_E2BIG;
-	/* feishu_fits(lo, 0) holds, (hi, 0) does not. */
-	for (lo = 0, hi = n; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = feishu_fits(m, sig, mid, 0);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	keep = lo;
-	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = feishu_fits(m, sig, keep, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*body = feishu_body(m, sig, keep, lo, len);
-	return *body ? 0 : PACED_ENOMEM;
-}
-
 static int feishu_render(const struct chan_msg *m, struct chan_request *r,
 			 char *err, size_t errlen)
 {
 	const char *secret = m->ch->secret;
 	char sig[FMT_FEISHU_SIGN_MAX];
+	const struct feishu_req q = {m, secret ? sig : NULL};
 	int rc;
 
 	if (secret) {
@@ -278,7 +224,12 @@ static int feishu_render(const struct chan_msg *m, struct chan_request *r,
 	r->url = strdup(m->ch->url);
 	if (!r->url)
 		return PACED_ENOMEM;
-	rc = feishu_fit(m, secret ? sig : NULL, &r->body, &r->len);
+	/* A single event or a digest that is too long loses its last lines;
+	 * a summary's lines are its events, none of which may be lost, so
+	 * the caller merges fewer events instead. */
+	rc = fmt_text_fit_head(m->note->lines, m->note->n_lines,
+			       FEISHU_BODY_MAX, m->kind == CHAN_SUMMARY,
+			       feishu_body, &q, &r->body, &r->len);
 	if (rc < 0) {
 		if (rc == PACED_E2BIG)
 			snprintf(err, errlen,

@@ -67,11 +67,6 @@ static size_t tm_char_cost(const char *s, size_t k, bool bol)
 	return c < 0x20 ? 6 : 1;
 }
 
-static size_t tm_cost(const char *s)
-{
-	return fmt_text_cost(s, tm_char_cost);
-}
-
 /* s cut on a character boundary so that, escaped and with an ellipsis
  * when cut, it costs at most cap bytes. malloc'd, unescaped. */
 static char *tm_cut(const char *s, size_t cap)
@@ -95,101 +90,6 @@ static char *tm_escape(const char *s)
 	}
 	*p = '\0';
 	return out;
-}
-
-static size_t tm_min(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void tm_free_lines(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/*
- * The detail lines that fit in budget bytes, each line costing `per`
- * more (its TextBlock around it): all of them whole when they fit; else
- * all cut to the largest common length that fits; else - unless every
- * line must stay (a summary: each line is an event) - as many as fit at
- * the shortest length, then an ellipsis line. 0, PACED_E2BIG or
- * PACED_ENOMEM.
- */
-static int tm_fit(char *const *lines, size_t n, size_t budget, size_t per,
-		  bool keep_all, char ***out, size_t *n_out)
-{
-	size_t *cost = calloc(n ? n : 1, sizeof(*cost));
-	size_t cap = SIZE_MAX, keep = n, total = 0, max = 0;
-	bool ellipsis = false;
-	char **l = NULL;
-	int err = PACED_ENOMEM;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!cost)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		cost[i] = tm_cost(lines[i]);
-		total += cost[i] + per;
-		if (cost[i] > max)
-			max = cost[i];
-	}
-	if (total > budget) {
-		size_t lo = TM_MIN_CAP, hi = max, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += tm_min(cost[i], lo) + per;
-		if (sum <= budget) {
-			/* The largest cap that fits: sum(min(cost, cap)) grows
-			 * with cap. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo + 1) / 2;
-
-				sum = 0;
-				for (size_t i = 0; i < n; i++)
-					sum += tm_min(cost[i], mid) + per;
-				if (sum <= budget)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			cap = lo;
-		} else if (keep_all) {
-			err = PACED_E2BIG;
-			goto fail;
-		} else {
-			size_t used = per + tm_cost(FMT_TEXT_ELLIPSIS);
-
-			cap = TM_MIN_CAP;
-			ellipsis = used <= budget;
-			for (keep = 0; keep < n && ellipsis; keep++) {
-				size_t c = tm_min(cost[keep], cap) + per;
-
-				if (used + c > budget)
-					break;
-				used += c;
-			}
-		}
-	}
-	l = calloc(keep + 1, sizeof(*l));
-	if (!l)
-		goto fail;
-	for (size_t i = 0; i < keep; i++)
-		if (!(l[i] = tm_cut(lines[i], cap)))
-			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(FMT_TEXT_ELLIPSIS)))
-		goto fail;
-	*out = l;
-	*n_out = keep;
-	free(cost);
-	return 0;
-fail:
-	if (l)
-		tm_free_lines(l, keep + 1);
-	free(cost);
-	return err;
 }
 
 static const char *tm_color(enum note_tone t)
@@ -274,6 +174,12 @@ static int tm_render(const struct chan_msg *m, struct chan_request *r,
 	json_t *msg, *body = NULL;
 	char **lines = NULL, *base;
 	size_t base_len = 0, n_lines = 0, per = tm_block_overhead();
+	/* Each line is a TextBlock of its own. */
+	const struct fmt_text_fit fit = {
+		.cost = tm_char_cost,
+		.min_cap = TM_MIN_CAP,
+		.per_line = per,
+	};
 	int e = PACED_ENOMEM;
 
 	(void)err;
@@ -287,8 +193,8 @@ static int tm_render(const struct chan_msg *m, struct chan_request *r,
 		e = PACED_E2BIG;
 		goto fail;
 	}
-	e = tm_fit(n->lines, n->n_lines, TM_BODY_MAX - base_len, per,
-		   m->kind == CHAN_SUMMARY, &lines, &n_lines);
+	e = fmt_text_fit_lines(n->lines, n->n_lines, TM_BODY_MAX - base_len,
+			       m->kind == CHAN_SUMMARY, &fit, &lines, &n_lines);
 	if (e)
 		goto fail;
 	e = PACED_ENOMEM;
@@ -303,7 +209,7 @@ static int tm_render(const struct chan_msg *m, struct chan_request *r,
 				"Content-Type: application/json; "
 				"charset=utf-8");
 fail:
-	tm_free_lines(lines, n_lines);
+	fmt_text_free_lines(lines, n_lines);
 	json_decref(msg);
 	return e;
 }

@@ -52,99 +52,12 @@ static char *tg_cut(const char *s, size_t cap)
 	return fmt_text_cut(s, cap, fmt_text_utf16);
 }
 
-static size_t tg_min(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void tg_free_lines(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/*
- * The detail lines that fit in budget units, each line costing one more
- * for the newline before it: all of them whole when they fit; else all
- * cut to the largest common length that fits; else - unless every line
- * must stay (a summary: each line is an event) - as many as fit at the
- * shortest length, then an ellipsis line. 0, PACED_E2BIG or PACED_ENOMEM.
- */
-static int tg_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
-		  char ***out, size_t *n_out)
-{
-	size_t *cost = calloc(n ? n : 1, sizeof(*cost));
-	size_t cap = SIZE_MAX, keep = n, total = 0, max = 0;
-	bool ellipsis = false;
-	char **l = NULL;
-	int err = PACED_ENOMEM;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!cost)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		cost[i] = tg_cost(lines[i]);
-		total += cost[i] + 1;
-		if (cost[i] > max)
-			max = cost[i];
-	}
-	if (total > budget) {
-		size_t lo = TG_MIN_CAP, hi = max, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += tg_min(cost[i], lo) + 1;
-		if (sum <= budget) {
-			/* The largest cap that fits: sum(min(cost, cap)) grows
-			 * with cap. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo + 1) / 2;
-
-				sum = 0;
-				for (size_t i = 0; i < n; i++)
-					sum += tg_min(cost[i], mid) + 1;
-				if (sum <= budget)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			cap = lo;
-		} else if (keep_all) {
-			err = PACED_E2BIG;
-			goto fail;
-		} else {
-			size_t used = 1 + tg_cost(FMT_TEXT_ELLIPSIS);
-
-			cap = TG_MIN_CAP;
-			ellipsis = used <= budget;
-			for (keep = 0; keep < n && ellipsis; keep++) {
-				size_t c = tg_min(cost[keep], cap) + 1;
-
-				if (used + c > budget)
-					break;
-				used += c;
-			}
-		}
-	}
-	l = calloc(keep + 1, sizeof(*l));
-	if (!l)
-		goto fail;
-	for (size_t i = 0; i < keep; i++)
-		if (!(l[i] = tg_cut(lines[i], cap)))
-			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(FMT_TEXT_ELLIPSIS)))
-		goto fail;
-	*out = l;
-	*n_out = keep;
-	free(cost);
-	return 0;
-fail:
-	if (l)
-		tg_free_lines(l, keep + 1);
-	free(cost);
-	return err;
-}
+/* Detail lines follow the title, each after a newline (one unit). */
+static const struct fmt_text_fit tg_fit = {
+	.cost = fmt_text_utf16,
+	.min_cap = TG_MIN_CAP,
+	.per_line = 1,
+};
 
 /* Appends s with HTML's special characters as entities; " too when it is
  * an attribute value. */
@@ -189,8 +102,9 @@ static int tg_text(const struct chan_msg *m, char **out)
 		free(title);
 		return PACED_E2BIG;
 	}
-	err = tg_fit(n->lines, n->n_lines, TG_TEXT_MAX - fixed,
-		     m->kind == CHAN_SUMMARY, &lines, &n_lines);
+	err = fmt_text_fit_lines(n->lines, n->n_lines, TG_TEXT_MAX - fixed,
+				 m->kind == CHAN_SUMMARY, &tg_fit, &lines,
+				 &n_lines);
 	if (err) {
 		free(title);
 		return err;
@@ -222,7 +136,7 @@ static int tg_text(const struct chan_msg *m, char **out)
 	*out = buf;
 	err = 0;
 done:
-	tg_free_lines(lines, n_lines);
+	fmt_text_free_lines(lines, n_lines);
 	free(title);
 	return err;
 }

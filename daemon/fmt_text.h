@@ -1,8 +1,9 @@
 /*
  * fmt_text.h - the text the channel drivers (fmt_*.c) build for platforms
- * with size limits: a growing buffer to build it in, and UTF-8 measuring
- * and cutting that never splits a character. Kept here, once, so every
- * driver builds, measures and shortens text the same way.
+ * with size limits: a growing buffer to build it in, UTF-8 measuring and
+ * cutting that never splits a character, and the two ways a message's
+ * lines are made to fit a limit. Kept here, once, so every driver builds,
+ * measures and shortens text the same way.
  */
 #ifndef PACED_FMT_TEXT_H
 #define PACED_FMT_TEXT_H
@@ -83,5 +84,57 @@ size_t fmt_text_cut_len(const char *s, size_t cap, fmt_text_cost_fn cost,
 /* s as fmt_text_cut_len() keeps it, with the ellipsis when one is due.
  * malloc'd; NULL on ENOMEM. */
 char *fmt_text_cut(const char *s, size_t cap, fmt_text_cost_fn cost);
+
+/* ---- fitting a message's lines into a limit ---------------------------- */
+
+/*
+ * For platforms that take the lines one by one (an element each, or
+ * lines joined with newlines) and count each line: how a line is
+ * measured.
+ */
+struct fmt_text_fit {
+	fmt_text_cost_fn cost;
+	size_t min_cap;  /* the shortest a line is cut to */
+	size_t per_line; /* what each line costs besides its text: the
+			  * newline, the card element around it */
+};
+
+/*
+ * The lines that fit in budget: all of them whole when they fit; else all
+ * cut (fmt_text_cut) to the largest common cap that fits, so no line is
+ * lost; else - unless every line must stay (keep_all: a summary, where
+ * each line is an event) - as many as fit cut to min_cap, then a line
+ * holding only an ellipsis. On 0, *out holds *n_out malloc'd lines (free
+ * with fmt_text_free_lines); else PACED_E2BIG or PACED_ENOMEM.
+ */
+int fmt_text_fit_lines(char *const *lines, size_t n, size_t budget,
+		       bool keep_all, const struct fmt_text_fit *fit,
+		       char ***out, size_t *n_out);
+
+/* Frees n lines and the array (NULL is fine). */
+void fmt_text_free_lines(char **lines, size_t n);
+
+/*
+ * For platforms that take one block of text whose limit is easiest to
+ * check on the rendered message: renders the message with lines [0, keep)
+ * and the first `cut` bytes of line `keep` (fmt_text_prefix: fewer, to
+ * end on a character boundary; 0: none of it) - and, when keep is short
+ * of all lines, a word that the rest was left out. malloc'd, *len bytes;
+ * NULL on ENOMEM.
+ */
+typedef char *(*fmt_text_render_fn)(const void *ctx, size_t keep, size_t cut,
+				    size_t *len);
+
+/*
+ * The rendering of a message of n lines within max bytes: all the lines
+ * when they fit; else - unless keep_all (a summary) - the most lines
+ * that fit, then as much of the next line as fits, both found by binary
+ * search since the size grows with keep and with cut. On 0, *out is
+ * malloc'd and *len its length; PACED_E2BIG when keep_all and too long,
+ * or when not even the message without any line fits; PACED_ENOMEM.
+ */
+int fmt_text_fit_head(char *const *lines, size_t n, size_t max, bool keep_all,
+		      fmt_text_render_fn render, const void *ctx, char **out,
+		      size_t *len);
 
 #endif

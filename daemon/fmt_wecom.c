@@ -50,11 +50,12 @@ static const char *wecom_colour(enum note_tone t)
  * The content with lines [0, keep) and, when keep is short of all of
  * them, up to `cut` bytes of line `keep` (on a character boundary) and a
  * note that the rest was left out; the title and the link always. NULL
- * on ENOMEM.
+ * on ENOMEM. A fmt_text_render_fn; ctx is the message.
  */
-static char *wecom_content(const struct chan_msg *m, size_t keep,
-			   size_t cut, size_t *len)
+static char *wecom_content(const void *ctx, size_t keep, size_t cut,
+			   size_t *len)
 {
+	const struct chan_msg *m = ctx;
 	const struct note *n = m->note;
 	bool en = message_lang_parse(m->language) == MESSAGE_EN;
 	struct fmt_text b = {0};
@@ -92,80 +93,23 @@ static char *wecom_content(const struct chan_msg *m, size_t keep,
 	return fmt_text_finish(&b, len);
 }
 
-/* 1 when the content with (keep, cut) is within the limit, 0 when not,
- * PACED_ENOMEM. */
-static int wecom_fits(const struct chan_msg *m, size_t keep, size_t cut)
-{
-	size_t len = 0;
-	char *c = wecom_content(m, keep, cut, &len);
-
-	if (!c)
-		return PACED_ENOMEM;
-	free(c);
-	return len <= WECOM_CONTENT_MAX;
-}
-
-/*
- * The content within 4096 bytes. A single event or a digest that is too
- * long loses its last lines (the most that fit, then as much of the next
- * line as fits); a summary's lines are its events, none of which may be
- * lost, so a summary too long is PACED_E2BIG and the caller merges fewer
- * events. PACED_E2BIG too when not even the title and link fit.
- */
-static int wecom_fit(const struct chan_msg *m, char **content)
-{
-	size_t n = m->note->n_lines, lo, hi, mid, keep, len = 0;
-	int rc;
-
-	*content = wecom_content(m, n, 0, &len);
-	if (!*content)
-		return PACED_ENOMEM;
-	if (len <= WECOM_CONTENT_MAX)
-		return 0;
-	free(*content);
-	*content = NULL;
-	if (m->kind == CHAN_SUMMARY)
-		return PACED_E2BIG;
-	rc = wecom_fits(m, 0, 0);
-	if (rc <= 0)
-		return rc < 0 ? rc : PACED_E2BIG;
-	/* wecom_fits(lo, 0) holds, (hi, 0) does not. */
-	for (lo = 0, hi = n; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = wecom_fits(m, mid, 0);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	keep = lo;
-	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = wecom_fits(m, keep, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*content = wecom_content(m, keep, lo, &len);
-	return *content ? 0 : PACED_ENOMEM;
-}
-
 static int wecom_render(const struct chan_msg *m, struct chan_request *r,
 			char *err, size_t errlen)
 {
 	char *content = NULL;
+	size_t len = 0;
 	json_t *o;
 	int rc;
 
 	r->url = strdup(m->ch->url);
 	if (!r->url)
 		return PACED_ENOMEM;
-	rc = wecom_fit(m, &content);
+	/* A single event or a digest that is too long loses its last lines;
+	 * a summary's lines are its events, none of which may be lost, so
+	 * the caller merges fewer events instead. */
+	rc = fmt_text_fit_head(m->note->lines, m->note->n_lines,
+			       WECOM_CONTENT_MAX, m->kind == CHAN_SUMMARY,
+			       wecom_content, m, &content, &len);
 	if (rc < 0) {
 		if (rc == PACED_E2BIG)
 			snprintf(err, errlen,

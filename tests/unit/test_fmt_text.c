@@ -1,7 +1,8 @@
 /*
  * test_fmt_text.c - the text toolkit of the channel drivers: the growing
- * buffer, and measuring and cutting UTF-8 so that no character is split,
- * on the edges of 2-, 3- and 4-byte characters.
+ * buffer, measuring and cutting UTF-8 so that no character is split, and
+ * the two ways of fitting lines into a limit - each on the edges of 2-,
+ * 3- and 4-byte characters.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,6 +211,158 @@ static void test_cut_line_starts(void **state)
 	check_cut("a\n*" E4, 6, md_cost, "a\n*" E4);
 }
 
+/* ---- fitting lines ------------------------------------------------------ */
+
+/* Lines counted in UTF-16 units and joined by newlines, as Telegram's. */
+static const struct fmt_text_fit fit = {
+	.cost = fmt_text_utf16,
+	.min_cap = 2,
+	.per_line = 1,
+};
+
+/* fmt_text_fit_lines() must give exactly want[0..n_want). */
+static void check_fit_lines(char *const *lines, size_t n, size_t budget,
+			    bool keep_all, const char *const *want,
+			    size_t n_want)
+{
+	char **got = NULL;
+	size_t n_got = 99;
+
+	assert_int_equal(fmt_text_fit_lines(lines, n, budget, keep_all, &fit,
+					    &got, &n_got),
+			 0);
+	assert_int_equal(n_got, n_want);
+	for (size_t i = 0; i < n_want; i++)
+		assert_string_equal(got[i], want[i]);
+	fmt_text_free_lines(got, n_got);
+}
+
+static void test_fit_lines(void **state)
+{
+	/* 6 + 4 + 2 units, and one more each for its newline: 15. */
+	char *lines[] = {(char *)E4 E4 E4, (char *)"停车泊位", (char *)"ab"};
+	const char *whole[] = {E4 E4 E4, "停车泊位", "ab"};
+	/* The largest common cap that fits 12 is 3: the emoji line keeps
+	 * one emoji (a second would be 2 units more, not 1). */
+	const char *even[] = {E4 FMT_TEXT_ELLIPSIS, "停车" FMT_TEXT_ELLIPSIS,
+			      "ab"};
+	/* Not even min_cap (2) for all: the first lines at min_cap, then an
+	 * ellipsis for the rest; 2 units leave no room for an emoji. */
+	const char *head[] = {FMT_TEXT_ELLIPSIS, "停" FMT_TEXT_ELLIPSIS,
+			      FMT_TEXT_ELLIPSIS};
+	char **got = NULL;
+	size_t n_got = 99;
+
+	(void)state;
+	check_fit_lines(lines, 3, 15, false, whole, 3);
+	check_fit_lines(lines, 3, 15, true, whole, 3);
+	check_fit_lines(lines, 3, 12, false, even, 3);
+	check_fit_lines(lines, 3, 12, true, even, 3);
+	check_fit_lines(lines, 3, 8, false, head, 3);
+	/* No room even for the ellipsis line: nothing. */
+	check_fit_lines(lines, 3, 1, false, NULL, 0);
+	check_fit_lines(lines, 0, 0, false, NULL, 0);
+	/* A summary's lines are events: losing one is not allowed. */
+	assert_int_equal(fmt_text_fit_lines(lines, 3, 8, true, &fit, &got,
+					    &n_got),
+			 PACED_E2BIG);
+	assert_null(got);
+	assert_int_equal(n_got, 0);
+}
+
+/* A message as the CN drivers render one: the lines kept joined by
+ * newlines, then the cut part of the next line with an ellipsis, then
+ * "~" for "the rest is left out". */
+struct head_msg {
+	char *const *lines;
+	size_t n;
+};
+
+static int head_renders; /* how often head_render() ran */
+
+static char *head_render(const void *ctx, size_t keep, size_t cut,
+			 size_t *len)
+{
+	const struct head_msg *h = ctx;
+	struct fmt_text b = {0};
+
+	head_renders++;
+	for (size_t i = 0; i < keep && i < h->n; i++) {
+		if (i)
+			fmt_text_str(&b, "\n");
+		fmt_text_str(&b, h->lines[i]);
+	}
+	if (keep < h->n) {
+		const char *line = h->lines[keep];
+		size_t k = fmt_text_prefix(line, strlen(line), cut);
+
+		if (k) {
+			if (keep)
+				fmt_text_str(&b, "\n");
+			fmt_text_add(&b, line, k);
+			fmt_text_str(&b, FMT_TEXT_ELLIPSIS);
+		}
+		fmt_text_str(&b, "~");
+	}
+	return fmt_text_finish(&b, len);
+}
+
+static void check_fit_head(struct head_msg *h, size_t max, const char *want)
+{
+	char *got = NULL;
+	size_t len = 0;
+
+	assert_int_equal(fmt_text_fit_head(h->lines, h->n, max, false,
+					   head_render, h, &got, &len),
+			 0);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	assert_true(len <= max);
+	free(got);
+}
+
+static void test_fit_head(void **state)
+{
+	/* 12 + 1 + 12 + 1 + 3 = 29 bytes whole. */
+	char *lines[] = {(char *)"停车泊位", (char *)E4 E4 E4, (char *)"abc"};
+	struct head_msg h = {lines, 3};
+	char *got = (char *)"untouched";
+	size_t len = 0;
+
+	(void)state;
+	head_renders = 0;
+	check_fit_head(&h, 29, "停车泊位\n" E4 E4 E4 "\nabc");
+	/* Tried once, whole. */
+	assert_int_equal(head_renders, 1);
+	/* One byte short: the last line goes; its 3 bytes cannot be cut
+	 * with an ellipsis (3 more) in the 1 byte left. */
+	check_fit_head(&h, 28, "停车泊位\n" E4 E4 E4 "~");
+	/* The second line cut inside its emoji: 1 to 3 bytes of an emoji
+	 * are none of it. */
+	check_fit_head(&h, 20, "停车泊位~");
+	check_fit_head(&h, 21, "停车泊位\n" E4 FMT_TEXT_ELLIPSIS "~");
+	check_fit_head(&h, 24, "停车泊位\n" E4 FMT_TEXT_ELLIPSIS "~");
+	check_fit_head(&h, 25, "停车泊位\n" E4 E4 FMT_TEXT_ELLIPSIS "~");
+	/* The first line cut inside a 3-byte character. */
+	h.n = 1;
+	check_fit_head(&h, 10, "停车" FMT_TEXT_ELLIPSIS "~");
+	check_fit_head(&h, 9, "停" FMT_TEXT_ELLIPSIS "~");
+	check_fit_head(&h, 7, "停" FMT_TEXT_ELLIPSIS "~");
+	check_fit_head(&h, 6, "~");
+	/* Not even "~" fits. */
+	assert_int_equal(fmt_text_fit_head(lines, 1, 0, false, head_render, &h,
+					   &got, &len),
+			 PACED_E2BIG);
+	assert_null(got);
+	/* A summary (keep_all) too long is not shortened. */
+	h.n = 3;
+	got = (char *)"untouched";
+	assert_int_equal(fmt_text_fit_head(lines, 3, 28, true, head_render,
+					   &h, &got, &len),
+			 PACED_E2BIG);
+	assert_null(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_cut_utf16),
 		cmocka_unit_test(test_cut_bytes),
 		cmocka_unit_test(test_cut_line_starts),
+		cmocka_unit_test(test_fit_lines),
+		cmocka_unit_test(test_fit_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
