@@ -131,6 +131,32 @@ const struct chan_driver *chan_driver_find(const char *type);
 void chan_judge_http(const struct httpc_response *res,
 		     struct chan_judgement *j);
 
+/* A code a platform answers inside a 200 (DingTalk's errcode, ...) and
+ * what it means for the delivery. */
+struct chan_code {
+	long long code;
+	enum chan_verdict verdict;
+	long pause_s;        /* for the whole channel; -1: none */
+	const char *explain; /* added to why after the code, or NULL */
+};
+
+/*
+ * The judgement of a platform that answers HTTP 200 even when it refuses
+ * a message, with a code of its own in the body, 0 meaning taken. Call
+ * after chan_judge_http() when a response came (curl_code 0), with that
+ * code and its message from the body (both borrowed, either may be NULL)
+ * and what names the code in why ("dingtalk errcode"):
+ *  - a status that was not 2xx keeps its verdict; why adds the code;
+ *  - a 2xx without a code is no proof the message arrived (a proxy, a
+ *    captive portal answered): CHAN_RETRY;
+ *  - a non-zero code is judged as codes[] lists it, else CHAN_DEAD;
+ *    why says the code, its explanation, then the platform's message.
+ */
+void chan_judge_code(const struct httpc_response *res,
+		     struct chan_judgement *j, const char *what,
+		     const json_t *code, const char *msg,
+		     const struct chan_code *codes, size_t n_codes);
+
 /* The response body as JSON when it is a JSON object, else NULL. New
  * reference. */
 json_t *chan_response_json(const struct httpc_response *res);

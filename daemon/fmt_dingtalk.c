@@ -25,7 +25,6 @@
 #include "fmt_dingtalk.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +47,6 @@
 #define DING_MARGIN 64
 #define DING_BODY_MAX (DING_MAX_BYTES - DING_MARGIN)
 
-#define DING_ERR_OK 0
 #define DING_ERR_TOO_FAST 130101
 #define DING_ERR_SECURITY 310000
 /* "每个机器人每分钟最多发送20条。如果超过20条，会限流10分钟。" */
@@ -270,84 +268,26 @@ static int ding_render(const struct chan_msg *m, struct chan_request *r,
 				   "charset=utf-8");
 }
 
-/* Appends s to why, cut on a character boundary, control characters made
- * spaces: one line for the log. */
-static void ding_why_add(struct chan_judgement *j, const char *s)
-{
-	size_t used = strlen(j->why);
-
-	if (used + 1 >= sizeof(j->why))
-		return;
-	fmt_text_copy_prefix(s, strlen(s), j->why + used,
-			     sizeof(j->why) - used);
-	for (char *p = j->why + used; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-__attribute__((format(printf, 2, 3))) static void
-ding_why(struct chan_judgement *j, const char *fmt, ...)
-{
-	char part[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(part, sizeof(part), fmt, ap);
-	va_end(ap);
-	ding_why_add(j, part);
-}
+static const struct chan_code ding_codes[] = {
+	{DING_ERR_TOO_FAST, CHAN_RETRY, DING_THROTTLE_S, NULL},
+	{DING_ERR_SECURITY, CHAN_DEAD, -1,
+	 " (configuration error: the robot's security settings refused the "
+	 "message: keyword, secret or IP allow-list)"},
+};
 
 static void ding_judge(const struct httpc_response *res,
 		       struct chan_judgement *j)
 {
-	json_t *o, *code;
-	const char *msg;
-	json_int_t c;
+	json_t *o;
 
 	chan_judge_http(res, j);
 	if (res->curl_code != 0)
 		return;
 	o = chan_response_json(res);
-	code = json_object_get(o, "errcode");
-	msg = json_string_value(json_object_get(o, "errmsg"));
-	if (!msg)
-		msg = "";
-	if (j->verdict != CHAN_SENT) {
-		/* Keep the HTTP verdict; say what DingTalk added. */
-		if (json_is_integer(code)) {
-			ding_why(j, ", dingtalk errcode %" JSON_INTEGER_FORMAT
-				 ": ", json_integer_value(code));
-			ding_why_add(j, msg);
-		}
-		goto out;
-	}
-	if (!json_is_integer(code)) {
-		/* Not DingTalk's answer (a proxy, a captive portal): no proof
-		 * the message arrived. */
-		j->verdict = CHAN_RETRY;
-		ding_why(j, "HTTP %ld without a dingtalk errcode",
-			 res->status);
-		goto out;
-	}
-	c = json_integer_value(code);
-	if (c == DING_ERR_OK)
-		goto out;
-	ding_why(j, "dingtalk errcode %" JSON_INTEGER_FORMAT, c);
-	if (c == DING_ERR_TOO_FAST) {
-		j->verdict = CHAN_RETRY;
-		j->pause_s = DING_THROTTLE_S;
-	} else {
-		j->verdict = CHAN_DEAD;
-		if (c == DING_ERR_SECURITY)
-			ding_why(j, " (configuration error: the robot's "
-				    "security settings refused the message: "
-				    "keyword, secret or IP allow-list)");
-	}
-	if (*msg) {
-		ding_why_add(j, ": ");
-		ding_why_add(j, msg);
-	}
-out:
+	chan_judge_code(res, j, "dingtalk errcode",
+			json_object_get(o, "errcode"),
+			json_string_value(json_object_get(o, "errmsg")),
+			ding_codes, PACED_ARRAY_LEN(ding_codes));
 	json_decref(o);
 }
 

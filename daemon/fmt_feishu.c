@@ -28,7 +28,6 @@
 #include "fmt_feishu.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +45,6 @@
  * of "K". */
 #define FEISHU_BODY_MAX 20000
 
-#define FEISHU_OK 0
 #define FEISHU_ERR_FREQ 11232
 #define FEISHU_ERR_SIGN 19021
 #define FEISHU_ERR_IP 19022
@@ -240,55 +238,23 @@ static int feishu_render(const struct chan_msg *m, struct chan_request *r,
 	return chan_request_header(r, "Content-Type: application/json");
 }
 
-/* Appends s to why, cut on a character boundary, control characters made
- * spaces: one line for the log. */
-static void feishu_why_add(struct chan_judgement *j, const char *s)
-{
-	size_t used = strlen(j->why);
-
-	if (used + 1 >= sizeof(j->why))
-		return;
-	fmt_text_copy_prefix(s, strlen(s), j->why + used,
-			     sizeof(j->why) - used);
-	for (char *p = j->why + used; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-__attribute__((format(printf, 2, 3))) static void
-feishu_why(struct chan_judgement *j, const char *fmt, ...)
-{
-	char part[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(part, sizeof(part), fmt, ap);
-	va_end(ap);
-	feishu_why_add(j, part);
-}
-
-static const char *feishu_config_error(json_int_t c)
-{
-	switch (c) {
-	case FEISHU_ERR_SIGN:
-		return " (configuration error: the signature does not match: "
-		       "check the secret and the clock)";
-	case FEISHU_ERR_IP:
-		return " (configuration error: this address is not in the "
-		       "bot's IP allow-list)";
-	case FEISHU_ERR_KEYWORD:
-		return " (configuration error: the message lacks the bot's "
-		       "keywords)";
-	}
-	return "";
-}
+static const struct chan_code feishu_codes[] = {
+	{FEISHU_ERR_FREQ, CHAN_RETRY, FEISHU_PAUSE_S, NULL},
+	{FEISHU_ERR_SIGN, CHAN_DEAD, -1,
+	 " (configuration error: the signature does not match: check the "
+	 "secret and the clock)"},
+	{FEISHU_ERR_IP, CHAN_DEAD, -1,
+	 " (configuration error: this address is not in the bot's IP "
+	 "allow-list)"},
+	{FEISHU_ERR_KEYWORD, CHAN_DEAD, -1,
+	 " (configuration error: the message lacks the bot's keywords)"},
+};
 
 static void feishu_judge(const struct httpc_response *res,
 			 struct chan_judgement *j)
 {
 	json_t *o, *code;
 	const char *msg;
-	json_int_t c;
 
 	chan_judge_http(res, j);
 	if (res->curl_code != 0)
@@ -300,38 +266,8 @@ static void feishu_judge(const struct httpc_response *res,
 		code = json_object_get(o, "StatusCode");
 		msg = json_string_value(json_object_get(o, "StatusMessage"));
 	}
-	if (!msg)
-		msg = "";
-	if (j->verdict != CHAN_SENT) {
-		if (json_is_integer(code)) {
-			feishu_why(j, ", feishu code %" JSON_INTEGER_FORMAT
-				   ": ", json_integer_value(code));
-			feishu_why_add(j, msg);
-		}
-		goto out;
-	}
-	if (!json_is_integer(code)) {
-		/* Not Feishu's answer: no proof the message arrived. */
-		j->verdict = CHAN_RETRY;
-		feishu_why(j, "HTTP %ld without a feishu code", res->status);
-		goto out;
-	}
-	c = json_integer_value(code);
-	if (c == FEISHU_OK)
-		goto out;
-	feishu_why(j, "feishu code %" JSON_INTEGER_FORMAT, c);
-	if (c == FEISHU_ERR_FREQ) {
-		j->verdict = CHAN_RETRY;
-		j->pause_s = FEISHU_PAUSE_S;
-	} else {
-		j->verdict = CHAN_DEAD;
-		feishu_why_add(j, feishu_config_error(c));
-	}
-	if (*msg) {
-		feishu_why_add(j, ": ");
-		feishu_why_add(j, msg);
-	}
-out:
+	chan_judge_code(res, j, "feishu code", code, msg, feishu_codes,
+			PACED_ARRAY_LEN(feishu_codes));
 	json_decref(o);
 }
 

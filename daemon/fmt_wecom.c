@@ -12,7 +12,6 @@
  * message was taken. 45009 ("api freq out of limit") is the rate limit of
  * 20 messages a minute per robot; 93000 an invalid webhook URL (key).
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,6 @@
 /* "markdown内容，最长不超过4096个字节，必须是utf8编码" */
 #define WECOM_CONTENT_MAX 4096
 
-#define WECOM_ERR_OK 0
 #define WECOM_ERR_FREQ 45009
 #define WECOM_ERR_BAD_URL 93000
 /* The limit is per minute: a minute's pause always clears it. */
@@ -127,80 +125,24 @@ static int wecom_render(const struct chan_msg *m, struct chan_request *r,
 	return chan_request_header(r, "Content-Type: application/json");
 }
 
-/* Appends s to why, cut on a character boundary, control characters made
- * spaces: one line for the log. */
-static void wecom_why_add(struct chan_judgement *j, const char *s)
-{
-	size_t used = strlen(j->why);
-
-	if (used + 1 >= sizeof(j->why))
-		return;
-	fmt_text_copy_prefix(s, strlen(s), j->why + used,
-			     sizeof(j->why) - used);
-	for (char *p = j->why + used; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-__attribute__((format(printf, 2, 3))) static void
-wecom_why(struct chan_judgement *j, const char *fmt, ...)
-{
-	char part[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(part, sizeof(part), fmt, ap);
-	va_end(ap);
-	wecom_why_add(j, part);
-}
+static const struct chan_code wecom_codes[] = {
+	{WECOM_ERR_FREQ, CHAN_RETRY, WECOM_PAUSE_S, NULL},
+	{WECOM_ERR_BAD_URL, CHAN_DEAD, -1,
+	 " (configuration error: the webhook URL or its key is not valid)"},
+};
 
 static void wecom_judge(const struct httpc_response *res,
 			struct chan_judgement *j)
 {
-	json_t *o, *code;
-	const char *msg;
-	json_int_t c;
+	json_t *o;
 
 	chan_judge_http(res, j);
 	if (res->curl_code != 0)
 		return;
 	o = chan_response_json(res);
-	code = json_object_get(o, "errcode");
-	msg = json_string_value(json_object_get(o, "errmsg"));
-	if (!msg)
-		msg = "";
-	if (j->verdict != CHAN_SENT) {
-		if (json_is_integer(code)) {
-			wecom_why(j, ", wecom errcode %" JSON_INTEGER_FORMAT
-				  ": ", json_integer_value(code));
-			wecom_why_add(j, msg);
-		}
-		goto out;
-	}
-	if (!json_is_integer(code)) {
-		/* Not WeCom's answer: no proof the message arrived. */
-		j->verdict = CHAN_RETRY;
-		wecom_why(j, "HTTP %ld without a wecom errcode", res->status);
-		goto out;
-	}
-	c = json_integer_value(code);
-	if (c == WECOM_ERR_OK)
-		goto out;
-	wecom_why(j, "wecom errcode %" JSON_INTEGER_FORMAT, c);
-	if (c == WECOM_ERR_FREQ) {
-		j->verdict = CHAN_RETRY;
-		j->pause_s = WECOM_PAUSE_S;
-	} else {
-		j->verdict = CHAN_DEAD;
-		if (c == WECOM_ERR_BAD_URL)
-			wecom_why(j, " (configuration error: the webhook URL "
-				     "or its key is not valid)");
-	}
-	if (*msg) {
-		wecom_why_add(j, ": ");
-		wecom_why_add(j, msg);
-	}
-out:
+	chan_judge_code(res, j, "wecom errcode", json_object_get(o, "errcode"),
+			json_string_value(json_object_get(o, "errmsg")),
+			wecom_codes, PACED_ARRAY_LEN(wecom_codes));
 	json_decref(o);
 }
 
