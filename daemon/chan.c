@@ -17,6 +17,7 @@
 
 #include "b64.h"
 #include "fmt_text.h"
+#include "jsonutil.h"
 
 extern const struct chan_driver chan_webhook;
 extern const struct chan_driver chan_email;
@@ -78,6 +79,17 @@ int chan_request_header(struct chan_request *r, const char *fmt, ...)
 		return PACED_ENOMEM;
 	r->headers[r->n_headers++] = h;
 	return 0;
+}
+
+int chan_request_json(struct chan_request *r, const char *url, json_t *body,
+		      const char *content_type)
+{
+	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
+	json_decref(body);
+	r->url = strdup(url);
+	if (!r->body || !r->url)
+		return PACED_ENOMEM;
+	return chan_request_header(r, "Content-Type: %s", content_type);
 }
 
 void chan_judge_http(const struct httpc_response *res,

@@ -79,6 +79,15 @@ void chan_request_clear(struct chan_request *r);
 __attribute__((format(printf, 2, 3))) int
 chan_request_header(struct chan_request *r, const char *fmt, ...);
 
+/*
+ * Makes r a POST of body, serialised as paced serialises JSON, to url
+ * (copied) with "Content-Type: <content_type>". Takes ownership of body;
+ * NULL (building it ran out of memory) gives PACED_ENOMEM. 0 or
+ * PACED_ENOMEM.
+ */
+int chan_request_json(struct chan_request *r, const char *url, json_t *body,
+		      const char *content_type);
+
 /* What an answer means for the delivery. */
 enum chan_verdict {
 	CHAN_SENT,  /* the platform took it */

@@ -32,7 +32,6 @@
 
 #include "chan.h"
 #include "fmt_text.h"
-#include "jsonutil.h"
 #include "paced.h"
 
 #define DC_CONTENT_MAX 2000
@@ -203,12 +202,7 @@ static int dc_render(const struct chan_msg *m, struct chan_request *r,
 	json_decref(embed);
 	free(content);
 	fmt_text_free_lines(lines, n_lines);
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, body, "application/json");
 }
 
 static void dc_judge(const struct httpc_response *res,

@@ -30,7 +30,6 @@
 
 #include "chan.h"
 #include "fmt_text.h"
-#include "jsonutil.h"
 #include "paced.h"
 
 #define SL_HEADER_MAX 150
@@ -262,12 +261,7 @@ static int sl_render(const struct chan_msg *m, struct chan_request *r,
 	free(text);
 	if (!blocks)
 		return e;
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, body, "application/json");
 }
 
 /* Slack's reason: the body's first word-like run ("channel_not_found"),

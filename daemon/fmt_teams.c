@@ -201,13 +201,8 @@ static int tm_render(const struct chan_msg *m, struct chan_request *r,
 	for (size_t i = 0; i < n_lines; i++)
 		if (json_array_append_new(body, tm_block(lines[i])) < 0)
 			goto fail;
-	r->body = jsonutil_dump(msg, &r->len);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		goto fail;
-	e = chan_request_header(r,
-				"Content-Type: application/json; "
-				"charset=utf-8");
+	e = chan_request_json(r, m->ch->url, json_incref(msg),
+			      "application/json; charset=utf-8");
 fail:
 	fmt_text_free_lines(lines, n_lines);
 	json_decref(msg);

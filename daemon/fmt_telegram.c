@@ -32,7 +32,6 @@
 
 #include "chan.h"
 #include "fmt_text.h"
-#include "jsonutil.h"
 #include "paced.h"
 
 #define TG_TEXT_MAX 4096  /* visible UTF-16 units */
@@ -159,12 +158,7 @@ static int tg_render(const struct chan_msg *m, struct chan_request *r,
 			 "text", text, "parse_mode", "HTML",
 			 "disable_web_page_preview", 1);
 	free(text);
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, body, "application/json");
 }
 
 static void tg_judge(const struct httpc_response *res,

@@ -21,7 +21,6 @@
 
 #include "chan.h"
 #include "fmt_text.h"
-#include "jsonutil.h"
 #include "message.h"
 #include "paced.h"
 
@@ -99,9 +98,6 @@ static int wecom_render(const struct chan_msg *m, struct chan_request *r,
 	json_t *o;
 	int rc;
 
-	r->url = strdup(m->ch->url);
-	if (!r->url)
-		return PACED_ENOMEM;
 	/* A single event or a digest that is too long loses its last lines;
 	 * a summary's lines are its events, none of which may be lost, so
 	 * the caller merges fewer events instead. */
@@ -118,11 +114,7 @@ static int wecom_render(const struct chan_msg *m, struct chan_request *r,
 	o = json_pack("{s:s,s:{s:s}}", "msgtype", "markdown", "markdown",
 		      "content", content);
 	free(content);
-	r->body = o ? jsonutil_dump(o, &r->len) : NULL;
-	json_decref(o);
-	if (!r->body)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, o, "application/json");
 }
 
 static const struct chan_code wecom_codes[] = {
