@@ -158,7 +158,7 @@ static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
 {
 	const struct note *n = m->note;
 	const struct conf_channel *ch = m->ch;
-	bool en = message_lang_parse(m->language) == MESSAGE_EN;
+	enum message_lang lang = message_lang_parse(m->language);
 	struct fmt_text b = {0};
 	bool any = false;
 
@@ -184,12 +184,11 @@ static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
 		}
 		if (any)
 			fmt_text_str(&b, DING_BR);
-		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
-				    : "（消息过长，其余内容已省略）");
+		fmt_text_str(&b, message_left_out(lang));
 	}
 	if (n->link) {
 		fmt_text_str(&b, "\n\n[");
-		fmt_text_str(&b, en ? "View details" : "查看详情");
+		fmt_text_str(&b, message_link_label(lang));
 		fmt_text_str(&b, "](");
 		fmt_text_str(&b, n->link);
 		fmt_text_str(&b, ")");

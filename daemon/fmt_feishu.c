@@ -115,7 +115,7 @@ static char *feishu_content(const struct chan_msg *m, size_t keep,
 			    size_t cut)
 {
 	const struct note *n = m->note;
-	bool en = message_lang_parse(m->language) == MESSAGE_EN;
+	enum message_lang lang = message_lang_parse(m->language);
 	struct fmt_text b = {0};
 	bool any = false;
 
@@ -138,14 +138,15 @@ static char *feishu_content(const struct chan_msg *m, size_t keep,
 		}
 		if (any)
 			fmt_text_str(&b, "\n");
-		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
-				    : "（消息过长，其余内容已省略）");
+		fmt_text_str(&b, message_left_out(lang));
 		any = true;
 	}
 	if (n->link) {
 		if (any)
 			fmt_text_str(&b, "\n");
-		fmt_text_str(&b, en ? "[View details](" : "[查看详情](");
+		fmt_text_str(&b, "[");
+		fmt_text_str(&b, message_link_label(lang));
+		fmt_text_str(&b, "](");
 		fmt_text_str(&b, n->link);
 		fmt_text_str(&b, ")");
 		any = true;

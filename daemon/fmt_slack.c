@@ -30,6 +30,7 @@
 
 #include "chan.h"
 #include "fmt_text.h"
+#include "message.h"
 #include "paced.h"
 
 #define SL_HEADER_MAX 150
@@ -201,9 +202,7 @@ static char *sl_link(const char *url, const char *label)
 static json_t *sl_blocks(const struct chan_msg *m, int *err)
 {
 	const struct note *n = m->note;
-	const char *label = m->language && strncmp(m->language, "en", 2) == 0
-				    ? "View details"
-				    : "查看详情";
+	const char *label = message_link_label(message_lang_parse(m->language));
 	char *title = sl_cut(n->title ? n->title : "", SL_HEADER_MAX, false);
 	char *link = n->link ? sl_link(n->link, label) : NULL;
 	json_t *blocks = json_array();

@@ -33,6 +33,7 @@
 
 #include "chan.h"
 #include "fmt_text.h"
+#include "message.h"
 #include "jsonutil.h"
 #include "paced.h"
 
@@ -119,9 +120,7 @@ static json_t *tm_block(const char *s)
 static json_t *tm_message(const struct chan_msg *m, json_t **body_out)
 {
 	const struct note *n = m->note;
-	const char *label = m->language && strncmp(m->language, "en", 2) == 0
-				    ? "View details"
-				    : "查看详情";
+	const char *label = message_link_label(message_lang_parse(m->language));
 	char *t = tm_cut(n->title ? n->title : "", TM_TITLE_MAX);
 	char *title = t ? tm_escape(t) : NULL;
 	json_t *card = NULL, *body;

@@ -32,6 +32,7 @@
 
 #include "chan.h"
 #include "fmt_text.h"
+#include "message.h"
 #include "paced.h"
 
 #define TG_TEXT_MAX 4096  /* visible UTF-16 units */
@@ -75,18 +76,11 @@ static void tg_escape(FILE *f, const char *s, bool attr)
 	}
 }
 
-static const char *tg_link_label(const struct chan_msg *m)
-{
-	return m->language && strncmp(m->language, "en", 2) == 0
-		       ? "View details"
-		       : "查看详情";
-}
-
 /* The HTML text of m, at most TG_TEXT_MAX visible units. malloc'd. */
 static int tg_text(const struct chan_msg *m, char **out)
 {
 	const struct note *n = m->note;
-	const char *label = tg_link_label(m);
+	const char *label = message_link_label(message_lang_parse(m->language));
 	char *title = tg_cut(n->title ? n->title : "", TG_TITLE_MAX);
 	char **lines = NULL, *buf = NULL;
 	size_t n_lines = 0, len = 0, fixed;

@@ -54,7 +54,7 @@ static char *wecom_content(const void *ctx, size_t keep, size_t cut,
 {
 	const struct chan_msg *m = ctx;
 	const struct note *n = m->note;
-	bool en = message_lang_parse(m->language) == MESSAGE_EN;
+	enum message_lang lang = message_lang_parse(m->language);
 	struct fmt_text b = {0};
 
 	fmt_text_str(&b, "### <font color=\"");
@@ -76,13 +76,12 @@ static char *wecom_content(const void *ctx, size_t keep, size_t cut,
 			fmt_text_str(&b, FMT_TEXT_ELLIPSIS);
 		}
 		fmt_text_str(&b, "\n<font color=\"comment\">");
-		fmt_text_str(&b, en ? "(message too long: the rest is left out)"
-				    : "（消息过长，其余内容已省略）");
+		fmt_text_str(&b, message_left_out(lang));
 		fmt_text_str(&b, "</font>");
 	}
 	if (n->link) {
 		fmt_text_str(&b, "\n[");
-		fmt_text_str(&b, en ? "View details" : "查看详情");
+		fmt_text_str(&b, message_link_label(lang));
 		fmt_text_str(&b, "](");
 		fmt_text_str(&b, n->link);
 		fmt_text_str(&b, ")");
