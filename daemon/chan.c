@@ -1,6 +1,8 @@
 /*
  * chan.c - the list of channel types and what their drivers share: the
- * basic HTTP judgement, JSON answers, HMAC for signers, UTF-8-safe cuts.
+ * basic HTTP judgement and the one of platforms that answer with codes of
+ * their own, JSON answers, HMAC for signers. (How they build and shorten
+ * text is fmt_text.c.)
  */
 #include "chan.h"
 
@@ -14,6 +16,8 @@
 #include <openssl/params.h>
 
 #include "b64.h"
+#include "fmt_text.h"
+#include "jsonutil.h"
 
 extern const struct chan_driver chan_webhook;
 extern const struct chan_driver chan_email;
@@ -77,6 +81,17 @@ int chan_request_header(struct chan_request *r, const char *fmt, ...)
 	return 0;
 }
 
+int chan_request_json(struct chan_request *r, const char *url, json_t *body,
+		      const char *content_type)
+{
+	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
+	json_decref(body);
+	r->url = strdup(url);
+	if (!r->body || !r->url)
+		return PACED_ENOMEM;
+	return chan_request_header(r, "Content-Type: %s", content_type);
+}
+
 void chan_judge_http(const struct httpc_response *res,
 		     struct chan_judgement *j)
 {
@@ -97,6 +112,76 @@ void chan_judge_http(const struct httpc_response *res,
 		if (res->retry_after_s >= 0 &&
 		    (res->status == 429 || res->status == 503))
 			j->pause_s = res->retry_after_s;
+	}
+}
+
+/* Appends s to why, cut on a character boundary, control characters made
+ * spaces: a platform's message becomes part of one log line. */
+static void chan_why_add(struct chan_judgement *j, const char *s)
+{
+	size_t used = strlen(j->why);
+
+	if (used + 1 >= sizeof(j->why))
+		return;
+	fmt_text_copy_prefix(s, strlen(s), j->why + used,
+			     sizeof(j->why) - used);
+	for (char *p = j->why + used; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+}
+
+__attribute__((format(printf, 2, 3))) static void
+chan_why(struct chan_judgement *j, const char *fmt, ...)
+{
+	char part[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof(part), fmt, ap);
+	va_end(ap);
+	chan_why_add(j, part);
+}
+
+void chan_judge_code(const struct httpc_response *res,
+		     struct chan_judgement *j, const char *what,
+		     const json_t *code, const char *msg,
+		     const struct chan_code *codes, size_t n_codes)
+{
+	json_int_t c;
+
+	if (!msg)
+		msg = "";
+	if (j->verdict != CHAN_SENT) {
+		/* Keep the HTTP verdict; say what the platform added. */
+		if (json_is_integer(code)) {
+			chan_why(j, ", %s %" JSON_INTEGER_FORMAT ": ", what,
+				 json_integer_value(code));
+			chan_why_add(j, msg);
+		}
+		return;
+	}
+	if (!json_is_integer(code)) {
+		j->verdict = CHAN_RETRY;
+		chan_why(j, "HTTP %ld without a %s", res->status, what);
+		return;
+	}
+	c = json_integer_value(code);
+	if (c == 0)
+		return;
+	chan_why(j, "%s %" JSON_INTEGER_FORMAT, what, c);
+	j->verdict = CHAN_DEAD;
+	for (size_t i = 0; i < n_codes; i++) {
+		if (codes[i].code != c)
+			continue;
+		j->verdict = codes[i].verdict;
+		j->pause_s = codes[i].pause_s;
+		if (codes[i].explain)
+			chan_why_add(j, codes[i].explain);
+		break;
+	}
+	if (*msg) {
+		chan_why_add(j, ": ");
+		chan_why_add(j, msg);
 	}
 }
 
@@ -138,17 +223,4 @@ int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(hmac);
 	return err;
-}
-
-size_t chan_utf8_cut(const char *s, size_t len, char *out, size_t n)
-{
-	size_t k = len < n - 1 ? len : n - 1;
-
-	/* Step back over continuation bytes so no character is split. */
-	if (k < len)
-		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
-			k--;
-	memcpy(out, s, k);
-	out[k] = '\0';
-	return k;
 }

@@ -79,6 +79,15 @@ void chan_request_clear(struct chan_request *r);
 __attribute__((format(printf, 2, 3))) int
 chan_request_header(struct chan_request *r, const char *fmt, ...);
 
+/*
+ * Makes r a POST of body, serialised as paced serialises JSON, to url
+ * (copied) with "Content-Type: <content_type>". Takes ownership of body;
+ * NULL (building it ran out of memory) gives PACED_ENOMEM. 0 or
+ * PACED_ENOMEM.
+ */
+int chan_request_json(struct chan_request *r, const char *url, json_t *body,
+		      const char *content_type);
+
 /* What an answer means for the delivery. */
 enum chan_verdict {
 	CHAN_SENT,  /* the platform took it */
@@ -131,6 +140,32 @@ const struct chan_driver *chan_driver_find(const char *type);
 void chan_judge_http(const struct httpc_response *res,
 		     struct chan_judgement *j);
 
+/* A code a platform answers inside a 200 (DingTalk's errcode, ...) and
+ * what it means for the delivery. */
+struct chan_code {
+	long long code;
+	enum chan_verdict verdict;
+	long pause_s;        /* for the whole channel; -1: none */
+	const char *explain; /* added to why after the code, or NULL */
+};
+
+/*
+ * The judgement of a platform that answers HTTP 200 even when it refuses
+ * a message, with a code of its own in the body, 0 meaning taken. Call
+ * after chan_judge_http() when a response came (curl_code 0), with that
+ * code and its message from the body (both borrowed, either may be NULL)
+ * and what names the code in why ("dingtalk errcode"):
+ *  - a status that was not 2xx keeps its verdict; why adds the code;
+ *  - a 2xx without a code is no proof the message arrived (a proxy, a
+ *    captive portal answered): CHAN_RETRY;
+ *  - a non-zero code is judged as codes[] lists it, else CHAN_DEAD;
+ *    why says the code, its explanation, then the platform's message.
+ */
+void chan_judge_code(const struct httpc_response *res,
+		     struct chan_judgement *j, const char *what,
+		     const json_t *code, const char *msg,
+		     const struct chan_code *codes, size_t n_codes);
+
 /* The response body as JSON when it is a JSON object, else NULL. New
  * reference. */
 json_t *chan_response_json(const struct httpc_response *res);
@@ -139,10 +174,5 @@ json_t *chan_response_json(const struct httpc_response *res);
  * PACED_EIO. Shared by the DingTalk and Feishu signers. */
 int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
 			 size_t msg_len, char *out, size_t out_len);
-
-/* Copies s into out (size n > 0) cut to at most n - 1 bytes on a UTF-8
- * character boundary; returns the bytes copied. For platform size
- * limits. */
-size_t chan_utf8_cut(const char *s, size_t len, char *out, size_t n);
 
 #endif

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "paced.h"
 
@@ -181,8 +182,8 @@ static void am_judge(const struct httpc_response *res,
 		return;
 	memcpy(j->why + used, ": ", 2);
 	used += 2;
-	used += chan_utf8_cut(res->body, res->body_len, j->why + used,
-			      sizeof(j->why) - used);
+	used += fmt_text_copy_prefix(res->body, res->body_len, j->why + used,
+				     sizeof(j->why) - used);
 	/* One line for the log. */
 	for (char *p = j->why; *p; p++)
 		if (*p == '\n' || *p == '\r')

@@ -25,7 +25,6 @@
 #include "fmt_dingtalk.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include <jansson.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "message.h"
 #include "paced.h"
@@ -47,7 +47,6 @@
 #define DING_MARGIN 64
 #define DING_BODY_MAX (DING_MAX_BYTES - DING_MARGIN)
 
-#define DING_ERR_OK 0
 #define DING_ERR_TOO_FAST 130101
 #define DING_ERR_SECURITY 310000
 /* "每个机器人每分钟最多发送20条。如果超过20条，会限流10分钟。" */
@@ -56,43 +55,6 @@
 /* A markdown hard line break: DingTalk's documentation asks for two
  * spaces around "\n" to break a line inside a paragraph. */
 #define DING_BR "  \n"
-
-/* A growing string that remembers running out of memory, so the text is
- * built without checking each step. */
-struct dbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void db_add(struct dbuf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void db_str(struct dbuf *b, const char *s)
-{
-	db_add(b, s, strlen(s));
-}
 
 int fmt_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
 		      size_t n)
@@ -196,67 +158,56 @@ static char *ding_text(const struct chan_msg *m, size_t keep, size_t cut)
 {
 	const struct note *n = m->note;
 	const struct conf_channel *ch = m->ch;
-	bool en = message_lang_parse(m->language) == MESSAGE_EN;
-	struct dbuf b = {0};
+	enum message_lang lang = message_lang_parse(m->language);
+	struct fmt_text b = {0};
 	bool any = false;
 
-	db_str(&b, "### ");
-	db_str(&b, n->title);
-	db_str(&b, "\n\n");
+	fmt_text_str(&b, "### ");
+	fmt_text_str(&b, n->title);
+	fmt_text_str(&b, "\n\n");
 	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
 		if (any)
-			db_str(&b, DING_BR);
-		db_str(&b, n->lines[i]);
+			fmt_text_str(&b, DING_BR);
+		fmt_text_str(&b, n->lines[i]);
 		any = true;
 	}
 	if (keep < n->n_lines) {
 		const char *line = n->lines[keep];
-		size_t len = strlen(line), k = 0;
-		char *part = cut ? malloc(cut + 1) : NULL;
+		size_t k = fmt_text_prefix(line, strlen(line), cut);
 
-		if (cut && !part)
-			b.nomem = true;
-		if (part)
-			k = chan_utf8_cut(line, len, part, cut + 1);
 		if (k) {
 			if (any)
-				db_str(&b, DING_BR);
-			db_add(&b, part, k);
-			db_str(&b, "…");
+				fmt_text_str(&b, DING_BR);
+			fmt_text_add(&b, line, k);
+			fmt_text_str(&b, FMT_TEXT_ELLIPSIS);
 			any = true;
 		}
-		free(part);
 		if (any)
-			db_str(&b, DING_BR);
-		db_str(&b, en ? "(message too long: the rest is left out)"
-			      : "（消息过长，其余内容已省略）");
+			fmt_text_str(&b, DING_BR);
+		fmt_text_str(&b, message_left_out(lang));
 	}
 	if (n->link) {
-		db_str(&b, "\n\n[");
-		db_str(&b, en ? "View details" : "查看详情");
-		db_str(&b, "](");
-		db_str(&b, n->link);
-		db_str(&b, ")");
+		fmt_text_str(&b, "\n\n[");
+		fmt_text_str(&b, message_link_label(lang));
+		fmt_text_str(&b, "](");
+		fmt_text_str(&b, n->link);
+		fmt_text_str(&b, ")");
 	}
 	if (ch->n_mention_mobiles) {
-		db_str(&b, "\n\n");
+		fmt_text_str(&b, "\n\n");
 		for (size_t i = 0; i < ch->n_mention_mobiles; i++) {
-			db_str(&b, i ? " @" : "@");
-			db_str(&b, ch->mention_mobiles[i]);
+			fmt_text_str(&b, i ? " @" : "@");
+			fmt_text_str(&b, ch->mention_mobiles[i]);
 		}
 	}
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return fmt_text_finish(&b, NULL);
 }
 
 /* The body for ding_text(m, keep, cut), or NULL on ENOMEM (or a string
- * jansson refuses: not UTF-8). */
-static char *ding_body(const struct chan_msg *m, size_t keep, size_t cut,
-		       size_t *len)
+ * jansson refuses: not UTF-8). A fmt_text_render_fn; ctx is the message. */
+static char *ding_body(const void *ctx, size_t keep, size_t cut, size_t *len)
 {
+	const struct chan_msg *m = ctx;
 	const struct conf_channel *ch = m->ch;
 	char *text = ding_text(m, keep, cut), *body = NULL;
 	json_t *o = NULL, *mobiles;
@@ -290,70 +241,6 @@ out:
 	return body;
 }
 
-/* 1 when the message with (keep, cut) is within DingTalk's limit, 0 when
- * not, PACED_ENOMEM. */
-static int ding_fits(const struct chan_msg *m, size_t keep, size_t cut)
-{
-	size_t len = 0;
-	char *body = ding_body(m, keep, cut, &len);
-
-	if (!body)
-		return PACED_ENOMEM;
-	free(body);
-	return len <= DING_BODY_MAX;
-}
-
-/*
- * The body within the size limit. A single event or a digest that is too
- * long loses its last lines (binary search for the most that fit, then as
- * much of the next line as fits); a summary's lines are its events, none
- * of which may be lost, so a summary too long is PACED_E2BIG and the
- * caller merges fewer events. PACED_E2BIG too when not even the title,
- * link and mentions fit.
- */
-static int ding_fit(const struct chan_msg *m, char **body, size_t *len)
-{
-	size_t n = m->note->n_lines, lo, hi, mid, keep;
-	int rc;
-
-	*body = ding_body(m, n, 0, len);
-	if (!*body)
-		return PACED_ENOMEM;
-	if (*len <= DING_BODY_MAX)
-		return 0;
-	free(*body);
-	*body = NULL;
-	if (m->kind == CHAN_SUMMARY)
-		return PACED_E2BIG;
-	rc = ding_fits(m, 0, 0);
-	if (rc <= 0)
-		return rc < 0 ? rc : PACED_E2BIG;
-	/* ding_fits(lo, 0) holds, (hi, 0) does not. */
-	for (lo = 0, hi = n; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = ding_fits(m, mid, 0);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	keep = lo;
-	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = ding_fits(m, keep, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*body = ding_body(m, keep, lo, len);
-	return *body ? 0 : PACED_ENOMEM;
-}
-
 static int ding_render(const struct chan_msg *m, struct chan_request *r,
 		       char *err, size_t errlen)
 {
@@ -361,7 +248,12 @@ static int ding_render(const struct chan_msg *m, struct chan_request *r,
 
 	if (rc < 0)
 		return rc;
-	rc = ding_fit(m, &r->body, &r->len);
+	/* A single event or a digest that is too long loses its last lines;
+	 * a summary's lines are its events, none of which may be lost, so
+	 * the caller merges fewer events instead. */
+	rc = fmt_text_fit_head(m->note->lines, m->note->n_lines, DING_BODY_MAX,
+			       m->kind == CHAN_SUMMARY, ding_body, m, &r->body,
+			       &r->len);
 	if (rc < 0) {
 		if (rc == PACED_E2BIG && !err[0])
 			snprintf(err, errlen,
@@ -375,83 +267,26 @@ static int ding_render(const struct chan_msg *m, struct chan_request *r,
 				   "charset=utf-8");
 }
 
-/* Appends s to why, cut on a character boundary, control characters made
- * spaces: one line for the log. */
-static void ding_why_add(struct chan_judgement *j, const char *s)
-{
-	size_t used = strlen(j->why);
-
-	if (used + 1 >= sizeof(j->why))
-		return;
-	chan_utf8_cut(s, strlen(s), j->why + used, sizeof(j->why) - used);
-	for (char *p = j->why + used; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-__attribute__((format(printf, 2, 3))) static void
-ding_why(struct chan_judgement *j, const char *fmt, ...)
-{
-	char part[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(part, sizeof(part), fmt, ap);
-	va_end(ap);
-	ding_why_add(j, part);
-}
+static const struct chan_code ding_codes[] = {
+	{DING_ERR_TOO_FAST, CHAN_RETRY, DING_THROTTLE_S, NULL},
+	{DING_ERR_SECURITY, CHAN_DEAD, -1,
+	 " (configuration error: the robot's security settings refused the "
+	 "message: keyword, secret or IP allow-list)"},
+};
 
 static void ding_judge(const struct httpc_response *res,
 		       struct chan_judgement *j)
 {
-	json_t *o, *code;
-	const char *msg;
-	json_int_t c;
+	json_t *o;
 
 	chan_judge_http(res, j);
 	if (res->curl_code != 0)
 		return;
 	o = chan_response_json(res);
-	code = json_object_get(o, "errcode");
-	msg = json_string_value(json_object_get(o, "errmsg"));
-	if (!msg)
-		msg = "";
-	if (j->verdict != CHAN_SENT) {
-		/* Keep the HTTP verdict; say what DingTalk added. */
-		if (json_is_integer(code)) {
-			ding_why(j, ", dingtalk errcode %" JSON_INTEGER_FORMAT
-				 ": ", json_integer_value(code));
-			ding_why_add(j, msg);
-		}
-		goto out;
-	}
-	if (!json_is_integer(code)) {
-		/* Not DingTalk's answer (a proxy, a captive portal): no proof
-		 * the message arrived. */
-		j->verdict = CHAN_RETRY;
-		ding_why(j, "HTTP %ld without a dingtalk errcode",
-			 res->status);
-		goto out;
-	}
-	c = json_integer_value(code);
-	if (c == DING_ERR_OK)
-		goto out;
-	ding_why(j, "dingtalk errcode %" JSON_INTEGER_FORMAT, c);
-	if (c == DING_ERR_TOO_FAST) {
-		j->verdict = CHAN_RETRY;
-		j->pause_s = DING_THROTTLE_S;
-	} else {
-		j->verdict = CHAN_DEAD;
-		if (c == DING_ERR_SECURITY)
-			ding_why(j, " (configuration error: the robot's "
-				    "security settings refused the message: "
-				    "keyword, secret or IP allow-list)");
-	}
-	if (*msg) {
-		ding_why_add(j, ": ");
-		ding_why_add(j, msg);
-	}
-out:
+	chan_judge_code(res, j, "dingtalk errcode",
+			json_object_get(o, "errcode"),
+			json_string_value(json_object_get(o, "errmsg")),
+			ding_codes, PACED_ARRAY_LEN(ding_codes));
 	json_decref(o);
 }
 

@@ -31,33 +31,19 @@
 #include <string.h>
 
 #include "chan.h"
-#include "jsonutil.h"
+#include "fmt_text.h"
 #include "paced.h"
 
 #define DC_CONTENT_MAX 2000
 #define DC_TITLE_MAX 256
 #define DC_DESC_MAX 4096
 #define DC_MIN_CAP 24 /* shortest a detail line is cut to */
-#define DC_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
 /* Embed colours (0xRRGGBB) by tone. */
 #define DC_RED 0xE74C3C
 #define DC_ORANGE 0xF39C12
 #define DC_GREEN 0x2ECC71
 #define DC_BLUE 0x3498DB
-
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t dc_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
 
 /* Whether c at the start of a line (bol) needs a backslash: inline
  * markup anywhere (bold, italic, strike, code, spoiler, masked links,
@@ -70,50 +56,22 @@ static bool dc_special(char c, bool bol)
 	return bol && strchr("#->+", c);
 }
 
-/* UTF-16 units of s once escaped. */
+/* UTF-16 units of one character once escaped: a backslash is one more. */
+static size_t dc_char_cost(const char *s, size_t k, bool bol)
+{
+	return fmt_text_utf16(s, k, bol) + (k == 1 && dc_special(*s, bol));
+}
+
 static size_t dc_cost(const char *s)
 {
-	size_t n = 0;
-	bool bol = true;
-
-	while (*s) {
-		size_t k = dc_char_len(s);
-
-		n += (k == 4 ? 2 : 1) + (k == 1 && dc_special(*s, bol));
-		bol = *s == '\n';
-		s += k;
-	}
-	return n;
+	return fmt_text_cost(s, dc_char_cost);
 }
 
 /* s cut on a character boundary so that, escaped and with an ellipsis
  * when cut, it counts at most cap units. malloc'd, unescaped. */
 static char *dc_cut(const char *s, size_t cap)
 {
-	size_t used = 0, i = 0;
-	bool bol = true;
-	char *out;
-
-	if (dc_cost(s) <= cap)
-		return strdup(s);
-	while (s[i]) {
-		size_t k = dc_char_len(s + i);
-		size_t c = (k == 4 ? 2 : 1) + (k == 1 && dc_special(s[i], bol));
-
-		if (used + c + 1 > cap)
-			break;
-		used += c;
-		bol = s[i] == '\n';
-		i += k;
-	}
-	out = malloc(i + sizeof(DC_ELLIPSIS));
-	if (!out)
-		return NULL;
-	memcpy(out, s, i);
-	out[i] = '\0';
-	if (cap >= 1)
-		memcpy(out + i, DC_ELLIPSIS, sizeof(DC_ELLIPSIS));
-	return out;
+	return fmt_text_cut(s, cap, dc_char_cost);
 }
 
 /* Appends s escaped for Discord's markdown to f. */
@@ -129,99 +87,12 @@ static void dc_escape(FILE *f, const char *s)
 	}
 }
 
-static size_t dc_min(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void dc_free_lines(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/*
- * The detail lines that fit in budget units, each line costing one more
- * for the newline after it: all of them whole when they fit; else all
- * cut to the largest common length that fits; else - unless every line
- * must stay (a summary: each line is an event) - as many as fit at the
- * shortest length, then an ellipsis line. 0, PACED_E2BIG or PACED_ENOMEM.
- */
-static int dc_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
-		  char ***out, size_t *n_out)
-{
-	size_t *cost = calloc(n ? n : 1, sizeof(*cost));
-	size_t cap = SIZE_MAX, keep = n, total = 0, max = 0;
-	bool ellipsis = false;
-	char **l = NULL;
-	int err = PACED_ENOMEM;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!cost)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		cost[i] = dc_cost(lines[i]);
-		total += cost[i] + 1;
-		if (cost[i] > max)
-			max = cost[i];
-	}
-	if (total > budget) {
-		size_t lo = DC_MIN_CAP, hi = max, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += dc_min(cost[i], lo) + 1;
-		if (sum <= budget) {
-			/* The largest cap that fits: sum(min(cost, cap)) grows
-			 * with cap. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo + 1) / 2;
-
-				sum = 0;
-				for (size_t i = 0; i < n; i++)
-					sum += dc_min(cost[i], mid) + 1;
-				if (sum <= budget)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			cap = lo;
-		} else if (keep_all) {
-			err = PACED_E2BIG;
-			goto fail;
-		} else {
-			size_t used = 1 + dc_cost(DC_ELLIPSIS);
-
-			cap = DC_MIN_CAP;
-			ellipsis = used <= budget;
-			for (keep = 0; keep < n && ellipsis; keep++) {
-				size_t c = dc_min(cost[keep], cap) + 1;
-
-				if (used + c > budget)
-					break;
-				used += c;
-			}
-		}
-	}
-	l = calloc(keep + 1, sizeof(*l));
-	if (!l)
-		goto fail;
-	for (size_t i = 0; i < keep; i++)
-		if (!(l[i] = dc_cut(lines[i], cap)))
-			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(DC_ELLIPSIS)))
-		goto fail;
-	*out = l;
-	*n_out = keep;
-	free(cost);
-	return 0;
-fail:
-	if (l)
-		dc_free_lines(l, keep + 1);
-	free(cost);
-	return err;
-}
+/* Detail lines are joined by newlines: each costs one unit more. */
+static const struct fmt_text_fit dc_fit = {
+	.cost = dc_char_cost,
+	.min_cap = DC_MIN_CAP,
+	.per_line = 1,
+};
 
 static int dc_color(enum note_tone t)
 {
@@ -317,8 +188,9 @@ static int dc_render(const struct chan_msg *m, struct chan_request *r,
 
 	(void)err;
 	(void)errlen;
-	e = dc_fit(n->lines, n->n_lines, DC_DESC_MAX + 1,
-		   m->kind == CHAN_SUMMARY, &lines, &n_lines);
+	e = fmt_text_fit_lines(n->lines, n->n_lines, DC_DESC_MAX + 1,
+			       m->kind == CHAN_SUMMARY, &dc_fit, &lines,
+			       &n_lines);
 	if (e)
 		return e;
 	content = dc_content(n->title ? n->title : "", n->link,
@@ -329,13 +201,8 @@ static int dc_render(const struct chan_msg *m, struct chan_request *r,
 				 "embeds", embed, "allowed_mentions", "parse");
 	json_decref(embed);
 	free(content);
-	dc_free_lines(lines, n_lines);
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	fmt_text_free_lines(lines, n_lines);
+	return chan_request_json(r, m->ch->url, body, "application/json");
 }
 
 static void dc_judge(const struct httpc_response *res,

@@ -28,6 +28,7 @@
 
 #include "b64.h"
 #include "chan.h"
+#include "fmt_text.h"
 #include "paced.h"
 
 /* RFC 5322 2.1.1: lines SHOULD stay within 78 characters; RFC 2047 2:
@@ -38,43 +39,6 @@
 #define EMAIL_EW_CLOSE "?="
 /* RFC 2045 6.8: base64 lines of at most 76 characters, 57 bytes each. */
 #define EMAIL_B64_CHUNK 57
-
-/* A growing string that remembers running out of memory, so builders
- * chain without checking each step. */
-struct mbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void mb_add(struct mbuf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void mb_str(struct mbuf *b, const char *s)
-{
-	mb_add(b, s, strlen(s));
-}
 
 /* A header value as it may appear: control characters (CR and LF first of
  * all) removed, a tab becoming a space. NULL on ENOMEM. */
@@ -132,7 +96,7 @@ static size_t email_utf8_len(const char *s, size_t left)
  * first (CRLF SP between them: readers drop that whitespace between two
  * encoded-words, RFC 2047 6.2). Returns the column after the last word.
  */
-static size_t email_encode_words(struct mbuf *b, size_t col, const char *s)
+static size_t email_encode_words(struct fmt_text *b, size_t col, const char *s)
 {
 	const size_t over = strlen(EMAIL_EW_OPEN) + strlen(EMAIL_EW_CLOSE);
 	size_t n = strlen(s), i = 0;
@@ -143,7 +107,7 @@ static size_t email_encode_words(struct mbuf *b, size_t col, const char *s)
 
 		/* Room for at least 6 bytes (any one character). */
 		if (i > 0 || col + over + 8 > EMAIL_EW_LINE_MAX) {
-			mb_str(b, "\r\n ");
+			fmt_text_str(b, "\r\n ");
 			col = 1;
 		}
 		room = EMAIL_EW_LINE_MAX - col - over;
@@ -162,9 +126,9 @@ static size_t email_encode_words(struct mbuf *b, size_t col, const char *s)
 			b->nomem = true;
 			return col;
 		}
-		mb_str(b, EMAIL_EW_OPEN);
-		mb_str(b, enc);
-		mb_str(b, EMAIL_EW_CLOSE);
+		fmt_text_str(b, EMAIL_EW_OPEN);
+		fmt_text_str(b, enc);
+		fmt_text_str(b, EMAIL_EW_CLOSE);
 		col += over + strlen(enc);
 		i += take;
 	}
@@ -177,10 +141,10 @@ static size_t email_encode_words(struct mbuf *b, size_t col, const char *s)
  * false, and nothing appended, when a run without spaces is too long to
  * fit or s would be mistaken for an encoded-word.
  */
-static bool email_fold_ascii(struct mbuf *b, size_t col, const char *s)
+static bool email_fold_ascii(struct fmt_text *b, size_t col, const char *s)
 {
 	size_t n = strlen(s), start = 0, end;
-	struct mbuf t = {0};
+	struct fmt_text t = {0};
 
 	if (strstr(s, "=?"))
 		return false;
@@ -202,12 +166,12 @@ static bool email_fold_ascii(struct mbuf *b, size_t col, const char *s)
 			return false;
 		}
 		if (start > 0)
-			mb_str(&t, "\r\n");
-		mb_add(&t, s + start, best - start);
+			fmt_text_str(&t, "\r\n");
+		fmt_text_add(&t, s + start, best - start);
 		col = 0;
 		start = best;
 	}
-	mb_add(b, t.p ? t.p : "", t.len);
+	fmt_text_add(b, t.p ? t.p : "", t.len);
 	if (t.nomem)
 		b->nomem = true;
 	free(t.p);
@@ -215,7 +179,7 @@ static bool email_fold_ascii(struct mbuf *b, size_t col, const char *s)
 }
 
 /* "Name: value" with the value cleaned and encoded or folded as needed. */
-static void email_text_header(struct mbuf *b, const char *name,
+static void email_text_header(struct fmt_text *b, const char *name,
 			      const char *value)
 {
 	char *v = email_clean(value);
@@ -225,11 +189,11 @@ static void email_text_header(struct mbuf *b, const char *name,
 		b->nomem = true;
 		return;
 	}
-	mb_str(b, name);
-	mb_str(b, ": ");
+	fmt_text_str(b, name);
+	fmt_text_str(b, ": ");
 	if (!email_ascii(v) || !email_fold_ascii(b, col, v))
 		email_encode_words(b, col, v);
-	mb_str(b, "\r\n");
+	fmt_text_str(b, "\r\n");
 	free(v);
 }
 
@@ -303,15 +267,15 @@ static char *email_display_name(const char *mailbox)
  * EMAIL_LINE_MAX and something precedes it on this line. Returns the new
  * column.
  */
-static size_t email_word(struct mbuf *b, size_t col, const char *piece,
+static size_t email_word(struct fmt_text *b, size_t col, const char *piece,
 			 size_t len, bool may_fold)
 {
 	if (may_fold && col + 1 + len + 1 > EMAIL_LINE_MAX) {
-		mb_str(b, "\r\n");
+		fmt_text_str(b, "\r\n");
 		col = 0;
 	}
-	mb_str(b, " ");
-	mb_add(b, piece, len);
+	fmt_text_str(b, " ");
+	fmt_text_add(b, piece, len);
 	return col + 1 + len;
 }
 
@@ -321,34 +285,34 @@ static size_t email_word(struct mbuf *b, size_t col, const char *piece,
  * name as atoms, a quoted-string or encoded-words. Returns the column
  * after it.
  */
-static size_t email_mailbox(struct mbuf *b, size_t col, const char *mailbox,
+static size_t email_mailbox(struct fmt_text *b, size_t col, const char *mailbox,
 			    bool first)
 {
 	char *addr = email_addr_spec(mailbox);
 	char *name = email_display_name(mailbox);
-	struct mbuf q = {0};
+	struct fmt_text q = {0};
 
 	if (!addr || !name) {
 		b->nomem = true;
 		goto out;
 	}
 	if (!first) {
-		mb_str(b, ",");
+		fmt_text_str(b, ",");
 		col++;
 	}
 	if (name[0] && !email_ascii(name)) {
-		mb_str(b, " ");
+		fmt_text_str(b, " ");
 		col = email_encode_words(b, col + 1, name);
 	} else if (name[0] && email_atoms(name)) {
 		col = email_word(b, col, name, strlen(name), !first);
 	} else if (name[0]) {
-		mb_str(&q, "\"");
+		fmt_text_str(&q, "\"");
 		for (const char *p = name; *p; p++) {
 			if (*p == '"' || *p == '\\')
-				mb_add(&q, "\\", 1);
-			mb_add(&q, p, 1);
+				fmt_text_add(&q, "\\", 1);
+			fmt_text_add(&q, p, 1);
 		}
-		mb_str(&q, "\"");
+		fmt_text_str(&q, "\"");
 		if (q.nomem) {
 			b->nomem = true;
 			goto out;
@@ -357,10 +321,10 @@ static size_t email_mailbox(struct mbuf *b, size_t col, const char *mailbox,
 	}
 	if (name[0]) {
 		free(q.p);
-		q = (struct mbuf){0};
-		mb_str(&q, "<");
-		mb_str(&q, addr);
-		mb_str(&q, ">");
+		q = (struct fmt_text){0};
+		fmt_text_str(&q, "<");
+		fmt_text_str(&q, addr);
+		fmt_text_str(&q, ">");
 		if (q.nomem) {
 			b->nomem = true;
 			goto out;
@@ -377,7 +341,7 @@ out:
 }
 
 /* RFC 5322 3.3 in UTC, with English names whatever the locale. */
-static void email_date(struct mbuf *b, paced_ms now)
+static void email_date(struct fmt_text *b, paced_ms now)
 {
 	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
 					   "Thu", "Fri", "Sat"};
@@ -396,18 +360,18 @@ static void email_date(struct mbuf *b, paced_ms now)
 		 "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
 		 days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
 		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	mb_str(b, s);
+	fmt_text_str(b, s);
 }
 
 /* <id@domain>: the id kept to dot-atom characters, the domain that of
  * the sender ("paced" when it has none). */
-static void email_message_id(struct mbuf *b, const char *id,
+static void email_message_id(struct fmt_text *b, const char *id,
 			     const char *from_addr)
 {
 	const char *at = strrchr(from_addr, '@');
 	const char *domain = at && at[1] ? at + 1 : "paced";
 
-	mb_str(b, "Message-ID: <");
+	fmt_text_str(b, "Message-ID: <");
 	for (const char *p = id && *id ? id : "paced"; *p; p++) {
 		char c = *p;
 
@@ -415,9 +379,9 @@ static void email_message_id(struct mbuf *b, const char *id,
 		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
 		      c == '-'))
 			c = '_';
-		mb_add(b, &c, 1);
+		fmt_text_add(b, &c, 1);
 	}
-	mb_str(b, "@");
+	fmt_text_str(b, "@");
 	for (const char *p = domain; *p; p++) {
 		char c = *p;
 
@@ -425,37 +389,37 @@ static void email_message_id(struct mbuf *b, const char *id,
 		      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
 		      c == '[' || c == ']' || c == ':'))
 			c = '-';
-		mb_add(b, &c, 1);
+		fmt_text_add(b, &c, 1);
 	}
-	mb_str(b, ">\r\n");
+	fmt_text_str(b, ">\r\n");
 }
 
 /* Appends s to the body text with every line break as CRLF. */
-static void email_body_line(struct mbuf *t, const char *s)
+static void email_body_line(struct fmt_text *t, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\r')
 			continue;
 		if (*s == '\n')
-			mb_str(t, "\r\n");
+			fmt_text_str(t, "\r\n");
 		else
-			mb_add(t, s, 1);
+			fmt_text_add(t, s, 1);
 	}
-	mb_str(t, "\r\n");
+	fmt_text_str(t, "\r\n");
 }
 
 /* The body: the note's lines, then the link after a blank line, in
  * canonical CRLF form (RFC 2046 4.1.1), base64 in 76-character lines. */
-static void email_body(struct mbuf *b, const struct note *n)
+static void email_body(struct fmt_text *b, const struct note *n)
 {
-	struct mbuf t = {0};
+	struct fmt_text t = {0};
 	char enc[B64_ENCODED_SIZE(EMAIL_B64_CHUNK)];
 
 	for (size_t i = 0; i < n->n_lines; i++)
 		email_body_line(&t, n->lines[i]);
 	if (n->link) {
 		if (n->n_lines)
-			mb_str(&t, "\r\n");
+			fmt_text_str(&t, "\r\n");
 		email_body_line(&t, n->link);
 	}
 	if (t.nomem) {
@@ -471,8 +435,8 @@ static void email_body(struct mbuf *b, const struct note *n)
 			b->nomem = true;
 			break;
 		}
-		mb_str(b, enc);
-		mb_str(b, "\r\n");
+		fmt_text_str(b, enc);
+		fmt_text_str(b, "\r\n");
 	}
 	free(t.p);
 }
@@ -481,7 +445,7 @@ static int email_render(const struct chan_msg *m, struct chan_request *r,
 			char *err, size_t errlen)
 {
 	const struct conf_channel *ch = m->ch;
-	struct mbuf b = {0};
+	struct fmt_text b = {0};
 	size_t col;
 
 	if (!ch->url || !ch->mail_from || ch->n_mail_to == 0) {
@@ -506,32 +470,27 @@ static int email_render(const struct chan_msg *m, struct chan_request *r,
 	}
 
 	email_date(&b, m->now);
-	mb_str(&b, "From:");
+	fmt_text_str(&b, "From:");
 	email_mailbox(&b, 5, ch->mail_from, true);
-	mb_str(&b, "\r\nTo:");
+	fmt_text_str(&b, "\r\nTo:");
 	col = 3;
 	for (size_t i = 0; i < ch->n_mail_to; i++)
 		col = email_mailbox(&b, col, ch->mail_to[i], i == 0);
-	mb_str(&b, "\r\n");
+	fmt_text_str(&b, "\r\n");
 	email_text_header(&b, "Subject", m->note->title);
 	email_message_id(&b, m->id, r->mail_from);
-	mb_str(&b, "MIME-Version: 1.0\r\n"
-		   "Content-Type: text/plain; charset=UTF-8\r\n"
-		   "Content-Transfer-Encoding: base64\r\n");
+	fmt_text_str(&b, "MIME-Version: 1.0\r\n"
+			 "Content-Type: text/plain; charset=UTF-8\r\n"
+			 "Content-Transfer-Encoding: base64\r\n");
 	if (m->language && email_atoms(m->language) &&
 	    !strchr(m->language, ' '))
 		email_text_header(&b, "Content-Language", m->language);
-	mb_str(&b, "Auto-Submitted: auto-generated\r\n"
-		   "X-Auto-Response-Suppress: All\r\n"
-		   "\r\n");
+	fmt_text_str(&b, "Auto-Submitted: auto-generated\r\n"
+			 "X-Auto-Response-Suppress: All\r\n"
+			 "\r\n");
 	email_body(&b, m->note);
-	if (b.nomem) {
-		free(b.p);
-		return PACED_ENOMEM;
-	}
-	r->body = b.p;
-	r->len = b.len;
-	return 0;
+	r->body = fmt_text_finish(&b, &r->len);
+	return r->body ? 0 : PACED_ENOMEM;
 }
 
 /* The last reply line the server sent (the body holds them all), without
@@ -548,7 +507,7 @@ static void email_last_reply(const struct httpc_response *res, char *out,
 	while (start > res->body && start[-1] != '\n')
 		start--;
 	if (end > start)
-		chan_utf8_cut(start, (size_t)(end - start), out, n);
+		fmt_text_copy_prefix(start, (size_t)(end - start), out, n);
 }
 
 /*

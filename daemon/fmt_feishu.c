@@ -28,7 +28,6 @@
 #include "fmt_feishu.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@
 #include <jansson.h>
 
 #include "chan.h"
+#include "fmt_text.h"
 #include "jsonutil.h"
 #include "message.h"
 #include "paced.h"
@@ -45,7 +45,6 @@
  * of "K". */
 #define FEISHU_BODY_MAX 20000
 
-#define FEISHU_OK 0
 #define FEISHU_ERR_FREQ 11232
 #define FEISHU_ERR_SIGN 19021
 #define FEISHU_ERR_IP 19022
@@ -54,45 +53,9 @@
  * (100) is the longer one, so a minute always clears it. */
 #define FEISHU_PAUSE_S 60
 
-/* A growing string that remembers running out of memory. */
-struct fbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void fb_add(struct fbuf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void fb_str(struct fbuf *b, const char *s)
-{
-	fb_add(b, s, strlen(s));
-}
-
 /* n bytes of s as lark_md text: the characters that would start a tag or
  * an entity become entities. */
-static void fb_md(struct fbuf *b, const char *s, size_t n)
+static void fb_md(struct fmt_text *b, const char *s, size_t n)
 {
 	size_t run = 0;
 
@@ -104,11 +67,11 @@ static void fb_md(struct fbuf *b, const char *s, size_t n)
 
 		if (!e)
 			continue;
-		fb_add(b, s + run, i - run);
-		fb_str(b, e);
+		fmt_text_add(b, s + run, i - run);
+		fmt_text_str(b, e);
 		run = i + 1;
 	}
-	fb_add(b, s + run, n - run);
+	fmt_text_add(b, s + run, n - run);
 }
 
 int fmt_feishu_sign(const char *secret, int64_t timestamp_s, char *out,
@@ -152,62 +115,63 @@ static char *feishu_content(const struct chan_msg *m, size_t keep,
 			    size_t cut)
 {
 	const struct note *n = m->note;
-	bool en = message_lang_parse(m->language) == MESSAGE_EN;
-	struct fbuf b = {0};
+	enum message_lang lang = message_lang_parse(m->language);
+	struct fmt_text b = {0};
 	bool any = false;
 
 	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
 		if (any)
-			fb_str(&b, "\n");
+			fmt_text_str(&b, "\n");
 		fb_md(&b, n->lines[i], strlen(n->lines[i]));
 		any = true;
 	}
 	if (keep < n->n_lines) {
 		const char *line = n->lines[keep];
-		char *part = cut ? malloc(cut + 1) : NULL;
-		size_t k = 0;
+		size_t k = fmt_text_prefix(line, strlen(line), cut);
 
-		if (cut && !part)
-			b.nomem = true;
-		if (part)
-			k = chan_utf8_cut(line, strlen(line), part, cut + 1);
 		if (k) {
 			if (any)
-				fb_str(&b, "\n");
-			fb_md(&b, part, k);
-			fb_str(&b, "…");
+				fmt_text_str(&b, "\n");
+			fb_md(&b, line, k);
+			fmt_text_str(&b, FMT_TEXT_ELLIPSIS);
 			any = true;
 		}
-		free(part);
 		if (any)
-			fb_str(&b, "\n");
-		fb_str(&b, en ? "(message too long: the rest is left out)"
-			      : "（消息过长，其余内容已省略）");
+			fmt_text_str(&b, "\n");
+		fmt_text_str(&b, message_left_out(lang));
 		any = true;
 	}
 	if (n->link) {
 		if (any)
-			fb_str(&b, "\n");
-		fb_str(&b, en ? "[View details](" : "[查看详情](");
-		fb_str(&b, n->link);
-		fb_str(&b, ")");
+			fmt_text_str(&b, "\n");
+		fmt_text_str(&b, "[");
+		fmt_text_str(&b, message_link_label(lang));
+		fmt_text_str(&b, "](");
+		fmt_text_str(&b, n->link);
+		fmt_text_str(&b, ")");
 		any = true;
 	}
 	/* A card needs an element with something in it. */
 	if (!any)
 		fb_md(&b, n->title, strlen(n->title));
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return fmt_text_finish(&b, NULL);
 }
 
-/* The body with feishu_content(m, keep, cut), signed when the channel has
- * a secret (sig, computed once by the caller). NULL on ENOMEM. */
-static char *feishu_body(const struct chan_msg *m, const char *sig,
-			 size_t keep, size_t cut, size_t *len)
+/* What a body is made of: the message and its signature (NULL without a
+ * secret), computed once for every body tried. */
+struct feishu_req {
+	const struct chan_msg *m;
+	const char *sig;
+};
+
+/* The body with feishu_content(m, keep, cut), signed when there is a sig.
+ * NULL on ENOMEM. A fmt_text_render_fn; ctx is a struct feishu_req. */
+static char *feishu_body(const void *ctx, size_t keep, size_t cut,
+			 size_t *len)
 {
+	const struct feishu_req *q = ctx;
+	const struct chan_msg *m = q->m;
+	const char *sig = q->sig;
 	char *content = feishu_content(m, keep, cut), *body = NULL;
 	char ts[24];
 	json_t *o;
@@ -236,76 +200,12 @@ out:
 	return body;
 }
 
-/* 1 when the body with (keep, cut) is within the limit, 0 when not,
- * PACED_ENOMEM. */
-static int feishu_fits(const struct chan_msg *m, const char *sig,
-		       size_t keep, size_t cut)
-{
-	size_t len = 0;
-	char *body = feishu_body(m, sig, keep, cut, &len);
-
-	if (!body)
-		return PACED_ENOMEM;
-	free(body);
-	return len <= FEISHU_BODY_MAX;
-}
-
-/*
- * The body within 20 KB. A single event or a digest that is too long
- * loses its last lines (the most that fit, then as much of the next line
- * as fits); a summary's lines are its events, none of which may be lost,
- * so a summary too long is PACED_E2BIG and the caller merges fewer
- * events. PACED_E2BIG too when not even the title and link fit.
- */
-static int feishu_fit(const struct chan_msg *m, const char *sig,
-		      char **body, size_t *len)
-{
-	size_t n = m->note->n_lines, lo, hi, mid, keep;
-	int rc;
-
-	*body = feishu_body(m, sig, n, 0, len);
-	if (!*body)
-		return PACED_ENOMEM;
-	if (*len <= FEISHU_BODY_MAX)
-		return 0;
-	free(*body);
-	*body = NULL;
-	if (m->kind == CHAN_SUMMARY)
-		return PACED_E2BIG;
-	rc = feishu_fits(m, sig, 0, 0);
-	if (rc <= 0)
-		return rc < 0 ? rc : PACED_E2BIG;
-	/* feishu_fits(lo, 0) holds, (hi, 0) does not. */
-	for (lo = 0, hi = n; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = feishu_fits(m, sig, mid, 0);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	keep = lo;
-	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = feishu_fits(m, sig, keep, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*body = feishu_body(m, sig, keep, lo, len);
-	return *body ? 0 : PACED_ENOMEM;
-}
-
 static int feishu_render(const struct chan_msg *m, struct chan_request *r,
 			 char *err, size_t errlen)
 {
 	const char *secret = m->ch->secret;
 	char sig[FMT_FEISHU_SIGN_MAX];
+	const struct feishu_req q = {m, secret ? sig : NULL};
 	int rc;
 
 	if (secret) {
@@ -323,7 +223,12 @@ static int feishu_render(const struct chan_msg *m, struct chan_request *r,
 	r->url = strdup(m->ch->url);
 	if (!r->url)
 		return PACED_ENOMEM;
-	rc = feishu_fit(m, secret ? sig : NULL, &r->body, &r->len);
+	/* A single event or a digest that is too long loses its last lines;
+	 * a summary's lines are its events, none of which may be lost, so
+	 * the caller merges fewer events instead. */
+	rc = fmt_text_fit_head(m->note->lines, m->note->n_lines,
+			       FEISHU_BODY_MAX, m->kind == CHAN_SUMMARY,
+			       feishu_body, &q, &r->body, &r->len);
 	if (rc < 0) {
 		if (rc == PACED_E2BIG)
 			snprintf(err, errlen,
@@ -334,54 +239,23 @@ static int feishu_render(const struct chan_msg *m, struct chan_request *r,
 	return chan_request_header(r, "Content-Type: application/json");
 }
 
-/* Appends s to why, cut on a character boundary, control characters made
- * spaces: one line for the log. */
-static void feishu_why_add(struct chan_judgement *j, const char *s)
-{
-	size_t used = strlen(j->why);
-
-	if (used + 1 >= sizeof(j->why))
-		return;
-	chan_utf8_cut(s, strlen(s), j->why + used, sizeof(j->why) - used);
-	for (char *p = j->why + used; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-__attribute__((format(printf, 2, 3))) static void
-feishu_why(struct chan_judgement *j, const char *fmt, ...)
-{
-	char part[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(part, sizeof(part), fmt, ap);
-	va_end(ap);
-	feishu_why_add(j, part);
-}
-
-static const char *feishu_config_error(json_int_t c)
-{
-	switch (c) {
-	case FEISHU_ERR_SIGN:
-		return " (configuration error: the signature does not match: "
-		       "check the secret and the clock)";
-	case FEISHU_ERR_IP:
-		return " (configuration error: this address is not in the "
-		       "bot's IP allow-list)";
-	case FEISHU_ERR_KEYWORD:
-		return " (configuration error: the message lacks the bot's "
-		       "keywords)";
-	}
-	return "";
-}
+static const struct chan_code feishu_codes[] = {
+	{FEISHU_ERR_FREQ, CHAN_RETRY, FEISHU_PAUSE_S, NULL},
+	{FEISHU_ERR_SIGN, CHAN_DEAD, -1,
+	 " (configuration error: the signature does not match: check the "
+	 "secret and the clock)"},
+	{FEISHU_ERR_IP, CHAN_DEAD, -1,
+	 " (configuration error: this address is not in the bot's IP "
+	 "allow-list)"},
+	{FEISHU_ERR_KEYWORD, CHAN_DEAD, -1,
+	 " (configuration error: the message lacks the bot's keywords)"},
+};
 
 static void feishu_judge(const struct httpc_response *res,
 			 struct chan_judgement *j)
 {
 	json_t *o, *code;
 	const char *msg;
-	json_int_t c;
 
 	chan_judge_http(res, j);
 	if (res->curl_code != 0)
@@ -393,38 +267,8 @@ static void feishu_judge(const struct httpc_response *res,
 		code = json_object_get(o, "StatusCode");
 		msg = json_string_value(json_object_get(o, "StatusMessage"));
 	}
-	if (!msg)
-		msg = "";
-	if (j->verdict != CHAN_SENT) {
-		if (json_is_integer(code)) {
-			feishu_why(j, ", feishu code %" JSON_INTEGER_FORMAT
-				   ": ", json_integer_value(code));
-			feishu_why_add(j, msg);
-		}
-		goto out;
-	}
-	if (!json_is_integer(code)) {
-		/* Not Feishu's answer: no proof the message arrived. */
-		j->verdict = CHAN_RETRY;
-		feishu_why(j, "HTTP %ld without a feishu code", res->status);
-		goto out;
-	}
-	c = json_integer_value(code);
-	if (c == FEISHU_OK)
-		goto out;
-	feishu_why(j, "feishu code %" JSON_INTEGER_FORMAT, c);
-	if (c == FEISHU_ERR_FREQ) {
-		j->verdict = CHAN_RETRY;
-		j->pause_s = FEISHU_PAUSE_S;
-	} else {
-		j->verdict = CHAN_DEAD;
-		feishu_why_add(j, feishu_config_error(c));
-	}
-	if (*msg) {
-		feishu_why_add(j, ": ");
-		feishu_why_add(j, msg);
-	}
-out:
+	chan_judge_code(res, j, "feishu code", code, msg, feishu_codes,
+			PACED_ARRAY_LEN(feishu_codes));
 	json_decref(o);
 }
 

@@ -29,27 +29,14 @@
 #include <string.h>
 
 #include "chan.h"
-#include "jsonutil.h"
+#include "fmt_text.h"
+#include "message.h"
 #include "paced.h"
 
 #define SL_HEADER_MAX 150
 #define SL_TEXT_MAX 3000 /* per text object */
 #define SL_FALLBACK_MAX 3000
 #define SL_BLOCKS_MAX 50
-#define SL_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
-
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t sl_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
 
 /* The entity Slack wants for c, or NULL. */
 static const char *sl_entity(char c)
@@ -62,27 +49,18 @@ static const char *sl_entity(char c)
 	}
 }
 
-/* UTF-16 units of the character of k bytes at s, escaped or not. */
-static size_t sl_units(const char *s, size_t k, bool escaped)
+/* UTF-16 units of the character of k bytes at s once escaped: an entity
+ * counts as its own length. */
+static size_t sl_escaped_units(const char *s, size_t k, bool bol)
 {
-	const char *e = escaped && k == 1 ? sl_entity(*s) : NULL;
+	const char *e = k == 1 ? sl_entity(*s) : NULL;
 
-	if (e)
-		return strlen(e);
-	return k == 4 ? 2 : 1;
+	return e ? strlen(e) : fmt_text_utf16(s, k, bol);
 }
 
 static size_t sl_cost(const char *s, bool escaped)
 {
-	size_t n = 0;
-
-	while (*s) {
-		size_t k = sl_char_len(s);
-
-		n += sl_units(s, k, escaped);
-		s += k;
-	}
-	return n;
+	return fmt_text_cost(s, escaped ? sl_escaped_units : fmt_text_utf16);
 }
 
 /* s cut on a character boundary so that (escaped, if so) with an
@@ -90,27 +68,14 @@ static size_t sl_cost(const char *s, bool escaped)
  * malloc'd. */
 static char *sl_cut(const char *s, size_t cap, bool escaped)
 {
-	size_t used = 0, i = 0, len;
-	bool cut = sl_cost(s, escaped) > cap;
-	char *out, *p;
+	fmt_text_cost_fn units = escaped ? sl_escaped_units : fmt_text_utf16;
+	bool ellipsis;
+	size_t i = fmt_text_cut_len(s, cap, units, &ellipsis);
+	size_t len = escaped ? 5 * i : i;
+	char *out = malloc(len + sizeof(FMT_TEXT_ELLIPSIS)), *p = out;
 
-	if (cut)
-		while (s[i]) {
-			size_t k = sl_char_len(s + i);
-			size_t c = sl_units(s + i, k, escaped);
-
-			if (used + c + 1 > cap)
-				break;
-			used += c;
-			i += k;
-		}
-	else
-		i = strlen(s);
-	len = escaped ? 5 * i : i;
-	out = malloc(len + sizeof(SL_ELLIPSIS));
 	if (!out)
 		return NULL;
-	p = out;
 	for (size_t j = 0; j < i; j++) {
 		const char *e = escaped ? sl_entity(s[j]) : NULL;
 
@@ -122,8 +87,8 @@ static char *sl_cut(const char *s, size_t cap, bool escaped)
 		}
 	}
 	*p = '\0';
-	if (cut && cap >= 1)
-		memcpy(p, SL_ELLIPSIS, sizeof(SL_ELLIPSIS));
+	if (ellipsis)
+		memcpy(p, FMT_TEXT_ELLIPSIS, sizeof(FMT_TEXT_ELLIPSIS));
 	return out;
 }
 
@@ -172,7 +137,7 @@ static int sl_sections(json_t *blocks, const struct note *n, size_t max,
 				if (keep_all)
 					err = PACED_E2BIG;
 				else
-					fputs("\n" SL_ELLIPSIS, f);
+					fputs("\n" FMT_TEXT_ELLIPSIS, f);
 				break;
 			}
 			err = sl_flush(blocks, f, &buf);
@@ -237,9 +202,7 @@ static char *sl_link(const char *url, const char *label)
 static json_t *sl_blocks(const struct chan_msg *m, int *err)
 {
 	const struct note *n = m->note;
-	const char *label = m->language && strncmp(m->language, "en", 2) == 0
-				    ? "View details"
-				    : "查看详情";
+	const char *label = message_link_label(message_lang_parse(m->language));
 	char *title = sl_cut(n->title ? n->title : "", SL_HEADER_MAX, false);
 	char *link = n->link ? sl_link(n->link, label) : NULL;
 	json_t *blocks = json_array();
@@ -297,12 +260,7 @@ static int sl_render(const struct chan_msg *m, struct chan_request *r,
 	free(text);
 	if (!blocks)
 		return e;
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, body, "application/json");
 }
 
 /* Slack's reason: the body's first word-like run ("channel_not_found"),

@@ -32,26 +32,14 @@
 #include <string.h>
 
 #include "chan.h"
+#include "fmt_text.h"
+#include "message.h"
 #include "jsonutil.h"
 #include "paced.h"
 
 #define TM_BODY_MAX 28000 /* bytes */
 #define TM_TITLE_MAX 1024 /* bytes of the title's JSON string */
 #define TM_MIN_CAP 72     /* shortest a detail line is cut to, bytes */
-#define TM_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
-
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t tm_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
 
 /* Whether c needs a backslash for the card's markdown: inline markup
  * anywhere, list, heading and quote markers where a line starts. */
@@ -80,50 +68,11 @@ static size_t tm_char_cost(const char *s, size_t k, bool bol)
 	return c < 0x20 ? 6 : 1;
 }
 
-static size_t tm_cost(const char *s)
-{
-	size_t n = 0;
-	bool bol = true;
-
-	while (*s) {
-		size_t k = tm_char_len(s);
-
-		n += tm_char_cost(s, k, bol);
-		bol = *s == '\n';
-		s += k;
-	}
-	return n;
-}
-
 /* s cut on a character boundary so that, escaped and with an ellipsis
  * when cut, it costs at most cap bytes. malloc'd, unescaped. */
 static char *tm_cut(const char *s, size_t cap)
 {
-	const size_t ell = sizeof(TM_ELLIPSIS) - 1;
-	size_t used = 0, i = 0;
-	bool bol = true;
-	char *out;
-
-	if (tm_cost(s) <= cap)
-		return strdup(s);
-	while (s[i]) {
-		size_t k = tm_char_len(s + i);
-		size_t c = tm_char_cost(s + i, k, bol);
-
-		if (used + c + ell > cap)
-			break;
-		used += c;
-		bol = s[i] == '\n';
-		i += k;
-	}
-	out = malloc(i + sizeof(TM_ELLIPSIS));
-	if (!out)
-		return NULL;
-	memcpy(out, s, i);
-	out[i] = '\0';
-	if (cap >= ell)
-		memcpy(out + i, TM_ELLIPSIS, sizeof(TM_ELLIPSIS));
-	return out;
+	return fmt_text_cut(s, cap, tm_char_cost);
 }
 
 /* s with a backslash before each markdown character. malloc'd. */
@@ -142,101 +91,6 @@ static char *tm_escape(const char *s)
 	}
 	*p = '\0';
 	return out;
-}
-
-static size_t tm_min(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void tm_free_lines(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/*
- * The detail lines that fit in budget bytes, each line costing `per`
- * more (its TextBlock around it): all of them whole when they fit; else
- * all cut to the largest common length that fits; else - unless every
- * line must stay (a summary: each line is an event) - as many as fit at
- * the shortest length, then an ellipsis line. 0, PACED_E2BIG or
- * PACED_ENOMEM.
- */
-static int tm_fit(char *const *lines, size_t n, size_t budget, size_t per,
-		  bool keep_all, char ***out, size_t *n_out)
-{
-	size_t *cost = calloc(n ? n : 1, sizeof(*cost));
-	size_t cap = SIZE_MAX, keep = n, total = 0, max = 0;
-	bool ellipsis = false;
-	char **l = NULL;
-	int err = PACED_ENOMEM;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!cost)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		cost[i] = tm_cost(lines[i]);
-		total += cost[i] + per;
-		if (cost[i] > max)
-			max = cost[i];
-	}
-	if (total > budget) {
-		size_t lo = TM_MIN_CAP, hi = max, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += tm_min(cost[i], lo) + per;
-		if (sum <= budget) {
-			/* The largest cap that fits: sum(min(cost, cap)) grows
-			 * with cap. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo + 1) / 2;
-
-				sum = 0;
-				for (size_t i = 0; i < n; i++)
-					sum += tm_min(cost[i], mid) + per;
-				if (sum <= budget)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			cap = lo;
-		} else if (keep_all) {
-			err = PACED_E2BIG;
-			goto fail;
-		} else {
-			size_t used = per + tm_cost(TM_ELLIPSIS);
-
-			cap = TM_MIN_CAP;
-			ellipsis = used <= budget;
-			for (keep = 0; keep < n && ellipsis; keep++) {
-				size_t c = tm_min(cost[keep], cap) + per;
-
-				if (used + c > budget)
-					break;
-				used += c;
-			}
-		}
-	}
-	l = calloc(keep + 1, sizeof(*l));
-	if (!l)
-		goto fail;
-	for (size_t i = 0; i < keep; i++)
-		if (!(l[i] = tm_cut(lines[i], cap)))
-			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(TM_ELLIPSIS)))
-		goto fail;
-	*out = l;
-	*n_out = keep;
-	free(cost);
-	return 0;
-fail:
-	if (l)
-		tm_free_lines(l, keep + 1);
-	free(cost);
-	return err;
 }
 
 static const char *tm_color(enum note_tone t)
@@ -266,9 +120,7 @@ static json_t *tm_block(const char *s)
 static json_t *tm_message(const struct chan_msg *m, json_t **body_out)
 {
 	const struct note *n = m->note;
-	const char *label = m->language && strncmp(m->language, "en", 2) == 0
-				    ? "View details"
-				    : "查看详情";
+	const char *label = message_link_label(message_lang_parse(m->language));
 	char *t = tm_cut(n->title ? n->title : "", TM_TITLE_MAX);
 	char *title = t ? tm_escape(t) : NULL;
 	json_t *card = NULL, *body;
@@ -321,6 +173,12 @@ static int tm_render(const struct chan_msg *m, struct chan_request *r,
 	json_t *msg, *body = NULL;
 	char **lines = NULL, *base;
 	size_t base_len = 0, n_lines = 0, per = tm_block_overhead();
+	/* Each line is a TextBlock of its own. */
+	const struct fmt_text_fit fit = {
+		.cost = tm_char_cost,
+		.min_cap = TM_MIN_CAP,
+		.per_line = per,
+	};
 	int e = PACED_ENOMEM;
 
 	(void)err;
@@ -334,23 +192,18 @@ static int tm_render(const struct chan_msg *m, struct chan_request *r,
 		e = PACED_E2BIG;
 		goto fail;
 	}
-	e = tm_fit(n->lines, n->n_lines, TM_BODY_MAX - base_len, per,
-		   m->kind == CHAN_SUMMARY, &lines, &n_lines);
+	e = fmt_text_fit_lines(n->lines, n->n_lines, TM_BODY_MAX - base_len,
+			       m->kind == CHAN_SUMMARY, &fit, &lines, &n_lines);
 	if (e)
 		goto fail;
 	e = PACED_ENOMEM;
 	for (size_t i = 0; i < n_lines; i++)
 		if (json_array_append_new(body, tm_block(lines[i])) < 0)
 			goto fail;
-	r->body = jsonutil_dump(msg, &r->len);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		goto fail;
-	e = chan_request_header(r,
-				"Content-Type: application/json; "
-				"charset=utf-8");
+	e = chan_request_json(r, m->ch->url, json_incref(msg),
+			      "application/json; charset=utf-8");
 fail:
-	tm_free_lines(lines, n_lines);
+	fmt_text_free_lines(lines, n_lines);
 	json_decref(msg);
 	return e;
 }

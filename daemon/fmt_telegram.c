@@ -31,166 +31,33 @@
 #include <string.h>
 
 #include "chan.h"
-#include "jsonutil.h"
+#include "fmt_text.h"
+#include "message.h"
 #include "paced.h"
 
 #define TG_TEXT_MAX 4096  /* visible UTF-16 units */
 #define TG_TITLE_MAX 1024 /* so a long title leaves room for the details */
 #define TG_MIN_CAP 24     /* shortest a detail line is cut to */
-#define TG_ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
-/* Bytes of the UTF-8 character at s: 1 for a stray byte, never past a
- * NUL or a missing continuation byte. */
-static size_t tg_char_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-	size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return i;
-	return n;
-}
-
-/* What Telegram counts of one visible character: UTF-16 code units. */
-static size_t tg_units(size_t char_len)
-{
-	return char_len == 4 ? 2 : 1;
-}
-
+/* What Telegram counts of visible text: UTF-16 code units. */
 static size_t tg_cost(const char *s)
 {
-	size_t n = 0;
-
-	while (*s) {
-		size_t k = tg_char_len(s);
-
-		n += tg_units(k);
-		s += k;
-	}
-	return n;
+	return fmt_text_cost(s, fmt_text_utf16);
 }
 
 /* s cut on a character boundary so that, with an ellipsis when cut, it
  * counts at most cap units. malloc'd; NULL on ENOMEM. */
 static char *tg_cut(const char *s, size_t cap)
 {
-	size_t ell = tg_cost(TG_ELLIPSIS), used = 0, i = 0;
-	char *out;
-
-	if (tg_cost(s) <= cap)
-		return strdup(s);
-	while (s[i]) {
-		size_t k = tg_char_len(s + i);
-
-		if (used + tg_units(k) + ell > cap)
-			break;
-		used += tg_units(k);
-		i += k;
-	}
-	out = malloc(i + sizeof(TG_ELLIPSIS));
-	if (!out)
-		return NULL;
-	memcpy(out, s, i);
-	out[i] = '\0';
-	if (cap >= ell)
-		memcpy(out + i, TG_ELLIPSIS, sizeof(TG_ELLIPSIS));
-	return out;
+	return fmt_text_cut(s, cap, fmt_text_utf16);
 }
 
-static size_t tg_min(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void tg_free_lines(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/*
- * The detail lines that fit in budget units, each line costing one more
- * for the newline before it: all of them whole when they fit; else all
- * cut to the largest common length that fits; else - unless every line
- * must stay (a summary: each line is an event) - as many as fit at the
- * shortest length, then an ellipsis line. 0, PACED_E2BIG or PACED_ENOMEM.
- */
-static int tg_fit(char *const *lines, size_t n, size_t budget, bool keep_all,
-		  char ***out, size_t *n_out)
-{
-	size_t *cost = calloc(n ? n : 1, sizeof(*cost));
-	size_t cap = SIZE_MAX, keep = n, total = 0, max = 0;
-	bool ellipsis = false;
-	char **l = NULL;
-	int err = PACED_ENOMEM;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!cost)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		cost[i] = tg_cost(lines[i]);
-		total += cost[i] + 1;
-		if (cost[i] > max)
-			max = cost[i];
-	}
-	if (total > budget) {
-		size_t lo = TG_MIN_CAP, hi = max, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			sum += tg_min(cost[i], lo) + 1;
-		if (sum <= budget) {
-			/* The largest cap that fits: sum(min(cost, cap)) grows
-			 * with cap. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo + 1) / 2;
-
-				sum = 0;
-				for (size_t i = 0; i < n; i++)
-					sum += tg_min(cost[i], mid) + 1;
-				if (sum <= budget)
-					lo = mid;
-				else
-					hi = mid - 1;
-			}
-			cap = lo;
-		} else if (keep_all) {
-			err = PACED_E2BIG;
-			goto fail;
-		} else {
-			size_t used = 1 + tg_cost(TG_ELLIPSIS);
-
-			cap = TG_MIN_CAP;
-			ellipsis = used <= budget;
-			for (keep = 0; keep < n && ellipsis; keep++) {
-				size_t c = tg_min(cost[keep], cap) + 1;
-
-				if (used + c > budget)
-					break;
-				used += c;
-			}
-		}
-	}
-	l = calloc(keep + 1, sizeof(*l));
-	if (!l)
-		goto fail;
-	for (size_t i = 0; i < keep; i++)
-		if (!(l[i] = tg_cut(lines[i], cap)))
-			goto fail;
-	if (ellipsis && !(l[keep++] = strdup(TG_ELLIPSIS)))
-		goto fail;
-	*out = l;
-	*n_out = keep;
-	free(cost);
-	return 0;
-fail:
-	if (l)
-		tg_free_lines(l, keep + 1);
-	free(cost);
-	return err;
-}
+/* Detail lines follow the title, each after a newline (one unit). */
+static const struct fmt_text_fit tg_fit = {
+	.cost = fmt_text_utf16,
+	.min_cap = TG_MIN_CAP,
+	.per_line = 1,
+};
 
 /* Appends s with HTML's special characters as entities; " too when it is
  * an attribute value. */
@@ -209,18 +76,11 @@ static void tg_escape(FILE *f, const char *s, bool attr)
 	}
 }
 
-static const char *tg_link_label(const struct chan_msg *m)
-{
-	return m->language && strncmp(m->language, "en", 2) == 0
-		       ? "View details"
-		       : "查看详情";
-}
-
 /* The HTML text of m, at most TG_TEXT_MAX visible units. malloc'd. */
 static int tg_text(const struct chan_msg *m, char **out)
 {
 	const struct note *n = m->note;
-	const char *label = tg_link_label(m);
+	const char *label = message_link_label(message_lang_parse(m->language));
 	char *title = tg_cut(n->title ? n->title : "", TG_TITLE_MAX);
 	char **lines = NULL, *buf = NULL;
 	size_t n_lines = 0, len = 0, fixed;
@@ -235,8 +95,9 @@ static int tg_text(const struct chan_msg *m, char **out)
 		free(title);
 		return PACED_E2BIG;
 	}
-	err = tg_fit(n->lines, n->n_lines, TG_TEXT_MAX - fixed,
-		     m->kind == CHAN_SUMMARY, &lines, &n_lines);
+	err = fmt_text_fit_lines(n->lines, n->n_lines, TG_TEXT_MAX - fixed,
+				 m->kind == CHAN_SUMMARY, &tg_fit, &lines,
+				 &n_lines);
 	if (err) {
 		free(title);
 		return err;
@@ -268,7 +129,7 @@ static int tg_text(const struct chan_msg *m, char **out)
 	*out = buf;
 	err = 0;
 done:
-	tg_free_lines(lines, n_lines);
+	fmt_text_free_lines(lines, n_lines);
 	free(title);
 	return err;
 }
@@ -291,12 +152,7 @@ static int tg_render(const struct chan_msg *m, struct chan_request *r,
 			 "text", text, "parse_mode", "HTML",
 			 "disable_web_page_preview", 1);
 	free(text);
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, body, "application/json");
 }
 
 static void tg_judge(const struct httpc_response *res,

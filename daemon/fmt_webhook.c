@@ -175,12 +175,7 @@ static int webhook_render(const struct chan_msg *m, struct chan_request *r,
 	json_t *body = webhook_json(m);
 	char sig[FMT_WEBHOOK_SIG_MAX];
 
-	r->body = body ? jsonutil_dump(body, &r->len) : NULL;
-	json_decref(body);
-	r->url = strdup(m->ch->url);
-	if (!r->body || !r->url)
-		return PACED_ENOMEM;
-	if (chan_request_header(r, "Content-Type: application/json") < 0 ||
+	if (chan_request_json(r, m->ch->url, body, "application/json") < 0 ||
 	    chan_request_header(r, "webhook-id: %s", m->id) < 0 ||
 	    chan_request_header(r, "webhook-timestamp: %lld",
 				(long long)(m->now / 1000)) < 0)

@@ -12,7 +12,6 @@
  * message was taken. 45009 ("api freq out of limit") is the rate limit of
  * 20 messages a minute per robot; 93000 an invalid webhook URL (key).
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,54 +20,17 @@
 #include <jansson.h>
 
 #include "chan.h"
-#include "jsonutil.h"
+#include "fmt_text.h"
 #include "message.h"
 #include "paced.h"
 
 /* "markdown内容，最长不超过4096个字节，必须是utf8编码" */
 #define WECOM_CONTENT_MAX 4096
 
-#define WECOM_ERR_OK 0
 #define WECOM_ERR_FREQ 45009
 #define WECOM_ERR_BAD_URL 93000
 /* The limit is per minute: a minute's pause always clears it. */
 #define WECOM_PAUSE_S 60
-
-/* A growing string that remembers running out of memory. */
-struct wbuf {
-	char *p;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void wb_add(struct wbuf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void wb_str(struct wbuf *b, const char *s)
-{
-	wb_add(b, s, strlen(s));
-}
 
 static const char *wecom_colour(enum note_tone t)
 {
@@ -85,133 +47,62 @@ static const char *wecom_colour(enum note_tone t)
  * The content with lines [0, keep) and, when keep is short of all of
  * them, up to `cut` bytes of line `keep` (on a character boundary) and a
  * note that the rest was left out; the title and the link always. NULL
- * on ENOMEM.
+ * on ENOMEM. A fmt_text_render_fn; ctx is the message.
  */
-static char *wecom_content(const struct chan_msg *m, size_t keep,
-			   size_t cut, size_t *len)
+static char *wecom_content(const void *ctx, size_t keep, size_t cut,
+			   size_t *len)
 {
+	const struct chan_msg *m = ctx;
 	const struct note *n = m->note;
-	bool en = message_lang_parse(m->language) == MESSAGE_EN;
-	struct wbuf b = {0};
+	enum message_lang lang = message_lang_parse(m->language);
+	struct fmt_text b = {0};
 
-	wb_str(&b, "### <font color=\"");
-	wb_str(&b, wecom_colour(n->tone));
-	wb_str(&b, "\">");
-	wb_str(&b, n->title);
-	wb_str(&b, "</font>");
+	fmt_text_str(&b, "### <font color=\"");
+	fmt_text_str(&b, wecom_colour(n->tone));
+	fmt_text_str(&b, "\">");
+	fmt_text_str(&b, n->title);
+	fmt_text_str(&b, "</font>");
 	for (size_t i = 0; i < keep && i < n->n_lines; i++) {
-		wb_str(&b, "\n");
-		wb_str(&b, n->lines[i]);
+		fmt_text_str(&b, "\n");
+		fmt_text_str(&b, n->lines[i]);
 	}
 	if (keep < n->n_lines) {
 		const char *line = n->lines[keep];
-		char *part = cut ? malloc(cut + 1) : NULL;
-		size_t k = 0;
+		size_t k = fmt_text_prefix(line, strlen(line), cut);
 
-		if (cut && !part)
-			b.nomem = true;
-		if (part)
-			k = chan_utf8_cut(line, strlen(line), part, cut + 1);
 		if (k) {
-			wb_str(&b, "\n");
-			wb_add(&b, part, k);
-			wb_str(&b, "…");
+			fmt_text_str(&b, "\n");
+			fmt_text_add(&b, line, k);
+			fmt_text_str(&b, FMT_TEXT_ELLIPSIS);
 		}
-		free(part);
-		wb_str(&b, en ? "\n<font color=\"comment\">(message too long: "
-				"the rest is left out)</font>"
-			      : "\n<font color=\"comment\">（消息过长，其余内容"
-				"已省略）</font>");
+		fmt_text_str(&b, "\n<font color=\"comment\">");
+		fmt_text_str(&b, message_left_out(lang));
+		fmt_text_str(&b, "</font>");
 	}
 	if (n->link) {
-		wb_str(&b, "\n[");
-		wb_str(&b, en ? "View details" : "查看详情");
-		wb_str(&b, "](");
-		wb_str(&b, n->link);
-		wb_str(&b, ")");
+		fmt_text_str(&b, "\n[");
+		fmt_text_str(&b, message_link_label(lang));
+		fmt_text_str(&b, "](");
+		fmt_text_str(&b, n->link);
+		fmt_text_str(&b, ")");
 	}
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
-}
-
-/* 1 when the content with (keep, cut) is within the limit, 0 when not,
- * PACED_ENOMEM. */
-static int wecom_fits(const struct chan_msg *m, size_t keep, size_t cut)
-{
-	size_t len = 0;
-	char *c = wecom_content(m, keep, cut, &len);
-
-	if (!c)
-		return PACED_ENOMEM;
-	free(c);
-	return len <= WECOM_CONTENT_MAX;
-}
-
-/*
- * The content within 4096 bytes. A single event or a digest that is too
- * long loses its last lines (the most that fit, then as much of the next
- * line as fits); a summary's lines are its events, none of which may be
- * lost, so a summary too long is PACED_E2BIG and the caller merges fewer
- * events. PACED_E2BIG too when not even the title and link fit.
- */
-static int wecom_fit(const struct chan_msg *m, char **content)
-{
-	size_t n = m->note->n_lines, lo, hi, mid, keep, len = 0;
-	int rc;
-
-	*content = wecom_content(m, n, 0, &len);
-	if (!*content)
-		return PACED_ENOMEM;
-	if (len <= WECOM_CONTENT_MAX)
-		return 0;
-	free(*content);
-	*content = NULL;
-	if (m->kind == CHAN_SUMMARY)
-		return PACED_E2BIG;
-	rc = wecom_fits(m, 0, 0);
-	if (rc <= 0)
-		return rc < 0 ? rc : PACED_E2BIG;
-	/* wecom_fits(lo, 0) holds, (hi, 0) does not. */
-	for (lo = 0, hi = n; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = wecom_fits(m, mid, 0);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	keep = lo;
-	for (lo = 0, hi = strlen(m->note->lines[keep]) + 1; hi - lo > 1;) {
-		mid = lo + (hi - lo) / 2;
-		rc = wecom_fits(m, keep, mid);
-		if (rc < 0)
-			return rc;
-		if (rc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*content = wecom_content(m, keep, lo, &len);
-	return *content ? 0 : PACED_ENOMEM;
+	return fmt_text_finish(&b, len);
 }
 
 static int wecom_render(const struct chan_msg *m, struct chan_request *r,
 			char *err, size_t errlen)
 {
 	char *content = NULL;
+	size_t len = 0;
 	json_t *o;
 	int rc;
 
-	r->url = strdup(m->ch->url);
-	if (!r->url)
-		return PACED_ENOMEM;
-	rc = wecom_fit(m, &content);
+	/* A single event or a digest that is too long loses its last lines;
+	 * a summary's lines are its events, none of which may be lost, so
+	 * the caller merges fewer events instead. */
+	rc = fmt_text_fit_head(m->note->lines, m->note->n_lines,
+			       WECOM_CONTENT_MAX, m->kind == CHAN_SUMMARY,
+			       wecom_content, m, &content, &len);
 	if (rc < 0) {
 		if (rc == PACED_E2BIG)
 			snprintf(err, errlen,
@@ -222,86 +113,27 @@ static int wecom_render(const struct chan_msg *m, struct chan_request *r,
 	o = json_pack("{s:s,s:{s:s}}", "msgtype", "markdown", "markdown",
 		      "content", content);
 	free(content);
-	r->body = o ? jsonutil_dump(o, &r->len) : NULL;
-	json_decref(o);
-	if (!r->body)
-		return PACED_ENOMEM;
-	return chan_request_header(r, "Content-Type: application/json");
+	return chan_request_json(r, m->ch->url, o, "application/json");
 }
 
-/* Appends s to why, cut on a character boundary, control characters made
- * spaces: one line for the log. */
-static void wecom_why_add(struct chan_judgement *j, const char *s)
-{
-	size_t used = strlen(j->why);
-
-	if (used + 1 >= sizeof(j->why))
-		return;
-	chan_utf8_cut(s, strlen(s), j->why + used, sizeof(j->why) - used);
-	for (char *p = j->why + used; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-}
-
-__attribute__((format(printf, 2, 3))) static void
-wecom_why(struct chan_judgement *j, const char *fmt, ...)
-{
-	char part[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(part, sizeof(part), fmt, ap);
-	va_end(ap);
-	wecom_why_add(j, part);
-}
+static const struct chan_code wecom_codes[] = {
+	{WECOM_ERR_FREQ, CHAN_RETRY, WECOM_PAUSE_S, NULL},
+	{WECOM_ERR_BAD_URL, CHAN_DEAD, -1,
+	 " (configuration error: the webhook URL or its key is not valid)"},
+};
 
 static void wecom_judge(const struct httpc_response *res,
 			struct chan_judgement *j)
 {
-	json_t *o, *code;
-	const char *msg;
-	json_int_t c;
+	json_t *o;
 
 	chan_judge_http(res, j);
 	if (res->curl_code != 0)
 		return;
 	o = chan_response_json(res);
-	code = json_object_get(o, "errcode");
-	msg = json_string_value(json_object_get(o, "errmsg"));
-	if (!msg)
-		msg = "";
-	if (j->verdict != CHAN_SENT) {
-		if (json_is_integer(code)) {
-			wecom_why(j, ", wecom errcode %" JSON_INTEGER_FORMAT
-				  ": ", json_integer_value(code));
-			wecom_why_add(j, msg);
-		}
-		goto out;
-	}
-	if (!json_is_integer(code)) {
-		/* Not WeCom's answer: no proof the message arrived. */
-		j->verdict = CHAN_RETRY;
-		wecom_why(j, "HTTP %ld without a wecom errcode", res->status);
-		goto out;
-	}
-	c = json_integer_value(code);
-	if (c == WECOM_ERR_OK)
-		goto out;
-	wecom_why(j, "wecom errcode %" JSON_INTEGER_FORMAT, c);
-	if (c == WECOM_ERR_FREQ) {
-		j->verdict = CHAN_RETRY;
-		j->pause_s = WECOM_PAUSE_S;
-	} else {
-		j->verdict = CHAN_DEAD;
-		if (c == WECOM_ERR_BAD_URL)
-			wecom_why(j, " (configuration error: the webhook URL "
-				     "or its key is not valid)");
-	}
-	if (*msg) {
-		wecom_why_add(j, ": ");
-		wecom_why_add(j, msg);
-	}
-out:
+	chan_judge_code(res, j, "wecom errcode", json_object_get(o, "errcode"),
+			json_string_value(json_object_get(o, "errmsg")),
+			wecom_codes, PACED_ARRAY_LEN(wecom_codes));
 	json_decref(o);
 }
 

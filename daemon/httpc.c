@@ -7,9 +7,9 @@
  * transfers are collected with curl_multi_info_read().
  *
  * HTTP POSTs and SMTP sends are the same kind of transfer: only the
- * options set on the easy handle differ (httpc_post_setup,
- * httpc_mail_setup); starting, driving, finishing and aborting them is one
- * code path.
+ * options set on the easy handle differ (httpc_post_setup here,
+ * httpc_mail_setup in httpc_mail.c); starting, driving, finishing and
+ * aborting them is one code path, this file's.
  *
  * Ownership: struct httpc owns the multi handle, the timer, every socket
  * context and every transfer. A transfer owns its easy handle, header or
@@ -18,11 +18,9 @@
  */
 #include "httpc.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +29,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "httpc_internal.h"
 #include "log.h"
 #include "paced.h"
 
@@ -49,24 +48,6 @@ struct httpc_sock {
 	curl_socket_t fd;
 	struct httpc *c;                  /* borrowed */
 	struct httpc_sock *prev, *next;   /* in c->socks until closed */
-};
-
-struct httpc_xfer {
-	struct httpc *c;                  /* borrowed */
-	CURL *easy;                       /* owned */
-	/* HTTP: the request headers; SMTP: the envelope recipients. Owned;
-	 * curl only borrows it. */
-	struct curl_slist *headers;
-	/* SMTP: a copy of the message, fed to curl by httpc_on_read. */
-	char *upload;                     /* owned */
-	size_t upload_len, upload_off;
-	httpc_done_fn done;
-	void *data;                       /* the caller's, never touched */
-	char *body;                       /* owned, NUL-terminated or NULL */
-	size_t body_len, body_cap;
-	long retry_after_s;
-	char errbuf[CURL_ERROR_SIZE];
-	struct httpc_xfer *prev, *next;   /* in c->xfers until done */
 };
 
 struct httpc {
@@ -255,7 +236,7 @@ static int httpc_on_timeout_change(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- transfers ---------------------------------------------------------- */
 
-static void httpc_xfer_free(struct httpc_xfer *x)
+void httpc_xfer_free(struct httpc_xfer *x)
 {
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
@@ -267,7 +248,7 @@ static void httpc_xfer_free(struct httpc_xfer *x)
 
 /* CURLOPT_WRITEFUNCTION: keep the first HTTPC_BODY_MAX bytes and swallow
  * the rest, so an over-long answer still completes with its real status. */
-static size_t httpc_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+size_t httpc_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct httpc_xfer *x = ud;
 	size_t n = size * nmemb, take, cap;
@@ -449,86 +430,17 @@ static bool httpc_headers_ok(const char *const *headers)
 	return true;
 }
 
-/* SMTP commands are lines too: an address or login holding CR or LF would
- * inject commands (a RCPT TO of the attacker's choosing). */
-static bool httpc_smtp_arg_ok(const char *s, bool may_be_empty)
+int httpc_xfer_new(struct httpc *c, httpc_done_fn done, void *data,
+		   struct httpc_xfer **out)
 {
-	return s && (may_be_empty || s[0] != '\0') && !strpbrk(s, "\r\n");
-}
+	struct httpc_xfer *x;
 
-/* CURLOPT_READFUNCTION: hands curl the message (SMTP DATA). curl does the
- * dot-stuffing and the final "." itself. */
-static size_t httpc_on_read(char *buf, size_t size, size_t nitems, void *ud)
-{
-	struct httpc_xfer *x = ud;
-	size_t n = size * nitems, left = x->upload_len - x->upload_off;
-
-	if (n > left)
-		n = left;
-	memcpy(buf, x->upload + x->upload_off, n);
-	x->upload_off += n;
-	return n;
-}
-
-/* CURLOPT_SEEKFUNCTION: curl rewinds when it must send the message again
- * on a fresh connection (a cached one that turned out to be dead). */
-static int httpc_on_seek(void *ud, curl_off_t offset, int origin)
-{
-	struct httpc_xfer *x = ud;
-
-	if (origin != SEEK_SET || offset < 0 ||
-	    (uint64_t)offset > (uint64_t)x->upload_len)
-		return CURL_SEEKFUNC_CANTSEEK;
-	x->upload_off = (size_t)offset;
-	return CURL_SEEKFUNC_OK;
-}
-
-/*
- * Whether the host of url is this machine's loopback: 127.0.0.0/8, ::1
- * (also as ::ffff:127.x.y.z) or the name "localhost", which curl resolves
- * to loopback itself without asking DNS. Only there may mail go out
- * without TLS: nothing on the path can read or change it. A URL curl
- * cannot parse is not loopback (the transfer then fails in curl anyway).
- */
-static bool httpc_url_is_loopback(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	bool loopback = false;
-	struct in_addr a4;
-	struct in6_addr a6;
-	size_t n;
-
-	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host)
-		goto done;
-	n = strlen(host);
-	if (strcasecmp(host, "localhost") == 0) {
-		loopback = true;
-	} else if (inet_pton(AF_INET, host, &a4) == 1) {
-		loopback = (ntohl(a4.s_addr) >> 24) == 127;
-	} else if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-		/* An IPv6 literal; a zone id ("%eth0") is not loopback. */
-		host[n - 1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &a6) == 1)
-			loopback = IN6_IS_ADDR_LOOPBACK(&a6) ||
-				   (IN6_IS_ADDR_V4MAPPED(&a6) &&
-				    a6.s6_addr[12] == 127);
-	}
-done:
-	curl_free(host);
-	curl_url_cleanup(u);
-	return loopback;
-}
-
-/* A new transfer with its easy handle, not yet started; NULL on ENOMEM. */
-static struct httpc_xfer *httpc_xfer_new(struct httpc *c, httpc_done_fn done,
-					 void *data)
-{
-	struct httpc_xfer *x = calloc(1, sizeof(*x));
-
+	*out = NULL;
+	if (c->closing)
+		return PACED_ECLOSED;
+	x = calloc(1, sizeof(*x));
 	if (!x)
-		return NULL;
+		return PACED_ENOMEM;
 	x->c = c;
 	x->done = done;
 	x->data = data;
@@ -536,21 +448,14 @@ static struct httpc_xfer *httpc_xfer_new(struct httpc *c, httpc_done_fn done,
 	x->easy = curl_easy_init();
 	if (!x->easy) {
 		free(x);
-		return NULL;
+		return PACED_ENOMEM;
 	}
-	return x;
+	*out = x;
+	return 0;
 }
 
-#define HTTPC_SET(opt, val)                                                  \
-	do {                                                                 \
-		rc = curl_easy_setopt(e, opt, val);                          \
-		if (rc != CURLE_OK)                                          \
-			return rc;                                           \
-	} while (0)
-
-/* What every transfer needs, whatever its protocol. */
-static CURLcode httpc_xfer_setup(struct httpc_xfer *x, const char *url,
-				 const char *protocols, long timeout_ms)
+CURLcode httpc_xfer_setup(struct httpc_xfer *x, const char *url,
+			  const char *protocols, long timeout_ms)
 {
 	CURL *e = x->easy;
 	CURLcode rc;
@@ -593,54 +498,9 @@ static CURLcode httpc_post_setup(struct httpc_xfer *x, const char *url,
 	return CURLE_OK;
 }
 
-static CURLcode httpc_mail_setup(struct httpc_xfer *x, const char *url,
-				 const struct httpc_mail *m, long timeout_ms)
+int httpc_xfer_start(struct httpc_xfer *x, CURLcode setup_rc)
 {
-	CURL *e = x->easy;
-	CURLcode rc;
-	long use_ssl;
-
-	rc = httpc_xfer_setup(x, url, "smtp,smtps", timeout_ms);
-	if (rc != CURLE_OK)
-		return rc;
-	/* smtps:// is TLS from the first byte whatever this says; smtp://
-	 * must upgrade with STARTTLS or not send at all (a server that does
-	 * not offer it, or refuses it, fails the transfer with
-	 * CURLE_USE_SSL_FAILED) - except on loopback, where STARTTLS is
-	 * used when offered and plain text is fine otherwise. */
-	use_ssl = httpc_url_is_loopback(url) ? (long)CURLUSESSL_TRY
-					     : (long)CURLUSESSL_ALL;
-	HTTPC_SET(CURLOPT_USE_SSL, use_ssl);
-	/* curl waits for the reply to QUIT synchronously when it drops a
-	 * cached SMTP connection (httpc_close); bound that wait by the
-	 * transfer's own timeout instead of curl's default two minutes. */
-	HTTPC_SET(CURLOPT_SERVER_RESPONSE_TIMEOUT,
-		  (timeout_ms + 999) / 1000);
-	HTTPC_SET(CURLOPT_MAIL_FROM, m->from);
-	HTTPC_SET(CURLOPT_MAIL_RCPT, x->headers);
-	if (m->username) {
-		HTTPC_SET(CURLOPT_USERNAME, m->username);
-		HTTPC_SET(CURLOPT_PASSWORD, m->password ? m->password : "");
-	}
-	HTTPC_SET(CURLOPT_UPLOAD, 1L);
-	HTTPC_SET(CURLOPT_READFUNCTION, httpc_on_read);
-	HTTPC_SET(CURLOPT_READDATA, (void *)x);
-	HTTPC_SET(CURLOPT_SEEKFUNCTION, httpc_on_seek);
-	HTTPC_SET(CURLOPT_SEEKDATA, (void *)x);
-	HTTPC_SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->upload_len);
-	/* The server's reply lines reach curl's header callback; kept as
-	 * the response body, they tell why a send failed. */
-	HTTPC_SET(CURLOPT_HEADERFUNCTION, httpc_on_body);
-	return CURLE_OK;
-}
-
-#undef HTTPC_SET
-
-/* Hands a set-up transfer to the multi handle. 0, or PACED_E* and x is
- * freed. */
-static int httpc_xfer_start(struct httpc *c, struct httpc_xfer *x,
-			    CURLcode setup_rc)
-{
+	struct httpc *c = x->c;
 	int err = PACED_ENOMEM;
 
 	if (setup_rc != CURLE_OK) {
@@ -717,15 +577,14 @@ int httpc_post(struct httpc *c, const char *url, const char *const *headers,
 {
 	struct httpc_xfer *x;
 	struct curl_slist *l;
+	int err;
 
 	if (!c || !url || !done || (!body && len) || timeout_ms <= 0 ||
 	    !httpc_headers_ok(headers))
 		return PACED_EINVAL;
-	if (c->closing)
-		return PACED_ECLOSED;
-	x = httpc_xfer_new(c, done, data);
-	if (!x)
-		return PACED_ENOMEM;
+	err = httpc_xfer_new(c, done, data, &x);
+	if (err)
+		return err;
 	for (size_t i = 0; headers && headers[i]; i++) {
 		l = curl_slist_append(x->headers, headers[i]);
 		if (!l)
@@ -739,47 +598,8 @@ int httpc_post(struct httpc *c, const char *url, const char *const *headers,
 	if (!l)
 		goto nomem;
 	x->headers = l;
-	return httpc_xfer_start(c, x,
-				httpc_post_setup(x, url, body, len,
-						 timeout_ms));
-nomem:
-	httpc_xfer_free(x);
-	return PACED_ENOMEM;
-}
-
-int httpc_mail(struct httpc *c, const char *url, const struct httpc_mail *m,
-	       const char *msg, size_t len, long timeout_ms,
-	       httpc_done_fn done, void *data)
-{
-	struct httpc_xfer *x;
-	struct curl_slist *l;
-
-	if (!c || !url || !m || !done || !msg || len == 0 || timeout_ms <= 0 ||
-	    !httpc_smtp_arg_ok(m->from, true) || !m->rcpt || m->n_rcpt == 0 ||
-	    (m->username && !httpc_smtp_arg_ok(m->username, false)) ||
-	    (m->password && !httpc_smtp_arg_ok(m->password, true)))
-		return PACED_EINVAL;
-	for (size_t i = 0; i < m->n_rcpt; i++)
-		if (!httpc_smtp_arg_ok(m->rcpt[i], false))
-			return PACED_EINVAL;
-	if (c->closing)
-		return PACED_ECLOSED;
-	x = httpc_xfer_new(c, done, data);
-	if (!x)
-		return PACED_ENOMEM;
-	for (size_t i = 0; i < m->n_rcpt; i++) {
-		l = curl_slist_append(x->headers, m->rcpt[i]);
-		if (!l)
-			goto nomem;
-		x->headers = l;
-	}
-	x->upload = malloc(len);
-	if (!x->upload)
-		goto nomem;
-	memcpy(x->upload, msg, len);
-	x->upload_len = len;
-	return httpc_xfer_start(c, x,
-				httpc_mail_setup(x, url, m, timeout_ms));
+	return httpc_xfer_start(x, httpc_post_setup(x, url, body, len,
+						    timeout_ms));
 nomem:
 	httpc_xfer_free(x);
 	return PACED_ENOMEM;

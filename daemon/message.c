@@ -37,6 +37,17 @@ const char *message_label(const char *type, enum message_lang lang)
 	return lang == MESSAGE_EN ? "[Update]" : "【通知】";
 }
 
+const char *message_link_label(enum message_lang lang)
+{
+	return lang == MESSAGE_EN ? "View details" : "查看详情";
+}
+
+const char *message_left_out(enum message_lang lang)
+{
+	return lang == MESSAGE_EN ? "(message too long: the rest is left out)"
+				  : "（消息过长，其余内容已省略）";
+}
+
 char *message_number(double v, char *out, size_t len)
 {
 	char *p;

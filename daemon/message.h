@@ -26,6 +26,15 @@ const char *message_label(const char *type, enum message_lang lang);
 char *message_text(const char *type, const json_t *project,
 		   enum message_lang lang, const char *public_url);
 
+/* The label of a link to a project or the overview: "查看详情" / "View
+ * details". Every chat channel words its link the same way. */
+const char *message_link_label(enum message_lang lang);
+
+/* Where a channel had to shorten a message to its platform's limit:
+ * "（消息过长，其余内容已省略）" / "(message too long: the rest is left
+ * out)". */
+const char *message_left_out(enum message_lang lang);
+
 /* A number for people: at most two decimals, no trailing zeros
  * ("120", "291.67", "0.5"). Returns out. */
 char *message_number(double v, char *out, size_t len);
