@@ -64,6 +64,17 @@ void api_reply_error(struct http_request *req, int status, const char *code,
 	va_end(ap);
 }
 
+void api_reply_error_headers(struct http_request *req, int status,
+			     const char *headers, const char *code,
+			     const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_error_v(req, status, headers, code, field, fmt, ap);
+	va_end(ap);
+}
+
 void api_reply_field_error(struct http_request *req,
 			   const struct field_error *e)
 {
@@ -296,6 +307,7 @@ void api_handle(struct http_request *req, void *data)
 	const char *path = http_request_path(req);
 	const char *method = http_request_method(req);
 	static const char projects[] = "/v1/projects";
+	const struct conf_token *tok;
 	char id[256];
 
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
@@ -307,6 +319,8 @@ void api_handle(struct http_request *req, void *data)
 		health(req, app, path[1] == 'r');
 		return;
 	}
+	if (!api_authorize(req, app, &tok))
+		return;
 	if (strcmp(path, "/metrics") == 0) {
 		api_metrics(req, app);
 		return;
@@ -332,12 +346,12 @@ void api_handle(struct http_request *req, void *data)
 			return;
 		}
 		if (strcmp(slash, "/updates") == 0) {
-			api_project_updates(req, app, id);
+			api_project_updates(req, app, id, tok);
 			return;
 		}
 	}
 	if (strcmp(path, "/v1/updates") == 0) {
-		api_batch_updates(req, app);
+		api_batch_updates(req, app, tok);
 		return;
 	}
 	if (strcmp(path, "/v1/silences") == 0) {

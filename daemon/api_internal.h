@@ -21,6 +21,12 @@ void api_reply_error(struct http_request *req, int status, const char *code,
 		     const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* api_reply_error() with extra header lines ("Name: value\r\n"...). */
+void api_reply_error_headers(struct http_request *req, int status,
+			     const char *headers, const char *code,
+			     const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
 /* Sends a field_error: 404 for "not_found", else 422 (400 for
  * "invalid_json"). */
 void api_reply_field_error(struct http_request *req,
@@ -56,12 +62,30 @@ bool api_path_decode(const char *seg, size_t seg_len, char *buf, size_t len);
 json_t *api_project_json(struct http_request *req, struct app *app,
 			 const struct project *p, paced_ms now);
 
+struct conf_token;
+
+/* Identifies the request's token (*tok borrowed from app->conf; NULL on
+ * the open API) and checks its role against the method and path. false
+ * after answering 401 or 403 itself. */
+bool api_authorize(struct http_request *req, struct app *app,
+		   const struct conf_token **tok);
+
+/* For a batch: answers 403 listing by index every ids[i] (NULL: skipped)
+ * tok may not post updates to, and returns true; false when all are
+ * allowed. */
+bool api_forbidden_items(struct http_request *req,
+			 const struct conf_token *tok, const char *const *ids,
+			 size_t n);
+
 /* Handlers, one per route and method group. `id` is the decoded
  * project id from the path (NULL when the route has none). */
 void api_projects(struct http_request *req, struct app *app, const char *id);
+/* tok: who posts (borrowed; NULL on the open API), recorded with each
+ * stored update. */
 void api_project_updates(struct http_request *req, struct app *app,
-			 const char *id);
-void api_batch_updates(struct http_request *req, struct app *app);
+			 const char *id, const struct conf_token *tok);
+void api_batch_updates(struct http_request *req, struct app *app,
+		       const struct conf_token *tok);
 void api_events(struct http_request *req, struct app *app);
 void api_silences(struct http_request *req, struct app *app, const char *id);
 void api_digest(struct http_request *req, struct app *app);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "conf.h"
 #include "jsonutil.h"
 #include "registry.h"
 #include "store.h"
@@ -119,14 +120,16 @@ static json_t *update_json(const char *project_id,
 	json_object_set_new(o, "note", jsonutil_string_or_null(s->note));
 	json_object_set_new(o, "received_at",
 			    jsonutil_instant(s->received_at));
+	json_object_set_new(o, "token", jsonutil_string_or_null(s->token));
 	return o;
 }
 
 static void post_one(struct http_request *req, struct app *app,
-		     const char *id)
+		     const char *id, const struct conf_token *tok)
 {
 	json_t *body, *out, *pj;
-	struct tracker_update u = {.project_id = id};
+	struct tracker_update u = {.project_id = id,
+				   .token = tok ? tok->name : NULL};
 	paced_ms now = timefmt_now();
 	int rc;
 
@@ -174,6 +177,7 @@ static int append_update(const struct store_update *s, void *data)
 		.delta = s->delta,
 		.note = (char *)s->note,
 		.client_id = (char *)s->client_id,
+		.token = (char *)s->token,
 	};
 
 	return json_array_append_new(data, update_json(s->project_id, &st))
@@ -221,12 +225,12 @@ static void list(struct http_request *req, struct app *app, const char *id)
 }
 
 void api_project_updates(struct http_request *req, struct app *app,
-			 const char *id)
+			 const char *id, const struct conf_token *tok)
 {
 	const char *method = http_request_method(req);
 
 	if (strcmp(method, "POST") == 0)
-		post_one(req, app, id);
+		post_one(req, app, id, tok);
 	else if (strcmp(method, "GET") == 0)
 		list(req, app, id);
 	else
@@ -303,7 +307,30 @@ static void reply_batch(struct http_request *req, struct app *app,
 				 projects));
 }
 
-void api_batch_updates(struct http_request *req, struct app *app)
+/* 403 when tok may not post to the project of some decoded item. */
+static bool batch_forbidden(struct http_request *req,
+			    const struct conf_token *tok,
+			    const struct tracker_update *u, size_t n)
+{
+	const char **ids;
+	bool answered;
+
+	if (!tok)
+		return false;
+	ids = calloc(n, sizeof(*ids));
+	if (!ids) {
+		api_reply_failure(req, PACED_ENOMEM);
+		return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = u[i].project_id;
+	answered = api_forbidden_items(req, tok, ids, n);
+	free(ids);
+	return answered;
+}
+
+void api_batch_updates(struct http_request *req, struct app *app,
+		       const struct conf_token *tok)
 {
 	json_t *body, *items;
 	struct tracker_update *u = NULL;
@@ -344,8 +371,14 @@ void api_batch_updates(struct http_request *req, struct app *app)
 		api_reply_failure(req, PACED_ENOMEM);
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		u[i].token = tok ? tok->name : NULL;
 		decode_update(json_array_get(items, i), true, &u[i]);
+	}
+	/* Before validation: a reporter learns nothing of projects
+	 * outside its globs. */
+	if (batch_forbidden(req, tok, u, n))
+		goto out;
 	rc = tracker_post_updates(app, u, n, now);
 	if (rc == PACED_EINVAL)
 		reply_items(req, u, n);

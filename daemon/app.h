@@ -26,6 +26,9 @@ struct app {
 	struct project **waking; /* due in the scheduler's current run */
 	size_t n_waking, cap_waking;
 	bool ready;              /* migrations ran and listeners are bound */
+	/* Some listener is reachable from other machines: a reload may
+	 * not remove the last [token.*] (the API would be open). */
+	bool public_listener;
 };
 
 #endif

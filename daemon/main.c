@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "auth.h"
 #include "backup.h"
 #include "chan.h"
 #include "conf.h"
@@ -54,6 +55,10 @@ static void usage(FILE *out)
 		"       paced backup [-c FILE] COPY   copy the database, while "
 		"paced runs,\n"
 		"                                     to the new file COPY\n"
+		"       paced token new NAME          print a new access token "
+		"and the\n"
+		"                                     [token.NAME] block for "
+		"it\n"
 		"       paced --version\n"
 		"Without -c, paced runs on its built-in defaults: listen on\n"
 		"127.0.0.1:8080, database ./paced.db.\n");
@@ -93,24 +98,17 @@ static bool listen_is_local(const char *spec)
  * definitions. Needs TZ set. */
 static int validate_conf(const struct conf *c, char *err, size_t errlen)
 {
-	/* Bearer tokens are not enforced by this version: accepting them
-	 * would leave an operator believing the API is protected. */
-	if (c->n_tokens) {
-		snprintf(err, errlen,
-			 "%s:%d: [token.%s]: access tokens are not supported "
-			 "by this version of paced; the API is open, so listen "
-			 "only on loopback or a unix socket and remove the "
-			 "[token.*] sections",
-			 c->file, c->tokens[0].line, c->tokens[0].name);
-		return PACED_EINVAL;
-	}
-	for (size_t i = 0; i < c->n_listen; i++) {
+	/* With tokens every request is checked (auth.c), so any address
+	 * will do; without, the API is open and stays on this machine. */
+	for (size_t i = 0; c->n_tokens == 0 && i < c->n_listen; i++) {
 		if (!listen_is_local(c->listen[i])) {
 			snprintf(err, errlen,
 				 "%s: [server] listen: refusing to serve the "
 				 "open API on %s: without access tokens paced "
 				 "listens only on loopback (127.0.0.1, [::1], "
-				 "localhost) or unix: sockets",
+				 "localhost) or unix: sockets; add a "
+				 "[token.NAME] (paced token new NAME) to "
+				 "listen elsewhere",
 				 c->file, c->listen[i]);
 			return PACED_EINVAL;
 		}
@@ -377,7 +375,9 @@ static int listen_all(struct daemon *d, char *err, size_t errlen)
 
 		sdnotify_fd_name(fd, name, sizeof(name));
 		/* The open-API rule of validate_conf(), for these sockets. */
-		if (!sdnotify_fd_is_local(fd)) {
+		if (!sdnotify_fd_is_local(fd))
+			d->app.public_listener = true;
+		if (!sdnotify_fd_is_local(fd) && conf->n_tokens == 0) {
 			snprintf(err, errlen,
 				 "refusing to serve the open API on %s (passed "
 				 "by systemd): without access tokens paced "
@@ -392,6 +392,8 @@ static int listen_all(struct daemon *d, char *err, size_t errlen)
 			   "[server] listen not used)", name);
 	}
 	for (size_t i = 0; n == 0 && i < conf->n_listen; i++) {
+		if (!listen_is_local(conf->listen[i]))
+			d->app.public_listener = true;
 		rc = http_server_listen(d->http, conf->listen[i], err, errlen);
 		if (rc < 0)
 			return rc;
@@ -549,6 +551,43 @@ static int run_backup(const char *conf_path, const char *dst)
 	return rc < 0 ? 1 : 0;
 }
 
+/* paced token new NAME: the token is shown once and stored nowhere;
+ * only its hash goes into the configuration. */
+static int run_token_new(const char *name)
+{
+	char token[AUTH_TOKEN_SIZE], hash[AUTH_HASH_SIZE];
+
+	if (!auth_name_ok(name)) {
+		fprintf(stderr,
+			"paced: token new: bad name \"%.64s\" (allowed: 1-64 "
+			"characters of A-Z a-z 0-9 _ . -)\n",
+			name);
+		return 2;
+	}
+	if (auth_token_new(token, hash) < 0) {
+		fprintf(stderr, "paced: token new: no random bytes to be "
+				"had\n");
+		return 1;
+	}
+	printf("token: %s\n"
+	       "\n"
+	       "Give the token to its user now: it is not shown again and "
+	       "paced keeps\n"
+	       "only its hash. Add this block to the configuration (choose "
+	       "the role:\n"
+	       "reader, reporter or admin; projects: globs of the project "
+	       "ids a\n"
+	       "reporter may post updates to) and send paced SIGHUP:\n"
+	       "\n"
+	       "[token.%s]\n"
+	       "sha256 = %s\n"
+	       "role = reporter\n"
+	       "projects = *\n",
+	       token, name, hash);
+	explicit_bzero(token, sizeof(token));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -575,6 +614,13 @@ int main(int argc, char **argv)
 		case 'V': printf("paced %s\n", PACED_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (command && strcmp(command, "token") == 0) {
+		if (optind != argc - 2 || strcmp(argv[optind], "new") != 0) {
+			usage(stderr);
+			return 2;
+		}
+		return run_token_new(argv[optind + 1]);
 	}
 	if (command && strcmp(command, "backup") == 0) {
 		if (optind != argc - 1) {

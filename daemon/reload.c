@@ -155,6 +155,14 @@ int reload_run(struct reload *r)
 	rc = conf_load(old->file, &next, err, sizeof(err));
 	if (rc == 0)
 		rc = r->check(next, err, sizeof(err));
+	if (rc == 0 && next->n_tokens == 0 && app->public_listener) {
+		snprintf(err, sizeof(err),
+			 "%s: no [token.*] left, but paced listens on an "
+			 "address other machines reach: the API would be "
+			 "open to them",
+			 next->file);
+		rc = PACED_EINVAL;
+	}
 	if (rc == 0)
 		rc = check_live_projects(app, next, err, sizeof(err));
 	if (rc < 0) {
@@ -195,8 +203,9 @@ int reload_run(struct reload *r)
 		notify_kick(app->notify);
 	conf_free(old);
 	log_notice("configuration reloaded from %s: %zu channels, %zu "
-		   "declared projects",
-		   next->file, next->n_channels, next->n_projects);
+		   "tokens, %zu declared projects",
+		   next->file, next->n_channels, next->n_tokens,
+		   next->n_projects);
 out:
 	return rc;
 }

@@ -487,7 +487,9 @@ static int copy_stored(const struct store_update *u, void *data)
 	s->delta = u->delta;
 	s->note = u->note ? strdup(u->note) : NULL;
 	s->client_id = u->client_id ? strdup(u->client_id) : NULL;
-	if ((u->note && !s->note) || (u->client_id && !s->client_id))
+	s->token = u->token ? strdup(u->token) : NULL;
+	if ((u->note && !s->note) || (u->client_id && !s->client_id) ||
+	    (u->token && !s->token))
 		return PACED_ENOMEM;
 	return 0;
 }
@@ -539,6 +541,7 @@ static int apply_item(struct app *app, struct tracker_update *u,
 		.note = u->note,
 		.client_id = u->client_id,
 		.received_at = now,
+		.token = u->token,
 	};
 	int rc = store_update_insert(app->store, &row);
 
@@ -551,8 +554,10 @@ static int apply_item(struct app *app, struct tracker_update *u,
 	u->stored.delta = u->delta;
 	u->stored.note = u->note ? strdup(u->note) : NULL;
 	u->stored.client_id = u->client_id ? strdup(u->client_id) : NULL;
+	u->stored.token = u->token ? strdup(u->token) : NULL;
 	if ((u->note && !u->stored.note) ||
-	    (u->client_id && !u->stored.client_id))
+	    (u->client_id && !u->stored.client_id) ||
+	    (u->token && !u->stored.token))
 		return PACED_ENOMEM;
 	t->next.has_arrival = true;
 	t->next.last_arrival = now;
@@ -665,6 +670,10 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 							   : NULL;
 				u[i].stored.client_id =
 					strdup(twin->stored.client_id);
+				u[i].stored.token =
+					twin->stored.token
+						? strdup(twin->stored.token)
+						: NULL;
 			}
 		}
 		after_commit(app, queued);
@@ -678,7 +687,9 @@ void tracker_updates_clear(struct tracker_update *u, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(u[i].stored.note);
 		free(u[i].stored.client_id);
+		free(u[i].stored.token);
 		u[i].stored.note = u[i].stored.client_id = NULL;
+		u[i].stored.token = NULL;
 	}
 }
 

@@ -55,6 +55,7 @@ struct tracker_stored {
 	double delta;
 	char *note;
 	char *client_id;
+	char *token; /* name of the [token.NAME] that wrote it; NULL: none */
 };
 
 /* One update to apply: the request, then what became of it. */
@@ -68,6 +69,7 @@ struct tracker_update {
 	paced_ms at;
 	const char *note;      /* NULL: none */
 	const char *client_id; /* NULL: none */
+	const char *token;     /* the writer's token name; NULL: open API */
 
 	bool duplicate; /* the client id was seen: `stored` is the original */
 	struct tracker_stored stored;

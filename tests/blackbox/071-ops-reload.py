@@ -91,12 +91,10 @@ def test_sighup_with_bad_config_keeps_running():
     assert f"paced.conf:{lines + 2}:" in line, \
         f"the reload error is not logged with file:line: {line}"
     # Checks beyond the parser refuse a reload the same way: a channel
-    # type this build lacks, tokens (not supported yet), a bad project.
+    # type this build lacks, a bad project.
     for extra, where in (
             ("[channel.x]\ntype = carrier-pigeon\nurl = http://127.0.0.1:9/\n",
              "type"),
-            ("[token.ci]\nsha256 = " + "a" * 64 + "\nrole = admin\n",
-             "token.ci"),
             ("[project.bad]\ntitle = t\ntarget = 10\nstart = 2024-05-01\n"
              "due = 2024-01-01\n", "project.bad")):
         n = d.stderr().count("reload refused")
