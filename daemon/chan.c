@@ -6,6 +6,7 @@
  */
 #include "chan.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +200,11 @@ json_t *chan_response_json(const struct httpc_response *res)
 	return o;
 }
 
-int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
-			 size_t msg_len, char *out, size_t out_len)
+/* base64(HMAC-SHA256(key, msg)) into out (at least 45 bytes). 0,
+ * PACED_ERANGE when out is too small, or PACED_EIO. */
+static int chan_hmac_sha256_b64(const void *key, size_t key_len,
+				const void *msg, size_t msg_len, char *out,
+				size_t out_len)
 {
 	unsigned char mac[32];
 	size_t mac_len = 0;
@@ -222,5 +226,29 @@ int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
 		err = b64_encode(mac, sizeof(mac), out, out_len);
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(hmac);
+	return err;
+}
+
+int chan_sign_timestamp(const char *secret, int64_t timestamp,
+			enum chan_sign_as as, char *out, size_t n)
+{
+	char *text = NULL;
+	int len, err;
+
+	if (out && n)
+		out[0] = '\0';
+	if (!secret || !*secret || !out || !n)
+		return PACED_EINVAL;
+	len = asprintf(&text, "%" PRId64 "\n%s", timestamp, secret);
+	if (len < 0)
+		return PACED_ENOMEM;
+	if (as == CHAN_SIGN_MSG)
+		err = chan_hmac_sha256_b64(secret, strlen(secret), text,
+					   (size_t)len, out, n);
+	else
+		err = chan_hmac_sha256_b64(text, (size_t)len, NULL, 0, out, n);
+	free(text);
+	if (err)
+		out[0] = '\0';
 	return err;
 }

@@ -170,9 +170,19 @@ void chan_judge_code(const struct httpc_response *res,
  * reference. */
 json_t *chan_response_json(const struct httpc_response *res);
 
-/* base64(HMAC-SHA256(key, msg)) into out (at least 45 bytes). 0 or
- * PACED_EIO. Shared by the DingTalk and Feishu signers. */
-int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
-			 size_t msg_len, char *out, size_t out_len);
+/* Where a timestamp signature puts "<timestamp>\n<secret>": DingTalk
+ * signs it as the message with the secret as key; Feishu uses it as the
+ * key of an empty message. */
+enum chan_sign_as { CHAN_SIGN_MSG, CHAN_SIGN_KEY };
+
+/*
+ * base64(HMAC-SHA256) over "<timestamp>\n<secret>" placed as `as` says,
+ * into out (at least 45 bytes), as DingTalk and Feishu check it. 0;
+ * PACED_EINVAL for a NULL or empty secret; PACED_ERANGE when out is too
+ * small; PACED_ENOMEM; PACED_EIO when OpenSSL fails. out is "" on
+ * failure.
+ */
+int chan_sign_timestamp(const char *secret, int64_t timestamp,
+			enum chan_sign_as as, char *out, size_t n);
 
 #endif

@@ -24,7 +24,6 @@
  */
 #include "fmt_dingtalk.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,22 +58,7 @@
 int fmt_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
 		      size_t n)
 {
-	char *msg = NULL;
-	int len, err;
-
-	if (out && n)
-		out[0] = '\0';
-	if (!secret || !*secret || !out || !n)
-		return PACED_EINVAL;
-	len = asprintf(&msg, "%" PRId64 "\n%s", timestamp_ms, secret);
-	if (len < 0)
-		return PACED_ENOMEM;
-	err = chan_hmac_sha256_b64(secret, strlen(secret), msg, (size_t)len,
-				   out, n);
-	free(msg);
-	if (err)
-		out[0] = '\0';
-	return err;
+	return chan_sign_timestamp(secret, timestamp_ms, CHAN_SIGN_MSG, out, n);
 }
 
 int fmt_dingtalk_urlencode(const char *s, char *out, size_t n)

@@ -27,7 +27,6 @@
  */
 #include "fmt_feishu.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,21 +76,7 @@ static void fb_md(struct fmt_text *b, const char *s, size_t n)
 int fmt_feishu_sign(const char *secret, int64_t timestamp_s, char *out,
 		    size_t n)
 {
-	char *key = NULL;
-	int len, err;
-
-	if (out && n)
-		out[0] = '\0';
-	if (!secret || !*secret || !out || !n)
-		return PACED_EINVAL;
-	len = asprintf(&key, "%" PRId64 "\n%s", timestamp_s, secret);
-	if (len < 0)
-		return PACED_ENOMEM;
-	err = chan_hmac_sha256_b64(key, (size_t)len, NULL, 0, out, n);
-	free(key);
-	if (err)
-		out[0] = '\0';
-	return err;
+	return chan_sign_timestamp(secret, timestamp_s, CHAN_SIGN_KEY, out, n);
 }
 
 static const char *feishu_template(enum note_tone t)
