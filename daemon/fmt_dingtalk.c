@@ -258,20 +258,18 @@ static const struct chan_code ding_codes[] = {
 	 "message: keyword, secret or IP allow-list)"},
 };
 
+static const struct chan_answer ding_answer = {
+	.what = "dingtalk errcode",
+	.code = "errcode",
+	.msg = "errmsg",
+	.codes = ding_codes,
+	.n_codes = PACED_ARRAY_LEN(ding_codes),
+};
+
 static void ding_judge(const struct httpc_response *res,
 		       struct chan_judgement *j)
 {
-	json_t *o;
-
-	chan_judge_http(res, j);
-	if (res->curl_code != 0)
-		return;
-	o = chan_response_json(res);
-	chan_judge_code(res, j, "dingtalk errcode",
-			json_object_get(o, "errcode"),
-			json_string_value(json_object_get(o, "errmsg")),
-			ding_codes, PACED_ARRAY_LEN(ding_codes));
-	json_decref(o);
+	chan_judge_code(res, j, &ding_answer);
 }
 
 const struct chan_driver chan_dingtalk = {

@@ -236,25 +236,21 @@ static const struct chan_code feishu_codes[] = {
 	 " (configuration error: the message lacks the bot's keywords)"},
 };
 
+/* Older deployments answer "StatusCode" / "StatusMessage". */
+static const struct chan_answer feishu_answer = {
+	.what = "feishu code",
+	.code = "code",
+	.msg = "msg",
+	.old_code = "StatusCode",
+	.old_msg = "StatusMessage",
+	.codes = feishu_codes,
+	.n_codes = PACED_ARRAY_LEN(feishu_codes),
+};
+
 static void feishu_judge(const struct httpc_response *res,
 			 struct chan_judgement *j)
 {
-	json_t *o, *code;
-	const char *msg;
-
-	chan_judge_http(res, j);
-	if (res->curl_code != 0)
-		return;
-	o = chan_response_json(res);
-	code = json_object_get(o, "code");
-	msg = json_string_value(json_object_get(o, "msg"));
-	if (!json_is_integer(code)) {
-		code = json_object_get(o, "StatusCode");
-		msg = json_string_value(json_object_get(o, "StatusMessage"));
-	}
-	chan_judge_code(res, j, "feishu code", code, msg, feishu_codes,
-			PACED_ARRAY_LEN(feishu_codes));
-	json_decref(o);
+	chan_judge_code(res, j, &feishu_answer);
 }
 
 const struct chan_driver chan_feishu = {
