@@ -6,6 +6,7 @@
  */
 #include "chan.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,46 +144,58 @@ chan_why(struct chan_judgement *j, const char *fmt, ...)
 }
 
 void chan_judge_code(const struct httpc_response *res,
-		     struct chan_judgement *j, const char *what,
-		     const json_t *code, const char *msg,
-		     const struct chan_code *codes, size_t n_codes)
+		     struct chan_judgement *j, const struct chan_answer *a)
 {
+	json_t *o, *code;
+	const char *msg;
 	json_int_t c;
 
+	chan_judge_http(res, j);
+	if (res->curl_code != 0)
+		return;
+	o = chan_response_json(res);
+	code = json_object_get(o, a->code);
+	msg = json_string_value(json_object_get(o, a->msg));
+	if (!json_is_integer(code) && a->old_code) {
+		code = json_object_get(o, a->old_code);
+		msg = json_string_value(json_object_get(o, a->old_msg));
+	}
 	if (!msg)
 		msg = "";
 	if (j->verdict != CHAN_SENT) {
 		/* Keep the HTTP verdict; say what the platform added. */
 		if (json_is_integer(code)) {
-			chan_why(j, ", %s %" JSON_INTEGER_FORMAT ": ", what,
+			chan_why(j, ", %s %" JSON_INTEGER_FORMAT ": ", a->what,
 				 json_integer_value(code));
 			chan_why_add(j, msg);
 		}
-		return;
+		goto out;
 	}
 	if (!json_is_integer(code)) {
 		j->verdict = CHAN_RETRY;
-		chan_why(j, "HTTP %ld without a %s", res->status, what);
-		return;
+		chan_why(j, "HTTP %ld without a %s", res->status, a->what);
+		goto out;
 	}
 	c = json_integer_value(code);
 	if (c == 0)
-		return;
-	chan_why(j, "%s %" JSON_INTEGER_FORMAT, what, c);
+		goto out;
+	chan_why(j, "%s %" JSON_INTEGER_FORMAT, a->what, c);
 	j->verdict = CHAN_DEAD;
-	for (size_t i = 0; i < n_codes; i++) {
-		if (codes[i].code != c)
+	for (size_t i = 0; i < a->n_codes; i++) {
+		if (a->codes[i].code != c)
 			continue;
-		j->verdict = codes[i].verdict;
-		j->pause_s = codes[i].pause_s;
-		if (codes[i].explain)
-			chan_why_add(j, codes[i].explain);
+		j->verdict = a->codes[i].verdict;
+		j->pause_s = a->codes[i].pause_s;
+		if (a->codes[i].explain)
+			chan_why_add(j, a->codes[i].explain);
 		break;
 	}
 	if (*msg) {
 		chan_why_add(j, ": ");
 		chan_why_add(j, msg);
 	}
+out:
+	json_decref(o);
 }
 
 json_t *chan_response_json(const struct httpc_response *res)
@@ -199,8 +212,11 @@ json_t *chan_response_json(const struct httpc_response *res)
 	return o;
 }
 
-int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
-			 size_t msg_len, char *out, size_t out_len)
+/* base64(HMAC-SHA256(key, msg)) into out (at least 45 bytes). 0,
+ * PACED_ERANGE when out is too small, or PACED_EIO. */
+static int chan_hmac_sha256_b64(const void *key, size_t key_len,
+				const void *msg, size_t msg_len, char *out,
+				size_t out_len)
 {
 	unsigned char mac[32];
 	size_t mac_len = 0;
@@ -222,5 +238,29 @@ int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
 		err = b64_encode(mac, sizeof(mac), out, out_len);
 	EVP_MAC_CTX_free(ctx);
 	EVP_MAC_free(hmac);
+	return err;
+}
+
+int chan_sign_timestamp(const char *secret, int64_t timestamp,
+			enum chan_sign_as as, char *out, size_t n)
+{
+	char *text = NULL;
+	int len, err;
+
+	if (out && n)
+		out[0] = '\0';
+	if (!secret || !*secret || !out || !n)
+		return PACED_EINVAL;
+	len = asprintf(&text, "%" PRId64 "\n%s", timestamp, secret);
+	if (len < 0)
+		return PACED_ENOMEM;
+	if (as == CHAN_SIGN_MSG)
+		err = chan_hmac_sha256_b64(secret, strlen(secret), text,
+					   (size_t)len, out, n);
+	else
+		err = chan_hmac_sha256_b64(text, (size_t)len, NULL, 0, out, n);
+	free(text);
+	if (err)
+		out[0] = '\0';
 	return err;
 }

@@ -149,30 +149,47 @@ struct chan_code {
 	const char *explain; /* added to why after the code, or NULL */
 };
 
+/* How a platform that answers HTTP 200 even when it refuses a message
+ * says so: a code of its own in the JSON body, 0 meaning taken. */
+struct chan_answer {
+	const char *what;      /* names the code in why: "dingtalk errcode" */
+	const char *code, *msg; /* the keys of the code and its message */
+	/* Keys an older deployment uses instead, or NULL: read when the
+	 * first code is missing. */
+	const char *old_code, *old_msg;
+	const struct chan_code *codes; /* the codes that are not simply dead */
+	size_t n_codes;
+};
+
 /*
- * The judgement of a platform that answers HTTP 200 even when it refuses
- * a message, with a code of its own in the body, 0 meaning taken. Call
- * after chan_judge_http() when a response came (curl_code 0), with that
- * code and its message from the body (both borrowed, either may be NULL)
- * and what names the code in why ("dingtalk errcode"):
+ * The judgement of such a platform's answer: chan_judge_http(), then the
+ * code from the body -
  *  - a status that was not 2xx keeps its verdict; why adds the code;
  *  - a 2xx without a code is no proof the message arrived (a proxy, a
  *    captive portal answered): CHAN_RETRY;
- *  - a non-zero code is judged as codes[] lists it, else CHAN_DEAD;
+ *  - a non-zero code is judged as a->codes lists it, else CHAN_DEAD;
  *    why says the code, its explanation, then the platform's message.
  */
 void chan_judge_code(const struct httpc_response *res,
-		     struct chan_judgement *j, const char *what,
-		     const json_t *code, const char *msg,
-		     const struct chan_code *codes, size_t n_codes);
+		     struct chan_judgement *j, const struct chan_answer *a);
 
 /* The response body as JSON when it is a JSON object, else NULL. New
  * reference. */
 json_t *chan_response_json(const struct httpc_response *res);
 
-/* base64(HMAC-SHA256(key, msg)) into out (at least 45 bytes). 0 or
- * PACED_EIO. Shared by the DingTalk and Feishu signers. */
-int chan_hmac_sha256_b64(const void *key, size_t key_len, const void *msg,
-			 size_t msg_len, char *out, size_t out_len);
+/* Where a timestamp signature puts "<timestamp>\n<secret>": DingTalk
+ * signs it as the message with the secret as key; Feishu uses it as the
+ * key of an empty message. */
+enum chan_sign_as { CHAN_SIGN_MSG, CHAN_SIGN_KEY };
+
+/*
+ * base64(HMAC-SHA256) over "<timestamp>\n<secret>" placed as `as` says,
+ * into out (at least 45 bytes), as DingTalk and Feishu check it. 0;
+ * PACED_EINVAL for a NULL or empty secret; PACED_ERANGE when out is too
+ * small; PACED_ENOMEM; PACED_EIO when OpenSSL fails. out is "" on
+ * failure.
+ */
+int chan_sign_timestamp(const char *secret, int64_t timestamp,
+			enum chan_sign_as as, char *out, size_t n);
 
 #endif

@@ -24,7 +24,6 @@
  */
 #include "fmt_dingtalk.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,22 +58,7 @@
 int fmt_dingtalk_sign(const char *secret, int64_t timestamp_ms, char *out,
 		      size_t n)
 {
-	char *msg = NULL;
-	int len, err;
-
-	if (out && n)
-		out[0] = '\0';
-	if (!secret || !*secret || !out || !n)
-		return PACED_EINVAL;
-	len = asprintf(&msg, "%" PRId64 "\n%s", timestamp_ms, secret);
-	if (len < 0)
-		return PACED_ENOMEM;
-	err = chan_hmac_sha256_b64(secret, strlen(secret), msg, (size_t)len,
-				   out, n);
-	free(msg);
-	if (err)
-		out[0] = '\0';
-	return err;
+	return chan_sign_timestamp(secret, timestamp_ms, CHAN_SIGN_MSG, out, n);
 }
 
 int fmt_dingtalk_urlencode(const char *s, char *out, size_t n)
@@ -274,20 +258,18 @@ static const struct chan_code ding_codes[] = {
 	 "message: keyword, secret or IP allow-list)"},
 };
 
+static const struct chan_answer ding_answer = {
+	.what = "dingtalk errcode",
+	.code = "errcode",
+	.msg = "errmsg",
+	.codes = ding_codes,
+	.n_codes = PACED_ARRAY_LEN(ding_codes),
+};
+
 static void ding_judge(const struct httpc_response *res,
 		       struct chan_judgement *j)
 {
-	json_t *o;
-
-	chan_judge_http(res, j);
-	if (res->curl_code != 0)
-		return;
-	o = chan_response_json(res);
-	chan_judge_code(res, j, "dingtalk errcode",
-			json_object_get(o, "errcode"),
-			json_string_value(json_object_get(o, "errmsg")),
-			ding_codes, PACED_ARRAY_LEN(ding_codes));
-	json_decref(o);
+	chan_judge_code(res, j, &ding_answer);
 }
 
 const struct chan_driver chan_dingtalk = {

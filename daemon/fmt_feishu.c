@@ -27,7 +27,6 @@
  */
 #include "fmt_feishu.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,21 +76,7 @@ static void fb_md(struct fmt_text *b, const char *s, size_t n)
 int fmt_feishu_sign(const char *secret, int64_t timestamp_s, char *out,
 		    size_t n)
 {
-	char *key = NULL;
-	int len, err;
-
-	if (out && n)
-		out[0] = '\0';
-	if (!secret || !*secret || !out || !n)
-		return PACED_EINVAL;
-	len = asprintf(&key, "%" PRId64 "\n%s", timestamp_s, secret);
-	if (len < 0)
-		return PACED_ENOMEM;
-	err = chan_hmac_sha256_b64(key, (size_t)len, NULL, 0, out, n);
-	free(key);
-	if (err)
-		out[0] = '\0';
-	return err;
+	return chan_sign_timestamp(secret, timestamp_s, CHAN_SIGN_KEY, out, n);
 }
 
 static const char *feishu_template(enum note_tone t)
@@ -251,25 +236,21 @@ static const struct chan_code feishu_codes[] = {
 	 " (configuration error: the message lacks the bot's keywords)"},
 };
 
+/* Older deployments answer "StatusCode" / "StatusMessage". */
+static const struct chan_answer feishu_answer = {
+	.what = "feishu code",
+	.code = "code",
+	.msg = "msg",
+	.old_code = "StatusCode",
+	.old_msg = "StatusMessage",
+	.codes = feishu_codes,
+	.n_codes = PACED_ARRAY_LEN(feishu_codes),
+};
+
 static void feishu_judge(const struct httpc_response *res,
 			 struct chan_judgement *j)
 {
-	json_t *o, *code;
-	const char *msg;
-
-	chan_judge_http(res, j);
-	if (res->curl_code != 0)
-		return;
-	o = chan_response_json(res);
-	code = json_object_get(o, "code");
-	msg = json_string_value(json_object_get(o, "msg"));
-	if (!json_is_integer(code)) {
-		code = json_object_get(o, "StatusCode");
-		msg = json_string_value(json_object_get(o, "StatusMessage"));
-	}
-	chan_judge_code(res, j, "feishu code", code, msg, feishu_codes,
-			PACED_ARRAY_LEN(feishu_codes));
-	json_decref(o);
+	chan_judge_code(res, j, &feishu_answer);
 }
 
 const struct chan_driver chan_feishu = {

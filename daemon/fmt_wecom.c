@@ -122,19 +122,18 @@ static const struct chan_code wecom_codes[] = {
 	 " (configuration error: the webhook URL or its key is not valid)"},
 };
 
+static const struct chan_answer wecom_answer = {
+	.what = "wecom errcode",
+	.code = "errcode",
+	.msg = "errmsg",
+	.codes = wecom_codes,
+	.n_codes = PACED_ARRAY_LEN(wecom_codes),
+};
+
 static void wecom_judge(const struct httpc_response *res,
 			struct chan_judgement *j)
 {
-	json_t *o;
-
-	chan_judge_http(res, j);
-	if (res->curl_code != 0)
-		return;
-	o = chan_response_json(res);
-	chan_judge_code(res, j, "wecom errcode", json_object_get(o, "errcode"),
-			json_string_value(json_object_get(o, "errmsg")),
-			wecom_codes, PACED_ARRAY_LEN(wecom_codes));
-	json_decref(o);
+	chan_judge_code(res, j, &wecom_answer);
 }
 
 const struct chan_driver chan_wecom = {
