@@ -37,7 +37,7 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
 .PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule \
-	bench-metrics clean format install uninstall
+	bench-metrics clean format install uninstall valgrind
 all: deps $(BUILD)/paced
 
 deps:
@@ -105,6 +105,13 @@ asan: deps
 		sh tools/run_unit.sh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1 PACED_BIN=$(CURDIR)/build/asan/paced \
 		python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS)
+
+# The black-box suite with paced under valgrind's memcheck: any memory
+# error or definite leak fails the test that caused it (see
+# tools/valgrind-paced.sh). Slow, so test time limits are doubled.
+valgrind: deps $(BUILD)/paced
+	PACED_BIN=$(CURDIR)/tools/valgrind-paced.sh BLACKBOX_TIMEOUT_SCALE=2 \
+		python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS) $(FILTER)
 
 # Scheduler figures (see bench/): CPU of an idle daemon holding 100 000
 # projects over a minute, and the cost of one reschedule.

@@ -103,9 +103,12 @@ static void reply_failure_headers(struct http_request *req, int status,
 
 void api_reply_failure(struct http_request *req, int rc)
 {
-	if (rc == PACED_EDB || rc == PACED_EBUSY || rc == PACED_EIO)
+	if (rc == PACED_EDB || rc == PACED_EBUSY || rc == PACED_EIO ||
+	    rc == PACED_ENOSPC || rc == PACED_EROFS)
 		reply_failure_headers(req, 503, "Retry-After: 5\r\n",
-				      "unavailable",
+				      rc == PACED_ENOSPC ? "storage_full"
+				      : rc == PACED_EROFS ? "storage_read_only"
+							  : "unavailable",
 				      "the database cannot take writes right "
 				      "now (%s); nothing was stored, try "
 				      "again",
@@ -289,10 +292,11 @@ static void health(struct http_request *req, struct app *app, bool ready)
 	if (ready) {
 		rc = app->ready ? store_check_writable(app->store) : PACED_EBUSY;
 		if (rc < 0) {
-			api_reply_error(req, 503, "unavailable", NULL,
-					"not ready: the database cannot take "
-					"writes (%s)",
-					paced_strerror(rc));
+			reply_failure_headers(req, 503, "Retry-After: 5\r\n",
+					      "unavailable",
+					      "not ready: the database cannot "
+					      "take writes (%s)",
+					      paced_strerror(rc));
 			return;
 		}
 	}

@@ -92,6 +92,10 @@ struct conf {
 	uint64_t max_body;        /* default 1 MiB */
 	uint64_t max_header;      /* default 16 KiB */
 	int64_t idle_timeout_ms;  /* default 60 s */
+	int64_t header_timeout_ms; /* request head due within; default 10 s */
+	int64_t body_timeout_ms;   /* request body due within; default 30 s */
+	uint64_t max_connections;  /* open at once; default 1024 */
+	uint64_t max_requests_per_conn; /* then Connection: close; 1000 */
 	char *log_level;          /* default "info" */
 
 	/* [storage] */

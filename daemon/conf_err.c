@@ -119,6 +119,10 @@ void conf_err_allowed(const struct conf_option *o, char *b, size_t n)
 		snprintf(b, n, "bytes or a size such as 64k or 1m, %s..%s", lo,
 			 hi);
 		return;
+	case CONF_T_COUNT:
+		snprintf(b, n, "a whole number, %lld..%lld", (long long)o->min,
+			 (long long)o->max);
+		return;
 	case CONF_T_DURATION:
 		conf_err_fmt_ms(o->min, lo, sizeof(lo));
 		conf_err_fmt_ms(o->max, hi, sizeof(hi));

@@ -43,6 +43,7 @@ enum conf_type {
 	CONF_T_DURABILITY,  /* enum conf_durability, from choices */
 	CONF_T_SIZE,        /* uint64_t bytes in [min, max] */
 	CONF_T_DURATION,    /* int64_t ms in [min, max] (0 with CONF_ZERO) */
+	CONF_T_COUNT,       /* uint64_t, a decimal integer in [min, max] */
 	CONF_T_FRACTION,    /* double in (0, 1) */
 	CONF_T_HTTP_URL,    /* char *, http(s):// */
 	CONF_T_CHANNEL_URL, /* char *, http(s):// or smtp(s):// */
@@ -85,7 +86,7 @@ struct conf_option {
 
 /* The number of entries of conf_options[] in conf.c, which checks it, so
  * that struct conf_parse can keep a line per option. */
-#define CONF_N_OPTIONS 52
+#define CONF_N_OPTIONS 56
 
 struct conf_parse {
 	struct conf *c;

@@ -32,6 +32,22 @@ char *conf_value_trim(char *s)
 	return s;
 }
 
+/* A plain decimal count ("1024"): no sign, no suffix. 0 or -1. */
+static int conf_parse_count(const char *v, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = n;
+	return 0;
+}
+
 static int conf_choice(const char *const *choices, const char *v)
 {
 	for (int i = 0; choices[i]; i++)
@@ -629,6 +645,24 @@ int conf_value_set(struct conf_parse *p, const struct conf_option *o,
 				     conf_err_quote(v, q),
 				     small ? "small" : "large",
 				     small ? "at least" : "at most", bound);
+			return p->rc;
+		}
+		*(uint64_t *)field = size;
+		return 0;
+	case CONF_T_COUNT:
+		if (conf_parse_count(v, &size)) {
+			conf_err_bad(p, o, p->line, "\"%s\" is not a whole number",
+				     conf_err_quote(v, q));
+			return p->rc;
+		}
+		if (size < (uint64_t)o->min || size > (uint64_t)o->max) {
+			bool small = size < (uint64_t)o->min;
+
+			conf_err_bad(p, o, p->line, "%s is too %s (%s %lld)",
+				     conf_err_quote(v, q),
+				     small ? "small" : "large",
+				     small ? "at least" : "at most",
+				     (long long)(small ? o->min : o->max));
 			return p->rc;
 		}
 		*(uint64_t *)field = size;

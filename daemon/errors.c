@@ -17,6 +17,8 @@ const char *paced_strerror(int err)
 	case PACED_ECLOSED: return "shutting down";
 	case PACED_EARCHIVED: return "archived";
 	case PACED_E2BIG: return "too large";
+	case PACED_ENOSPC: return "the disk or the database is full";
+	case PACED_EROFS: return "the database file is read-only";
 	}
 	return "unknown error";
 }

@@ -168,6 +168,7 @@ void http_limits_default(struct http_limits *l)
 	l->head_timeout_ms = 10000;
 	l->body_timeout_ms = 30000;
 	l->max_connections = 1024;
+	l->max_requests = 1000;
 }
 
 int http_server_new(struct http_server **out, uv_loop_t *loop,

@@ -21,10 +21,11 @@ struct http_limits {
 	uint64_t head_timeout_ms; /* whole request head must arrive within */
 	uint64_t body_timeout_ms; /* whole body must arrive within */
 	unsigned max_connections; /* accepted connections at once */
+	unsigned max_requests;    /* per connection, then Connection: close */
 };
 
 /* Fills in paced's defaults: 1 MiB body, 16 KiB head, 60 s idle, 10 s head,
- * 30 s body, 1024 connections. */
+ * 30 s body, 1024 connections, 1000 requests per connection. */
 void http_limits_default(struct http_limits *l);
 
 /*

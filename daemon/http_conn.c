@@ -541,7 +541,9 @@ static int on_message_complete(http_parser *p)
 	r->dispatched = 1;
 	fifo_push(c, r);
 	srv->live++;
-	if (!r->keep_alive)
+	/* The last request a connection may carry is answered with
+	 * Connection: close, so one client cannot hold it for ever. */
+	if (!r->keep_alive || ++c->nreq >= srv->limits.max_requests)
 		conn_drain(c);
 	srv->handler(r, srv->data);
 	if (c->closing)

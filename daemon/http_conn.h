@@ -67,6 +67,7 @@ struct http_conn {
 	struct http_request *cur;         /* being parsed; not in the FIFO */
 	struct http_request *head, *tail; /* complete, in arrival order */
 	unsigned nfifo, writing, nclosed;
+	unsigned nreq; /* requests read so far, against max_requests */
 	enum http_tmode tm;
 	size_t saved; /* unparsed bytes kept at rbuf while paused */
 	unsigned closing : 1, draining : 1, paused : 1, shut : 1, eof : 1;

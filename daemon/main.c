@@ -462,6 +462,10 @@ static int run(struct conf *conf)
 	limits.max_body = conf->max_body;
 	limits.max_header = conf->max_header;
 	limits.idle_timeout_ms = (uint64_t)conf->idle_timeout_ms;
+	limits.head_timeout_ms = (uint64_t)conf->header_timeout_ms;
+	limits.body_timeout_ms = (uint64_t)conf->body_timeout_ms;
+	limits.max_connections = (unsigned)conf->max_connections;
+	limits.max_requests = (unsigned)conf->max_requests_per_conn;
 	rc = http_server_new(&d.http, &d.loop, &limits, api_handle, app);
 	if (rc < 0)
 		goto out;

@@ -24,7 +24,9 @@ enum paced_err {
 	PACED_EBUSY = -9,   /* resource busy or read-only right now */
 	PACED_ECLOSED = -10, /* the object is shutting down */
 	PACED_EARCHIVED = -11, /* the object exists but is archived */
-	PACED_E2BIG = -12   /* over a size limit */
+	PACED_E2BIG = -12,  /* over a size limit */
+	PACED_ENOSPC = -13, /* the disk or the database is full */
+	PACED_EROFS = -14   /* the database cannot be written */
 };
 
 const char *paced_strerror(int err);

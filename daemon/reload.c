@@ -71,6 +71,18 @@ void reload_keep_restart_only(struct conf *next, struct conf *running)
 	if (next->idle_timeout_ms != running->idle_timeout_ms)
 		restart_only(next, "[server] idle_timeout");
 	next->idle_timeout_ms = running->idle_timeout_ms;
+#define KEEP_RUNNING(f, key)                      \
+	do {                                      \
+		if (next->f != running->f)        \
+			restart_only(next, key);  \
+		next->f = running->f;             \
+	} while (0)
+	KEEP_RUNNING(header_timeout_ms, "[server] header_timeout");
+	KEEP_RUNNING(body_timeout_ms, "[server] body_timeout");
+	KEEP_RUNNING(max_connections, "[server] max_connections");
+	KEEP_RUNNING(max_requests_per_conn,
+		     "[server] max_requests_per_connection");
+#undef KEEP_RUNNING
 
 	if (str_differs(next->db_path, running->db_path))
 		restart_only(next, "[storage] path");

@@ -2,9 +2,12 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "log.h"
 #include "migrate.h"
@@ -185,14 +188,51 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"WHERE state = 'pending' GROUP BY channel ORDER BY channel",
 };
 
+/* Free space that counts as room again after a full disk. */
+#define STORE_ROOM_BYTES (1024 * 1024)
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	/* The PACED_E* of the last write the storage refused (full disk,
+	 * read-only file, I/O error), 0 once a commit went through again.
+	 * A transaction that is merely begun proves nothing about these, so
+	 * readyz asks this too. */
+	int fault;
+	sqlite3_stmt *probe; /* PRAGMA user_version = <its value> */
+	char *path;          /* as opened, to open again */
+	enum store_durability durability;
 };
 
 const char *store_errmsg(const struct store *s)
 {
 	return sqlite3_errmsg(s->db);
+}
+
+/* The probe rewrites user_version with the value it has: a write that
+ * must reach the file, changing nothing. The number is the database's
+ * own, never input. */
+static int store_prepare_probe(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char sql[64];
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+			       NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	if (v < 0 || sqlite3_prepare_v3(s->db, sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &s->probe,
+					NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "preparing the write probe: %s",
+			 sqlite3_errmsg(s->db));
+		return PACED_EDB;
+	}
+	return 0;
 }
 
 static int exec_pragma(sqlite3 *db, const char *sql, char *err,
@@ -252,6 +292,17 @@ int store_open(const char *path, enum store_durability durability,
 			goto fail;
 		}
 	}
+	if (store_prepare_probe(s, err, errlen)) {
+		rc = PACED_EDB;
+		goto fail;
+	}
+	s->durability = durability;
+	s->path = strdup(path);
+	if (!s->path) {
+		snprintf(err, errlen, "out of memory");
+		rc = PACED_ENOMEM;
+		goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -265,7 +316,9 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->probe);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -291,13 +344,40 @@ static int run(struct store *s, sqlite3_stmt *st)
 		return PACED_EEXIST;
 	/* A full disk or a read-only file is the operator's to fix; the
 	 * request that met it gets a 503 and may be tried again. */
-	if (rc == SQLITE_FULL || rc == SQLITE_READONLY || rc == SQLITE_BUSY ||
-	    rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) {
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
 		log_err("database unavailable: %s", sqlite3_errmsg(s->db));
 		return PACED_EBUSY;
+	case SQLITE_FULL:
+		s->fault = PACED_ENOSPC;
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		s->fault = PACED_EROFS;
+		break;
+	case SQLITE_IOERR:
+		s->fault = PACED_EIO;
+		break;
+	default:
+		log_err("database: %s", sqlite3_errmsg(s->db));
+		return PACED_EDB;
 	}
-	log_err("database: %s", sqlite3_errmsg(s->db));
-	return PACED_EDB;
+	log_err("database cannot take writes: %s", sqlite3_errmsg(s->db));
+	return s->fault;
+}
+
+/* The disk holding the database has room again, by the file system's
+ * count: what a full disk leaves behind is decided without writing. */
+static bool store_disk_has_room(struct store *s)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	struct statvfs sv;
+
+	if (!path || !*path || statvfs(path, &sv))
+		return true; /* cannot tell: let the probe decide */
+	return (uint64_t)sv.f_bavail * sv.f_frsize >= STORE_ROOM_BYTES;
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
@@ -313,8 +393,12 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+static void store_reopen_if_read_only(struct store *s);
+
 int store_begin(struct store *s)
 {
+	if (s->fault == PACED_EROFS)
+		store_reopen_if_read_only(s);
 	return run(s, stmt(s, ST_BEGIN));
 }
 
@@ -324,6 +408,8 @@ int store_commit(struct store *s)
 
 	if (rc < 0)
 		store_rollback(s);
+	else
+		s->fault = 0;
 	return rc;
 }
 
@@ -341,13 +427,56 @@ int store_finish(struct store *s, int rc)
 	return rc;
 }
 
+/* SQLite opens a file it may not write read-only and stays so: once the
+ * operator has fixed the file, only a new connection can write. The new
+ * one takes the old one's place inside s, so every holder of s keeps it. */
+static void store_reopen_if_read_only(struct store *s)
+{
+	struct store *n = NULL, tmp;
+	sqlite3_stmt *st = NULL;
+	char err[256];
+
+	/* Never under a statement still being stepped (a caller's loop). */
+	while ((st = sqlite3_next_stmt(s->db, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			return;
+	if (sqlite3_db_readonly(s->db, "main") != 1 ||
+	    store_open(s->path, s->durability, &n, err, sizeof(err)))
+		return;
+	if (sqlite3_db_readonly(n->db, "main") == 1) {
+		store_close(n);
+		return;
+	}
+	log_notice("database %s is writable again; reopened", s->path);
+	tmp = *s;
+	*s = *n;
+	*n = tmp;
+	store_close(n);
+}
+
 int store_check_writable(struct store *s)
 {
-	int rc = store_begin(s);
+	int rc;
 
-	if (rc == 0)
+	if (s->fault == PACED_ENOSPC && !store_disk_has_room(s))
+		return s->fault;
+	rc = store_begin(s);
+	if (rc < 0)
+		return rc;
+	if (!s->fault) {
 		store_rollback(s);
-	return rc;
+		return 0;
+	}
+	/* After a refused write only a write that reaches the file tells
+	 * whether the cause is gone: rewrite user_version unchanged. */
+	sqlite3_reset(s->probe);
+	rc = run(s, s->probe);
+	return rc < 0 ? (store_rollback(s), rc) : store_commit(s);
+}
+
+int store_fault(const struct store *s)
+{
+	return s->fault;
 }
 
 int store_projects_load(struct store *s, store_project_fn fn, void *data)

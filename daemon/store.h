@@ -34,8 +34,13 @@ void store_rollback(struct store *s);
  * Returns rc, or the commit's error. */
 int store_finish(struct store *s, int rc);
 
-/* 0 when a write transaction can be taken right now (readyz). */
+/* 0 when a write can be stored right now (readyz), else PACED_EBUSY
+ * (locked), PACED_ENOSPC, PACED_EROFS or PACED_EIO. After a refused
+ * write this writes a probe, so it sees the cause go away. */
 int store_check_writable(struct store *s);
+/* The cause of the last refused write (PACED_ENOSPC, PACED_EROFS,
+ * PACED_EIO), or 0 once a write went through. */
+int store_fault(const struct store *s);
 
 /* A project row as loaded at start-up. Strings borrowed for the call. */
 struct store_project_row {

@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                     "runtime error:")
+                     "runtime error:", "VALGRIND-ERROR-BEGIN")
 PACED = os.environ.get("PACED_BIN") or os.path.join(REPO, "build", "paced")
 
 DAY = 86400.0

@@ -38,6 +38,8 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 DEFAULT_TIMEOUT = 60.0
+# Under valgrind (make valgrind) everything is slower: scale the bounds.
+TIMEOUT_SCALE = float(os.environ.get("BLACKBOX_TIMEOUT_SCALE") or 1)
 
 
 class TestTimeout(Exception):
@@ -153,7 +155,8 @@ def main(argv):
                 continue
             t0 = time.monotonic()
             err = None
-            _limit[0] = getattr(fn, "timeout", DEFAULT_TIMEOUT)
+            _limit[0] = getattr(fn, "timeout", DEFAULT_TIMEOUT) * \
+                TIMEOUT_SCALE
             signal.setitimer(signal.ITIMER_REAL, _limit[0])
             try:
                 fn(**fixtures(fn))

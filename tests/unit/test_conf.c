@@ -474,7 +474,9 @@ static const struct error_case error_cases[] = {
 	/* unknown key */
 	{"[server]\nlisten = 127.0.0.1:8080\nmax_bdy = 1m\n",
 	 "3: [server] max_bdy: unknown key (allowed: listen, timezone, "
-	 "max_body, max_header, idle_timeout, log_level)"},
+	 "max_body, max_header, idle_timeout, header_timeout, "
+	 "body_timeout, max_connections, max_requests_per_connection, "
+	 "log_level)"},
 	{"[project.p]\ntitle = x\nname = y\n",
 	 "3: [project.p] name: unknown key (allowed: title, unit"},
 	{"[token.t]\nrole = admin\nsecret = x\n",
@@ -492,6 +494,15 @@ static const struct error_case error_cases[] = {
 	 "0000000000000000000000000000000000000000000000000000000000000000\n"
 	 "role = reader\n[project.p]\n",
 	 "5: [project.p]: section given twice (first at line 1"},
+	/* counts */
+	{"[server]\nmax_connections = 1k\n",
+	 "2: [server] max_connections: \"1k\" is not a whole number "
+	 "(allowed: a whole number, 1..1000000)"},
+	{"[server]\nmax_connections = -5\n",
+	 "2: [server] max_connections: \"-5\" is not a whole number"},
+	{"[server]\nmax_requests_per_connection = 0\n",
+	 "2: [server] max_requests_per_connection: 0 is too small "
+	 "(at least 1)"},
 	/* durations */
 	{"[server]\nidle_timeout = 10 minutes\n",
 	 "2: [server] idle_timeout: \"10 minutes\" is not a duration "
@@ -823,6 +834,8 @@ static char *read_reference(void)
 static const char *const documented_keys[] = {
 	"server:listen",        "server:timezone",     "server:max_body",
 	"server:max_header",    "server:idle_timeout", "server:log_level",
+	"server:header_timeout", "server:body_timeout",
+	"server:max_connections", "server:max_requests_per_connection",
 	"storage:path",         "storage:durability",  "alerts:language",
 	"alerts:repeat_every",  "alerts:at_risk",      "alerts:behind",
 	"alerts:public_url",    "channel:type",        "channel:url",

@@ -930,6 +930,36 @@ static void test_max_connections(void **state)
 	free(run(&l, "127.0.0.1:0", c_max_conns));
 }
 
+/* The second request of a connection capped at two is answered with
+ * Connection: close, and the third, pipelined after it, is not read. */
+static void c_max_requests(struct env *e)
+{
+	struct cli *c = cli_open(e);
+	struct resp r;
+
+	CHECK(e, c);
+	CHECK(e, cli_sends(c, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n"
+			      "GET /3 HTTP/1.1\r\n\r\n") == 0);
+	CHECK(e, cli_response(c, &r) == 0);
+	CHECK(e, strstr(r.body, "GET /1 "));
+	CHECK(e, !strstr(r.head, "Connection: close"));
+	CHECK(e, cli_response(c, &r) == 0);
+	CHECK(e, strstr(r.body, "GET /2 "));
+	CHECK(e, strstr(r.head, "Connection: close"));
+	CHECK(e, cli_closed(c));
+	cli_close(c);
+}
+
+static void test_max_requests(void **state)
+{
+	struct http_limits l;
+
+	(void)state;
+	test_limits(&l);
+	l.max_requests = 2;
+	free(run(&l, "127.0.0.1:0", c_max_requests));
+}
+
 static void on_closed_count(void *data)
 {
 	(*(int *)data)++;
@@ -1056,6 +1086,7 @@ int main(void)
 		cmocka_unit_test(test_unix_socket),
 		cmocka_unit_test(test_close_inflight),
 		cmocka_unit_test(test_max_connections),
+		cmocka_unit_test(test_max_requests),
 		cmocka_unit_test(test_listen),
 	};
 
