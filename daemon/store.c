@@ -1,4 +1,6 @@
-/* store.c - SQLite storage: open, migrate, prepared statements, queries. */
+/* store.c - SQLite storage: open, migrate, prepared statements,
+ * transactions, projects and updates. Events, deliveries and silences are
+ * in store_outbox.c. */
 #include "store.h"
 
 #include <sqlite3.h>
@@ -11,45 +13,8 @@
 
 #include "log.h"
 #include "migrate.h"
+#include "store_internal.h"
 
-/* Every statement paced runs, prepared once at open and kept for the life
- * of the process: nothing is ever built from input. */
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_PROJECTS_LOAD,
-	ST_PROJECT_STATE,
-	ST_PROJECT_INSERT,
-	ST_REVISION_INSERT,
-	ST_PROJECT_REDEFINE,
-	ST_PROJECT_ARCHIVE,
-	ST_PROJECT_SET_STATUS,
-	ST_PROJECT_SET_LAST_EVENT,
-	ST_UPDATE_INSERT,
-	ST_UPDATE_BY_CLIENT,
-	ST_UPDATES_LIST,
-	ST_UPDATES_SINCE,
-	ST_UPDATE_LATEST,
-	ST_EVENT_INSERT,
-	ST_DELIVERY_INSERT,
-	ST_EVENTS_LIST,
-	ST_DELIVERIES_OF_EVENT,
-	ST_DELIVERIES_DUE,
-	ST_DELIVERIES_NEXT,
-	ST_DELIVERY_UPDATE,
-	ST_DELIVERY_DEFER,
-	ST_SILENCE_INSERT,
-	ST_SILENCE_DELETE,
-	ST_SILENCES_ACTIVE,
-	ST_SILENCED,
-	ST_LAST_BAD_NEWS_DELIVERED,
-	ST_UPDATES_PRUNE,
-	ST_UPDATES_MAX_SEQ,
-	ST_EVENTS_MAX_SEQ,
-	ST_PENDING_BY_CHANNEL,
-	ST_COUNT
-};
 
 #define UPDATE_COLS \
 	"seq, project_id, at, value, delta, note, client_id, received_at, token"
@@ -191,18 +156,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 /* Free space that counts as room again after a full disk. */
 #define STORE_ROOM_BYTES (1024 * 1024)
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
-	/* The PACED_E* of the last write the storage refused (full disk,
-	 * read-only file, I/O error), 0 once a commit went through again.
-	 * A transaction that is merely begun proves nothing about these, so
-	 * readyz asks this too. */
-	int fault;
-	sqlite3_stmt *probe; /* PRAGMA user_version = <its value> */
-	char *path;          /* as opened, to open again */
-	enum store_durability durability;
-};
 
 const char *store_errmsg(const struct store *s)
 {
@@ -323,7 +276,7 @@ void store_close(struct store *s)
 }
 
 /* Takes a prepared statement, reset and unbound, ready for binding. */
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->st[id];
 
@@ -333,7 +286,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 }
 
 /* Runs a statement that returns no rows. */
-static int run(struct store *s, sqlite3_stmt *st)
+int store_run(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
@@ -380,7 +333,7 @@ static bool store_disk_has_room(struct store *s)
 	return (uint64_t)sv.f_bavail * sv.f_frsize >= STORE_ROOM_BYTES;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -388,7 +341,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *store_col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
 }
@@ -399,12 +352,12 @@ int store_begin(struct store *s)
 {
 	if (s->fault == PACED_EROFS)
 		store_reopen_if_read_only(s);
-	return run(s, stmt(s, ST_BEGIN));
+	return store_run(s, store_stmt(s, ST_BEGIN));
 }
 
 int store_commit(struct store *s)
 {
-	int rc = run(s, stmt(s, ST_COMMIT));
+	int rc = store_run(s, store_stmt(s, ST_COMMIT));
 
 	if (rc < 0)
 		store_rollback(s);
@@ -416,7 +369,7 @@ int store_commit(struct store *s)
 void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
-		run(s, stmt(s, ST_ROLLBACK));
+		store_run(s, store_stmt(s, ST_ROLLBACK));
 }
 
 int store_finish(struct store *s, int rc)
@@ -470,7 +423,7 @@ int store_check_writable(struct store *s)
 	/* After a refused write only a write that reaches the file tells
 	 * whether the cause is gone: rewrite user_version unchanged. */
 	sqlite3_reset(s->probe);
-	rc = run(s, s->probe);
+	rc = store_run(s, s->probe);
 	return rc < 0 ? (store_rollback(s), rc) : store_commit(s);
 }
 
@@ -481,17 +434,17 @@ int store_fault(const struct store *s)
 
 int store_projects_load(struct store *s, store_project_fn fn, void *data)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECTS_LOAD);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECTS_LOAD);
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_project_row r = {
-			.id = col_text(st, 0),
-			.definition = col_text(st, 1),
+			.id = store_col_text(st, 0),
+			.definition = store_col_text(st, 1),
 			.declared = sqlite3_column_int(st, 2),
 			.created_at = sqlite3_column_int64(st, 3),
 			.defined_at = sqlite3_column_int64(st, 4),
-			.status = col_text(st, 5),
+			.status = store_col_text(st, 5),
 			.status_since = sqlite3_column_int64(st, 6),
 			.stale = sqlite3_column_int(st, 7),
 			.has_last_event =
@@ -516,7 +469,7 @@ int store_projects_load(struct store *s, store_project_fn fn, void *data)
 int store_project_archived(struct store *s, const char *id, bool *archived,
 			   bool *exists)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECT_STATE);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_STATE);
 	int rc;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -530,19 +483,19 @@ int store_project_archived(struct store *s, const char *id, bool *archived,
 static int revision_insert(struct store *s, const char *id,
 			   const char *definition, paced_ms now)
 {
-	sqlite3_stmt *st = stmt(s, ST_REVISION_INSERT);
+	sqlite3_stmt *st = store_stmt(s, ST_REVISION_INSERT);
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return run(s, st);
+	return store_run(s, st);
 }
 
 int store_project_insert(struct store *s, const char *id,
 			 const char *definition, bool declared, paced_ms now,
 			 const char *status, paced_ms status_since)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECT_INSERT);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_INSERT);
 	int rc;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -551,21 +504,21 @@ int store_project_insert(struct store *s, const char *id,
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, status_since);
-	rc = run(s, st);
+	rc = store_run(s, st);
 	return rc < 0 ? rc : revision_insert(s, id, definition, now);
 }
 
 int store_project_redefine(struct store *s, const char *id,
 			   const char *definition, bool declared, paced_ms now)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECT_REDEFINE);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_REDEFINE);
 	int rc;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, declared);
 	sqlite3_bind_int64(st, 4, now);
-	rc = run(s, st);
+	rc = store_run(s, st);
 	if (rc == 0 && sqlite3_changes(s->db) == 0)
 		rc = PACED_ENOENT;
 	return rc < 0 ? rc : revision_insert(s, id, definition, now);
@@ -573,12 +526,12 @@ int store_project_redefine(struct store *s, const char *id,
 
 int store_project_archive(struct store *s, const char *id, paced_ms now)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECT_ARCHIVE);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_ARCHIVE);
 	int rc;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	rc = run(s, st);
+	rc = store_run(s, st);
 	if (rc == 0 && sqlite3_changes(s->db) == 0)
 		rc = PACED_ENOENT;
 	return rc;
@@ -588,28 +541,28 @@ int store_project_set_status(struct store *s, const char *id,
 			     const char *status, paced_ms status_since,
 			     bool stale)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECT_SET_STATUS);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_SET_STATUS);
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, status_since);
 	sqlite3_bind_int(st, 4, stale);
-	return run(s, st);
+	return store_run(s, st);
 }
 
 int store_project_set_last_event(struct store *s, const char *id,
 				 paced_ms at)
 {
-	sqlite3_stmt *st = stmt(s, ST_PROJECT_SET_LAST_EVENT);
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_SET_LAST_EVENT);
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
-	return run(s, st);
+	return store_run(s, st);
 }
 
 int store_update_insert(struct store *s, struct store_update *u)
 {
-	sqlite3_stmt *st = stmt(s, ST_UPDATE_INSERT);
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_INSERT);
 	int rc;
 
 	sqlite3_bind_text(st, 1, u->project_id, -1, SQLITE_STATIC);
@@ -617,11 +570,11 @@ int store_update_insert(struct store *s, struct store_update *u)
 	sqlite3_bind_double(st, 3, u->value);
 	if (u->has_delta)
 		sqlite3_bind_double(st, 4, u->delta);
-	bind_text_or_null(st, 5, u->note);
-	bind_text_or_null(st, 6, u->client_id);
+	store_bind_text_or_null(st, 5, u->note);
+	store_bind_text_or_null(st, 6, u->client_id);
 	sqlite3_bind_int64(st, 7, u->received_at);
-	bind_text_or_null(st, 8, u->token);
-	rc = run(s, st);
+	store_bind_text_or_null(st, 8, u->token);
+	rc = store_run(s, st);
 	if (rc == 0)
 		u->seq = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -630,15 +583,15 @@ int store_update_insert(struct store *s, struct store_update *u)
 static void read_update(sqlite3_stmt *st, struct store_update *u)
 {
 	u->seq = sqlite3_column_int64(st, 0);
-	u->project_id = col_text(st, 1);
+	u->project_id = store_col_text(st, 1);
 	u->at = sqlite3_column_int64(st, 2);
 	u->value = sqlite3_column_double(st, 3);
 	u->has_delta = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	u->delta = sqlite3_column_double(st, 4);
-	u->note = col_text(st, 5);
-	u->client_id = col_text(st, 6);
+	u->note = store_col_text(st, 5);
+	u->client_id = store_col_text(st, 6);
 	u->received_at = sqlite3_column_int64(st, 7);
-	u->token = col_text(st, 8);
+	u->token = store_col_text(st, 8);
 }
 
 /* Steps through the rows of an update query, calling fn for each. Returns
@@ -666,7 +619,7 @@ int store_update_by_client_id(struct store *s, const char *project_id,
 			      const char *client_id, store_update_fn fn,
 			      void *data)
 {
-	sqlite3_stmt *st = stmt(s, ST_UPDATE_BY_CLIENT);
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_BY_CLIENT);
 	int n;
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
@@ -679,7 +632,7 @@ int store_updates_list(struct store *s, const char *project_id,
 		       paced_ms before, int limit, store_update_fn fn,
 		       void *data)
 {
-	sqlite3_stmt *st = stmt(s, ST_UPDATES_LIST);
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_LIST);
 	int n;
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
@@ -692,7 +645,7 @@ int store_updates_list(struct store *s, const char *project_id,
 int store_updates_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = stmt(s, ST_UPDATES_SINCE);
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_SINCE);
 	int n;
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
@@ -704,7 +657,7 @@ int store_updates_since(struct store *s, const char *project_id,
 int store_update_latest(struct store *s, const char *project_id,
 			store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = stmt(s, ST_UPDATE_LATEST);
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_LATEST);
 	int n;
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
@@ -715,7 +668,7 @@ int store_update_latest(struct store *s, const char *project_id,
 int store_updates_prune(struct store *s, paced_ms before, int chunk,
 			int64_t *deleted)
 {
-	sqlite3_stmt *st = stmt(s, ST_UPDATES_PRUNE);
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_PRUNE);
 	int rc, n;
 
 	*deleted = 0;
@@ -725,7 +678,7 @@ int store_updates_prune(struct store *s, paced_ms before, int chunk,
 			return rc;
 		sqlite3_bind_int64(st, 1, before);
 		sqlite3_bind_int(st, 2, chunk);
-		rc = run(s, st);
+		rc = store_run(s, st);
 		n = rc == 0 ? sqlite3_changes(s->db) : 0;
 		rc = store_finish(s, rc);
 		if (rc < 0)
@@ -733,296 +686,4 @@ int store_updates_prune(struct store *s, paced_ms before, int chunk,
 		*deleted += n;
 	} while (n == chunk);
 	return 0;
-}
-
-int store_event_insert(struct store *s, struct store_event *e)
-{
-	sqlite3_stmt *st = stmt(s, ST_EVENT_INSERT);
-	int rc;
-
-	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, e->at);
-	bind_text_or_null(st, 5, e->previous_status);
-	sqlite3_bind_text(st, 6, e->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, e->project, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, e->silenced);
-	rc = run(s, st);
-	if (rc == 0)
-		e->seq = sqlite3_last_insert_rowid(s->db);
-	return rc;
-}
-
-int store_delivery_insert(struct store *s, int64_t event_seq,
-			  const char *channel, paced_ms next_at)
-{
-	sqlite3_stmt *st = stmt(s, ST_DELIVERY_INSERT);
-
-	sqlite3_bind_int64(st, 1, event_seq);
-	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, next_at);
-	return run(s, st);
-}
-
-/* Reads EVENT_COLS starting at column `first`. */
-static void read_event(sqlite3_stmt *st, int first, struct store_event *e)
-{
-	e->seq = sqlite3_column_int64(st, first);
-	e->id = col_text(st, first + 1);
-	e->project_id = col_text(st, first + 2);
-	e->type = col_text(st, first + 3);
-	e->at = sqlite3_column_int64(st, first + 4);
-	e->previous_status = col_text(st, first + 5);
-	e->status = col_text(st, first + 6);
-	e->project = col_text(st, first + 7);
-	e->silenced = sqlite3_column_int(st, first + 8);
-}
-
-static void read_delivery(sqlite3_stmt *st, struct store_delivery *d)
-{
-	d->event_seq = sqlite3_column_int64(st, 0);
-	d->channel = col_text(st, 1);
-	d->state = col_text(st, 2);
-	d->attempts = sqlite3_column_int(st, 3);
-	d->next_at = sqlite3_column_int64(st, 4);
-	d->last_error = col_text(st, 5);
-	d->has_sent_at = sqlite3_column_type(st, 6) != SQLITE_NULL;
-	d->sent_at = sqlite3_column_int64(st, 6);
-}
-
-int store_events_list(struct store *s, const char *project_id,
-		      const char *type, int limit, store_event_fn fn,
-		      void *data)
-{
-	sqlite3_stmt *st = stmt(s, ST_EVENTS_LIST);
-	int rc;
-
-	bind_text_or_null(st, 1, project_id);
-	bind_text_or_null(st, 2, type);
-	sqlite3_bind_int(st, 3, limit);
-	/* The callback may run other statements (deliveries of the event),
-	 * which is fine: each statement has its own cursor. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_event e;
-		int r;
-
-		read_event(st, 0, &e);
-		if ((r = fn(&e, data)) < 0) {
-			sqlite3_reset(st);
-			return r;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : PACED_EDB;
-}
-
-int store_deliveries_of_event(struct store *s, int64_t event_seq,
-			      store_delivery_fn fn, void *data)
-{
-	sqlite3_stmt *st = stmt(s, ST_DELIVERIES_OF_EVENT);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, event_seq);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_delivery d;
-		int r;
-
-		read_delivery(st, &d);
-		if ((r = fn(&d, data)) < 0) {
-			sqlite3_reset(st);
-			return r;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : PACED_EDB;
-}
-
-int store_deliveries_due(struct store *s, paced_ms now, int limit,
-			 store_due_fn fn, void *data)
-{
-	sqlite3_stmt *st = stmt(s, ST_DELIVERIES_DUE);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_delivery d;
-		struct store_event e;
-		int r;
-
-		read_delivery(st, &d);
-		read_event(st, 7, &e);
-		if ((r = fn(&d, &e, data)) < 0) {
-			sqlite3_reset(st);
-			return r;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : PACED_EDB;
-}
-
-paced_ms store_deliveries_next_at(struct store *s)
-{
-	sqlite3_stmt *st = stmt(s, ST_DELIVERIES_NEXT);
-	paced_ms next = PACED_NEVER;
-
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		next = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return next;
-}
-
-int store_delivery_update(struct store *s, int64_t event_seq,
-			  const char *channel, const char *state, int attempts,
-			  paced_ms next_at, const char *last_error,
-			  paced_ms sent_at)
-{
-	sqlite3_stmt *st = stmt(s, ST_DELIVERY_UPDATE);
-
-	sqlite3_bind_int64(st, 1, event_seq);
-	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, attempts);
-	sqlite3_bind_int64(st, 5, next_at);
-	bind_text_or_null(st, 6, last_error);
-	if (strcmp(state, "sent") == 0)
-		sqlite3_bind_int64(st, 7, sent_at);
-	else
-		sqlite3_bind_null(st, 7);
-	return run(s, st);
-}
-
-int store_delivery_defer(struct store *s, int64_t event_seq,
-			 const char *channel, paced_ms next_at)
-{
-	sqlite3_stmt *st = stmt(s, ST_DELIVERY_DEFER);
-
-	sqlite3_bind_int64(st, 1, event_seq);
-	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, next_at);
-	return run(s, st);
-}
-
-int store_silence_insert(struct store *s, const struct store_silence *si)
-{
-	sqlite3_stmt *st = stmt(s, ST_SILENCE_INSERT);
-
-	sqlite3_bind_text(st, 1, si->id, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 2, si->project_id);
-	bind_text_or_null(st, 3, si->tag);
-	sqlite3_bind_int64(st, 4, si->until);
-	bind_text_or_null(st, 5, si->reason);
-	sqlite3_bind_int64(st, 6, si->created_at);
-	return run(s, st);
-}
-
-int store_silence_delete(struct store *s, const char *id, paced_ms now)
-{
-	sqlite3_stmt *st = stmt(s, ST_SILENCE_DELETE);
-	int rc;
-
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	rc = run(s, st);
-	if (rc == 0 && sqlite3_changes(s->db) == 0)
-		rc = PACED_ENOENT;
-	return rc;
-}
-
-int store_silences_active(struct store *s, paced_ms now, store_silence_fn fn,
-			  void *data)
-{
-	sqlite3_stmt *st = stmt(s, ST_SILENCES_ACTIVE);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_silence si = {
-			.id = col_text(st, 0),
-			.project_id = col_text(st, 1),
-			.tag = col_text(st, 2),
-			.until = sqlite3_column_int64(st, 3),
-			.reason = col_text(st, 4),
-			.created_at = sqlite3_column_int64(st, 5),
-		};
-		int r = fn(&si, data);
-
-		if (r < 0) {
-			sqlite3_reset(st);
-			return r;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : PACED_EDB;
-}
-
-/* Runs a one-row query whose first column is a truth value. */
-static int ask(struct store *s, sqlite3_stmt *st, bool *out)
-{
-	int rc = sqlite3_step(st);
-
-	*out = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	log_err("database: %s", sqlite3_errmsg(s->db));
-	return PACED_EDB;
-}
-
-int store_silenced(struct store *s, const char *project_id,
-		   const char *tags_json, paced_ms now, bool *out)
-{
-	sqlite3_stmt *st = stmt(s, ST_SILENCED);
-
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, tags_json, -1, SQLITE_STATIC);
-	return ask(s, st, out);
-}
-
-int store_last_bad_news_delivered(struct store *s, const char *project_id,
-				  bool *out)
-{
-	sqlite3_stmt *st = stmt(s, ST_LAST_BAD_NEWS_DELIVERED);
-
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	return ask(s, st, out);
-}
-
-static int max_seq(struct store *s, enum stmt_id id, int64_t *out)
-{
-	sqlite3_stmt *st = stmt(s, id);
-	int rc = sqlite3_step(st);
-
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : PACED_EDB;
-}
-
-int store_counts(struct store *s, int64_t *updates, int64_t *events)
-{
-	int rc = max_seq(s, ST_UPDATES_MAX_SEQ, updates);
-
-	return rc < 0 ? rc : max_seq(s, ST_EVENTS_MAX_SEQ, events);
-}
-
-int store_pending_by_channel(struct store *s, store_pending_fn fn,
-			     void *data)
-{
-	sqlite3_stmt *st = stmt(s, ST_PENDING_BY_CHANNEL);
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int r = fn((const char *)sqlite3_column_text(st, 0),
-			   sqlite3_column_int64(st, 1), data);
-
-		if (r < 0) {
-			sqlite3_reset(st);
-			return r;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : PACED_EDB;
 }

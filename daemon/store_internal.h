@@ -1,0 +1,75 @@
+/*
+ * store_internal.h - what store.c and store_outbox.c share: the prepared
+ * statements and the handle. Private to those two; everyone else uses
+ * store.h.
+ */
+#ifndef PACED_STORE_INTERNAL_H
+#define PACED_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Every statement paced runs, prepared once at open and kept for the life
+ * of the process: nothing is ever built from input. */
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_PROJECTS_LOAD,
+	ST_PROJECT_STATE,
+	ST_PROJECT_INSERT,
+	ST_REVISION_INSERT,
+	ST_PROJECT_REDEFINE,
+	ST_PROJECT_ARCHIVE,
+	ST_PROJECT_SET_STATUS,
+	ST_PROJECT_SET_LAST_EVENT,
+	ST_UPDATE_INSERT,
+	ST_UPDATE_BY_CLIENT,
+	ST_UPDATES_LIST,
+	ST_UPDATES_SINCE,
+	ST_UPDATE_LATEST,
+	ST_EVENT_INSERT,
+	ST_DELIVERY_INSERT,
+	ST_EVENTS_LIST,
+	ST_DELIVERIES_OF_EVENT,
+	ST_DELIVERIES_DUE,
+	ST_DELIVERIES_NEXT,
+	ST_DELIVERY_UPDATE,
+	ST_DELIVERY_DEFER,
+	ST_SILENCE_INSERT,
+	ST_SILENCE_DELETE,
+	ST_SILENCES_ACTIVE,
+	ST_SILENCED,
+	ST_LAST_BAD_NEWS_DELIVERED,
+	ST_UPDATES_PRUNE,
+	ST_UPDATES_MAX_SEQ,
+	ST_EVENTS_MAX_SEQ,
+	ST_PENDING_BY_CHANNEL,
+	ST_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	/* The PACED_E* of the last write the storage refused (full disk,
+	 * read-only file, I/O error), 0 once a commit went through again.
+	 * A transaction that is merely begun proves nothing about these, so
+	 * readyz asks this too. */
+	int fault;
+	sqlite3_stmt *probe; /* PRAGMA user_version = <its value> */
+	char *path;          /* as opened, to open again */
+	enum store_durability durability;
+};
+
+/* Takes a prepared statement, reset and unbound, ready for binding. */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
+
+/* Runs a statement that returns no rows: 0, PACED_EEXIST on a constraint,
+ * PACED_EBUSY, or the storage fault (full, read-only, I/O). */
+int store_run(struct store *s, sqlite3_stmt *st);
+
+void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
+const char *store_col_text(sqlite3_stmt *st, int i);
+
+#endif
