@@ -78,7 +78,7 @@ int digest_send_now(struct app *app, paced_ms now)
 	struct project **all;
 	char day[TIMEFMT_MAX];
 	size_t n = 0;
-	int rc = 0;
+	int rc;
 
 	if (!app->conf->digest.line)
 		return PACED_ENOENT;
@@ -95,9 +95,9 @@ int digest_send_now(struct app *app, paced_ms now)
 		struct project_view v;
 		const struct project *p = all[i];
 
-		rc = tracker_view(app, p, now, &v);
-		if (rc < 0)
-			break;
+		/* The digest shows no forecast: no need to read each
+		 * project's recent updates. */
+		tracker_eval(app, p, now, &v);
 		items[i].id = p->def->id;
 		items[i].title = def_string(p, "title");
 		items[i].unit = def_string(p, "unit");
@@ -112,8 +112,7 @@ int digest_send_now(struct app *app, paced_ms now)
 	d.n_projects = n;
 	d.items = items;
 	d.n_items = n;
-	if (rc == 0)
-		rc = notify_digest(app->notify, &d);
+	rc = notify_digest(app->notify, &d);
 	if (rc == 0)
 		log_info("digest of %zu projects queued for %zu channel(s)", n,
 			 app->conf->digest.n_channels);
