@@ -805,6 +805,30 @@ def verify_signature(secret, headers, body, tolerance=300):
     return False, f"bad signature {sig!r}, expected 'v1,{want}'"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the daemon hung up (e.g. killed): not our failure
+
+
+def serve_on_loopback(owner, handler):
+    """Serves handler on a free loopback port in a thread: sets
+    owner.server, owner.port and owner.thread, and closes it at cleanup
+    (owner.close())."""
+    owner.server = _QuietServer(("127.0.0.1", 0), handler)
+    owner.server.daemon_threads = True
+    owner.port = owner.server.server_address[1]
+    owner.thread = threading.Thread(target=owner.server.serve_forever,
+                                    kwargs={"poll_interval": 0.1},
+                                    daemon=True)
+    owner.thread.start()
+    on_cleanup(lambda failed: owner.close())
+
+
+def close_server(owner):
+    owner.server.shutdown()
+    owner.server.server_close()
+
+
 class Receiver:
     """A webhook endpoint. rx.url, rx.secret, rx.hooks (every request, in
     arrival order). Answers: rx.script (a list consumed first: status ints
@@ -870,18 +894,7 @@ class Receiver:
 
             do_POST = do_PUT = do_GET = _handle
 
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                pass  # the daemon hung up (e.g. killed): not our failure
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.1},
-                                       daemon=True)
-        self.thread.start()
-        on_cleanup(lambda failed: self.close())
+        serve_on_loopback(self, Handler)
 
     @property
     def url(self):
@@ -895,8 +908,7 @@ class Receiver:
         return ch
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        close_server(self)
 
     def all(self):
         with self.lock:

@@ -56,9 +56,9 @@ import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from harness import on_cleanup
+from harness import close_server, serve_on_loopback
 
 HOUR = 3600
 
@@ -194,16 +194,7 @@ class PlatformReceiver:
                 if status != 204:
                     self.wfile.write(out)
 
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                pass
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever,
-                         kwargs={"poll_interval": 0.1}, daemon=True).start()
-        on_cleanup(lambda failed: self.close())
+        serve_on_loopback(self, Handler)
 
     @property
     def url(self):
@@ -221,8 +212,7 @@ class PlatformReceiver:
         return ch
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        close_server(self)
 
     def all(self):
         with self.lock:
