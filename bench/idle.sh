@@ -6,26 +6,12 @@
 set -eu
 N=${1:-100000}
 S=${2:-60}
-top=$(cd "$(dirname "$0")/.." && pwd)
-bin="$top/build/paced"
-[ -x "$bin" ] || { echo "build paced first: make" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$tmp/paced.conf" <<CONF
-[server]
-listen = 127.0.0.1:$port
-[storage]
-path = $tmp/paced.db
-durability = normal
-CONF
+. "$(dirname "$0")/common.sh"
 
 # Create the schema, then N projects in one transaction: linear burn-ups
 # spread over the coming years, a tenth of them with a weekly reporting
 # cadence, so every project has a wake-up instant in the heap.
-"$bin" -c "$tmp/paced.conf" 2>"$tmp/log" & pid=$!
-until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.1; done
-kill "$pid"; wait "$pid" || true
+bench_schema
 python3 - "$tmp/paced.db" "$N" <<'PY'
 import json, sqlite3, sys, time
 db, n = sys.argv[1], int(sys.argv[2])
