@@ -144,21 +144,13 @@ done:
 	return rc;
 }
 
-json_t *alert_event_json(const struct store_event *e, const char *language,
-			 const char *public_url)
+json_t *alert_event_json_from(const struct store_event *e,
+			      const json_t *project, const char *text)
 {
-	json_t *project = json_loads(e->project, 0, NULL);
 	json_t *o = json_object();
-	char *text = NULL;
 
-	if (project && o)
-		text = message_text(e->type, project,
-				    message_lang_parse(language), public_url);
-	if (!text) {
-		json_decref(project);
-		json_decref(o);
+	if (!o)
 		return NULL;
-	}
 	json_object_set_new(o, "id", json_string(e->id));
 	json_object_set_new(o, "type", json_string(e->type));
 	json_object_set_new(o, "at", jsonutil_instant(e->at));
@@ -167,8 +159,25 @@ json_t *alert_event_json(const struct store_event *e, const char *language,
 	json_object_set_new(o, "status", json_string(e->status));
 	if (e->silenced)
 		json_object_set_new(o, "silenced", json_true());
-	json_object_set_new(o, "project", project);
+	/* Shared, not copied: nobody changes a snapshot once parsed. */
+	json_object_set(o, "project", (json_t *)project);
 	json_object_set_new(o, "text", json_string(text));
+	return o;
+}
+
+json_t *alert_event_json(const struct store_event *e, const char *language,
+			 const char *public_url)
+{
+	json_t *project = json_loads(e->project, 0, NULL);
+	json_t *o = NULL;
+	char *text = NULL;
+
+	if (project)
+		text = message_text(e->type, project,
+				    message_lang_parse(language), public_url);
+	if (text)
+		o = alert_event_json_from(e, project, text);
+	json_decref(project);
 	free(text);
 	return o;
 }

@@ -131,12 +131,9 @@ static json_t *webhook_json(const struct chan_msg *m)
 	const struct note_digest *d = m->digest;
 
 	if (m->kind == CHAN_ONE) {
-		o = alert_event_json(m->events[0].e, m->language,
-				     m->public_url);
-		if (o)
-			json_object_set_new(o, "text",
-					    json_string(m->note->text));
-		return o;
+		return alert_event_json_from(m->events[0].e,
+					     m->events[0].project,
+					     m->note->text);
 	}
 	o = json_object();
 	json_object_set_new(o, "id", json_string(m->id));
@@ -148,9 +145,10 @@ static json_t *webhook_json(const struct chan_msg *m)
 		list = json_array();
 		for (size_t i = 0; i < m->n_events; i++)
 			json_array_append_new(
-				list, alert_event_json(m->events[i].e,
-						       m->language,
-						       m->public_url));
+				list, alert_event_json_from(
+					      m->events[i].e,
+					      m->events[i].project,
+					      m->events[i].note->text));
 		json_object_set_new(o, "events", list);
 	} else {
 		json_object_set_new(
