@@ -44,8 +44,8 @@ json_t *alert_event_json(const struct store_event *e, const char *language,
 			 const char *public_url);
 
 /* The same from parts already made: the parsed project snapshot (a
- * reference is taken)
- * and the text (a channel worker has both from rendering its note). */
+ * reference is taken) and the text. A channel worker has both from
+ * rendering its note. */
 json_t *alert_event_json_from(const struct store_event *e,
 			      const json_t *project, const char *text);
 
