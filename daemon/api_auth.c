@@ -10,6 +10,7 @@
 
 #include "api_internal.h"
 #include "auth.h"
+#include "token_rate.h"
 
 #define PROJECTS_PREFIX "/v1/projects/"
 #define UPDATES_SUFFIX "/updates"
@@ -60,6 +61,36 @@ static void reply_unauthorized(struct http_request *req, bool had_header)
 					     "Authorization: Bearer token");
 }
 
+/* Whether tok is within its request rate; answers 429 (or a server
+ * error when memory ran out) itself when it is not. */
+static bool within_rate(struct http_request *req, struct app *app,
+			const struct conf_token *tok)
+{
+	int64_t retry_us = 0;
+	long long secs;
+	char header[64];
+
+	if (!app->token_rates)
+		app->token_rates = token_rates_new();
+	if (app->token_rates &&
+	    token_rates_take(app->token_rates, app->conf, tok,
+			     (int64_t)(uv_hrtime() / 1000), &retry_us))
+		return true;
+	if (!app->token_rates || retry_us == 0) {
+		api_reply_failure(req, PACED_ENOMEM);
+		return false;
+	}
+	/* Whole seconds, rounded up: an earlier retry would be refused. */
+	secs = (long long)((retry_us + 999999) / 1000000);
+	snprintf(header, sizeof(header), "Retry-After: %lld\r\n", secs);
+	api_reply_error_headers(req, 429, header, "rate_limited", NULL,
+				"token %s is over its rate of %d requests per "
+				"%lld s; retry in %lld s",
+				tok->name, tok->rate_n,
+				(long long)(tok->rate_period_ms / 1000), secs);
+	return false;
+}
+
 bool api_authorize(struct http_request *req, struct app *app,
 		   const struct conf_token **tok)
 {
@@ -77,6 +108,8 @@ bool api_authorize(struct http_request *req, struct app *app,
 	}
 	if (!*tok)
 		return true; /* no [token.*]: the open API */
+	if (!within_rate(req, app, *tok))
+		return false;
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 		action = AUTH_READ;
 	} else if (strcmp(method, "POST") == 0 &&

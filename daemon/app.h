@@ -15,6 +15,7 @@ struct registry;
 struct notify;
 struct sched;
 struct project;
+struct token_rates;
 
 struct app {
 	uv_loop_t *loop;
@@ -29,6 +30,9 @@ struct app {
 	/* Some listener is reachable from other machines: a reload may
 	 * not remove the last [token.*] (the API would be open). */
 	bool public_listener;
+	/* Each token's request rate; made on the first request that needs
+	 * it, kept across reloads. */
+	struct token_rates *token_rates;
 };
 
 #endif

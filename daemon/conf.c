@@ -119,6 +119,8 @@ static const struct conf_option conf_options[] = {
 	 TK_(role), 0, CONF_REQUIRED},
 	{CONF_SEC_TOKEN, "projects", CONF_T_GLOBS, "*", 0, 0, NULL,
 	 TK_(projects), TK_(n_projects), 0},
+	{CONF_SEC_TOKEN, "rate", CONF_T_RATE, "6000/1m", 1, 1000000, NULL,
+	 TK_(rate_n), TK_(rate_period_ms), 0},
 
 	{CONF_SEC_DIGEST, "at", CONF_T_CLOCK, "09:00", 0, 0, NULL,
 	 DG_(at_min), 0, 0},

@@ -65,6 +65,10 @@ struct conf_token {
 	char *role;   /* "reader" | "reporter" | "admin" */
 	char **projects; /* globs; default one "*" */
 	size_t n_projects;
+	/* `rate = N/PERIOD`: N requests per PERIOD, at most N at once
+	 * (token_rate.h); default 6000/1m. */
+	int rate_n;
+	int64_t rate_period_ms;
 	int line;
 };
 

@@ -186,8 +186,9 @@ void conf_err_allowed(const struct conf_option *o, char *b, size_t n)
 			       "separated");
 		return;
 	case CONF_T_RATE:
-		snprintf(b, n, "N/PERIOD such as 20/1m or 5/1s, N 1..10000, "
-			       "PERIOD 1s..1d");
+		snprintf(b, n, "N/PERIOD such as 20/1m or 5/1s, N %lld..%lld, "
+			       "PERIOD 1s..1d",
+			 (long long)o->min, (long long)o->max);
 		return;
 	case CONF_T_BOOL:
 		snprintf(b, n, "yes or no");

@@ -27,6 +27,7 @@
 #include "sdnotify.h"
 #include "store.h"
 #include "timefmt.h"
+#include "token_rate.h"
 #include "tracker.h"
 
 /* After SIGTERM, how long requests in progress may take before paced
@@ -526,6 +527,7 @@ out:
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("event loop closed with handles still open");
 	registry_free(app->reg);
+	token_rates_free(app->token_rates);
 	free(app->waking);
 	store_close(app->store);
 	conf_free(app->conf);

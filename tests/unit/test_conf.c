@@ -480,7 +480,7 @@ static const struct error_case error_cases[] = {
 	{"[project.p]\ntitle = x\nname = y\n",
 	 "3: [project.p] name: unknown key (allowed: title, unit"},
 	{"[token.t]\nrole = admin\nsecret = x\n",
-	 "3: [token.t] secret: unknown key (allowed: sha256, role, projects)"},
+	 "3: [token.t] secret: unknown key (allowed: sha256, role, projects, rate)"},
 	/* duplicate key and section */
 	{"[alerts]\nlanguage = en\n; again\nlanguage = zh-CN\n",
 	 "4: [alerts] language: given twice (first at line 2"},
@@ -851,6 +851,7 @@ static const char *const documented_keys[] = {
 	"channel:mention_all",  "channel:from",        "channel:to",
 	"channel:username",     "channel:password",    "digest:at",
 	"digest:every",         "digest:channels",     "channel:chat_id",
+	"token:rate",
 };
 
 /* Whether text sets key (as "key =") in a section of that kind. */
