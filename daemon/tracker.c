@@ -14,13 +14,9 @@
 #include "sched.h"
 #include "store.h"
 #include "timefmt.h"
+#include "tracker_internal.h"
 
-/* SPEC section 4: an update may be dated a day before start at the
- * earliest and five minutes ahead of the server's clock at the latest. */
-#define EARLIEST_BEFORE_START_MS PACED_MS_PER_DAY
-#define LATEST_AHEAD_MS (5 * 60 * 1000)
 #define FORECAST_WINDOW_MS (30 * PACED_MS_PER_DAY)
-#define MAX_ABS_VALUE 1e15
 /* A wake-up whose work failed (database busy) is tried again after. */
 #define TRACKER_RETRY_MS 5000
 
@@ -168,15 +164,9 @@ static int record_event(struct app *app, struct project *p,
 	return rc;
 }
 
-/*
- * Evaluates p at now and records what changed, inside the open
- * transaction: a status change, the project turning stale (or resuming
- * when a report `arrived`), and otherwise a reminder when one is due.
- * Changes p in place: callers pass a copy and keep it only once the
- * transaction has committed.
- */
-static int settle_status(struct app *app, struct project *p, paced_ms now,
-			 bool arrived, bool *queued)
+/* See tracker_internal.h. */
+int tracker_settle_status(struct app *app, struct project *p, paced_ms now,
+			  bool arrived, bool *queued)
 {
 	struct project_view v;
 	enum pace_status before = p->status;
@@ -247,7 +237,7 @@ void tracker_reschedule(struct app *app, struct project *p, paced_ms now)
 	if (!app->sched)
 		return;
 	next = tracker_next_wake(app, p, now);
-	/* An instant already past means settle_status() found nothing to
+	/* An instant already past means tracker_settle_status() found nothing to
 	 * do at it (say, a reminder it could not record): look again in a
 	 * moment rather than at once, so nothing spins. */
 	if (next <= now)
@@ -260,7 +250,7 @@ void tracker_reschedule(struct app *app, struct project *p, paced_ms now)
 /* Makes the committed copy `next` the live state of `live`. The
  * scheduler's slot stays the live one's: the copy was taken earlier and
  * the heap may have moved the entry since. */
-static void adopt(struct project *live, const struct project *next)
+void tracker_adopt(struct project *live, const struct project *next)
 {
 	size_t slot = live->sched_slot;
 
@@ -268,7 +258,7 @@ static void adopt(struct project *live, const struct project *next)
 	live->sched_slot = slot;
 }
 
-static void after_commit(struct app *app, bool queued)
+void tracker_after_commit(struct app *app, bool queued)
 {
 	if (queued && app->notify)
 		notify_kick(app->notify);
@@ -284,12 +274,12 @@ static int insert_project(struct app *app, struct project *p, paced_ms now,
 
 	if (!text)
 		return PACED_ENOMEM;
-	/* The row needs a status before settle_status() knows it; it is
+	/* The row needs a status before tracker_settle_status() knows it; it is
 	 * overwritten there in the same transaction. */
 	rc = store_project_insert(app->store, p->def->id, text, p->declared,
 				  now, "not_started", now);
 	free(text);
-	return rc < 0 ? rc : settle_status(app, p, now, false, queued);
+	return rc < 0 ? rc : tracker_settle_status(app, p, now, false, queued);
 }
 
 int tracker_create(struct app *app, struct project_def *def, bool declared,
@@ -333,7 +323,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 	log_info("project %s created", p->def->id);
 	*out = p;
 	tracker_reschedule(app, p, now);
-	after_commit(app, queued);
+	tracker_after_commit(app, queued);
 	return 0;
 fail:
 	project_def_free(def);
@@ -403,7 +393,7 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		goto fail;
 	rc = store_project_redefine(app->store, def->id, text, declared, now);
 	if (rc == 0)
-		rc = settle_status(app, &next, now, false, &queued);
+		rc = tracker_settle_status(app, &next, now, false, &queued);
 	rc = store_finish(app->store, rc);
 	if (rc < 0)
 		goto fail;
@@ -419,13 +409,13 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		*created = true;
 	} else {
 		project_def_free(live->def);
-		adopt(live, &next);
+		tracker_adopt(live, &next);
 		*out = live;
 		*created = false;
 	}
 	tracker_reschedule(app, *out, now);
 	log_info("project %s %s", def->id, restored ? "restored" : "redefined");
-	after_commit(app, queued);
+	tracker_after_commit(app, queued);
 	return 0;
 fail:
 	free(text);
@@ -457,242 +447,6 @@ int tracker_archive(struct app *app, const char *id, paced_ms now)
 	return rc;
 }
 
-/* A project touched by a batch: its state as the batch leaves it, applied
- * to the registry only after the commit. */
-struct touched {
-	struct project *live;
-	struct project next;
-};
-
-static struct touched *touch(struct touched *t, size_t *n,
-			     struct project *live)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (t[i].live == live)
-			return &t[i];
-	t[*n].live = live;
-	t[*n].next = *live;
-	return &t[(*n)++];
-}
-
-static int copy_stored(const struct store_update *u, void *data)
-{
-	struct tracker_stored *s = data;
-
-	s->seq = u->seq;
-	s->at = u->at;
-	s->received_at = u->received_at;
-	s->value = u->value;
-	s->has_delta = u->has_delta;
-	s->delta = u->delta;
-	s->note = u->note ? strdup(u->note) : NULL;
-	s->client_id = u->client_id ? strdup(u->client_id) : NULL;
-	s->token = u->token ? strdup(u->token) : NULL;
-	if ((u->note && !s->note) || (u->client_id && !s->client_id) ||
-	    (u->token && !s->token))
-		return PACED_ENOMEM;
-	return 0;
-}
-
-/* Checks one item against its project and computes the value it sets;
- * nothing is written. */
-static int check_item(struct tracker_update *u, const struct project *p,
-		      double current, paced_ms now)
-{
-	if (u->has_at && u->at < p->def->start - EARLIEST_BEFORE_START_MS)
-		return field_error_set(&u->err, "invalid_value", "at",
-				       "at must not be more than a day "
-				       "before the project's start");
-	if (u->has_at && u->at > now + LATEST_AHEAD_MS)
-		return field_error_set(&u->err, "invalid_value", "at",
-				       "at must not be more than 5 minutes "
-				       "in the future");
-	u->stored.value = u->has_value ? u->value : current + u->delta;
-	if (!isfinite(u->stored.value) ||
-	    fabs(u->stored.value) > MAX_ABS_VALUE)
-		return field_error_set(&u->err, "invalid_value",
-				       u->has_value ? "value" : "delta",
-				       "the resulting value must be a finite "
-				       "number within ±1e15");
-	return 0;
-}
-
-/* Finds an earlier item of the same batch with the same client id. */
-static const struct tracker_update *
-same_key_earlier(const struct tracker_update *u, size_t i)
-{
-	for (size_t k = 0; k < i; k++)
-		if (u[k].client_id && !u[k].err.code[0] &&
-		    strcmp(u[k].client_id, u[i].client_id) == 0 &&
-		    strcmp(u[k].project_id, u[i].project_id) == 0)
-			return &u[k];
-	return NULL;
-}
-
-static int apply_item(struct app *app, struct tracker_update *u,
-		      struct touched *t, paced_ms now)
-{
-	struct store_update row = {
-		.project_id = u->project_id,
-		.at = u->has_at ? u->at : now,
-		.value = u->stored.value,
-		.has_delta = u->has_delta,
-		.delta = u->delta,
-		.note = u->note,
-		.client_id = u->client_id,
-		.received_at = now,
-		.token = u->token,
-	};
-	int rc = store_update_insert(app->store, &row);
-
-	if (rc < 0)
-		return rc;
-	u->stored.seq = row.seq;
-	u->stored.at = row.at;
-	u->stored.received_at = now;
-	u->stored.has_delta = u->has_delta;
-	u->stored.delta = u->delta;
-	u->stored.note = u->note ? strdup(u->note) : NULL;
-	u->stored.client_id = u->client_id ? strdup(u->client_id) : NULL;
-	u->stored.token = u->token ? strdup(u->token) : NULL;
-	if ((u->note && !u->stored.note) ||
-	    (u->client_id && !u->stored.client_id) ||
-	    (u->token && !u->stored.token))
-		return PACED_ENOMEM;
-	t->next.has_arrival = true;
-	t->next.last_arrival = now;
-	/* The latest by `at` is the current value; a later arrival with the
-	 * same `at` wins. */
-	if (!t->next.has_current || row.at >= t->next.current_at) {
-		t->next.has_current = true;
-		t->next.current = row.value;
-		t->next.current_at = row.at;
-	}
-	return 0;
-}
-
-int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
-			 paced_ms now)
-{
-	struct touched *t = calloc(n ? n : 1, sizeof(*t));
-	size_t n_touched = 0;
-	bool invalid = false, queued = false;
-	int rc = 0;
-
-	if (!t)
-		return PACED_ENOMEM;
-	/* First pass: validate everything, reading only, so a bad item
-	 * leaves the database and the registry untouched. */
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct project *live;
-		struct touched *tp;
-
-		if (u[i].err.code[0]) { /* the caller found it invalid */
-			invalid = true;
-			continue;
-		}
-		live = registry_get(app->reg, u[i].project_id);
-		if (!live) {
-			field_error_set(&u[i].err, "not_found", "project",
-					"no project %s", u[i].project_id);
-			invalid = true;
-			continue;
-		}
-		if (u[i].client_id) {
-			const struct tracker_update *twin =
-				same_key_earlier(u, i);
-
-			if (twin) {
-				u[i].duplicate = true;
-				continue;
-			}
-			rc = store_update_by_client_id(app->store,
-						       u[i].project_id,
-						       u[i].client_id,
-						       copy_stored,
-						       &u[i].stored);
-			if (rc == 0) {
-				u[i].duplicate = true;
-				continue;
-			}
-			if (rc != PACED_ENOENT)
-				break;
-			rc = 0;
-		}
-		tp = touch(t, &n_touched, live);
-		if (check_item(&u[i], live, project_current(&tp->next), now)) {
-			invalid = true;
-			continue;
-		}
-		/* Later deltas in the batch count from this value. */
-		if (!tp->next.has_current ||
-		    (u[i].has_at ? u[i].at : now) >= tp->next.current_at) {
-			tp->next.has_current = true;
-			tp->next.current = u[i].stored.value;
-			tp->next.current_at = u[i].has_at ? u[i].at : now;
-		}
-	}
-	if (rc < 0 || invalid) {
-		free(t);
-		return rc < 0 ? rc : PACED_EINVAL;
-	}
-	/* Second pass: write, from the registry's state again. */
-	for (size_t i = 0; i < n_touched; i++)
-		t[i].next = *t[i].live;
-	rc = store_begin(app->store);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (u[i].duplicate)
-			continue;
-		rc = apply_item(app, &u[i],
-				touch(t, &n_touched,
-				      registry_get(app->reg, u[i].project_id)),
-				now);
-	}
-	for (size_t i = 0; i < n_touched && rc == 0; i++)
-		rc = settle_status(app, &t[i].next, now, true, &queued);
-	rc = store_finish(app->store, rc);
-	if (rc == 0) {
-		for (size_t i = 0; i < n_touched; i++) {
-			adopt(t[i].live, &t[i].next);
-			tracker_reschedule(app, t[i].live, now);
-		}
-		/* A repeat within the batch answers with its twin. */
-		for (size_t i = 0; i < n; i++) {
-			const struct tracker_update *twin;
-
-			if (!u[i].duplicate || u[i].stored.seq)
-				continue;
-			twin = same_key_earlier(u, i);
-			if (twin) {
-				u[i].stored = twin->stored;
-				u[i].stored.note = twin->stored.note
-							   ? strdup(twin->stored.note)
-							   : NULL;
-				u[i].stored.client_id =
-					strdup(twin->stored.client_id);
-				u[i].stored.token =
-					twin->stored.token
-						? strdup(twin->stored.token)
-						: NULL;
-			}
-		}
-		after_commit(app, queued);
-	}
-	free(t);
-	return rc;
-}
-
-void tracker_updates_clear(struct tracker_update *u, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(u[i].stored.note);
-		free(u[i].stored.client_id);
-		free(u[i].stored.token);
-		u[i].stored.note = u[i].stored.client_id = NULL;
-		u[i].stored.token = NULL;
-	}
-}
-
 /*
  * Settles projects together in one transaction (one fsync however many
  * are due at the same instant, as every target due on 31 December is),
@@ -712,7 +466,7 @@ static int settle_many(struct app *app, struct project **ps, size_t n,
 	rc = store_begin(app->store);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		next[i] = *ps[i];
-		rc = settle_status(app, &next[i], now, false, &queued);
+		rc = tracker_settle_status(app, &next[i], now, false, &queued);
 	}
 	rc = store_finish(app->store, rc);
 	if (rc < 0) {
@@ -724,10 +478,10 @@ static int settle_many(struct app *app, struct project **ps, size_t n,
 				  now + TRACKER_RETRY_MS);
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			adopt(ps[i], &next[i]);
+			tracker_adopt(ps[i], &next[i]);
 			tracker_reschedule(app, ps[i], now);
 		}
-		after_commit(app, queued);
+		tracker_after_commit(app, queued);
 	}
 	free(next);
 	return rc;

@@ -1,0 +1,253 @@
+/* tracker_updates.c - progress updates: checked, applied all together
+ * or not at all, and the projects they touch settled once. */
+#include "tracker.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+#include "store.h"
+#include "tracker_internal.h"
+
+/* SPEC section 4: an update may be dated a day before start at the
+ * earliest and five minutes ahead of the server's clock at the latest. */
+#define EARLIEST_BEFORE_START_MS PACED_MS_PER_DAY
+#define LATEST_AHEAD_MS (5 * 60 * 1000)
+#define MAX_ABS_VALUE 1e15
+
+/* A project touched by a batch: its state as the batch leaves it, applied
+ * to the registry only after the commit. */
+struct touched {
+	struct project *live;
+	struct project next;
+};
+
+static struct touched *touch(struct touched *t, size_t *n,
+			     struct project *live)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (t[i].live == live)
+			return &t[i];
+	t[*n].live = live;
+	t[*n].next = *live;
+	return &t[(*n)++];
+}
+
+static int copy_stored(const struct store_update *u, void *data)
+{
+	struct tracker_stored *s = data;
+
+	s->seq = u->seq;
+	s->at = u->at;
+	s->received_at = u->received_at;
+	s->value = u->value;
+	s->has_delta = u->has_delta;
+	s->delta = u->delta;
+	s->note = u->note ? strdup(u->note) : NULL;
+	s->client_id = u->client_id ? strdup(u->client_id) : NULL;
+	s->token = u->token ? strdup(u->token) : NULL;
+	if ((u->note && !s->note) || (u->client_id && !s->client_id) ||
+	    (u->token && !s->token))
+		return PACED_ENOMEM;
+	return 0;
+}
+
+/* Checks one item against its project and computes the value it sets;
+ * nothing is written. */
+static int check_item(struct tracker_update *u, const struct project *p,
+		      double current, paced_ms now)
+{
+	if (u->has_at && u->at < p->def->start - EARLIEST_BEFORE_START_MS)
+		return field_error_set(&u->err, "invalid_value", "at",
+				       "at must not be more than a day "
+				       "before the project's start");
+	if (u->has_at && u->at > now + LATEST_AHEAD_MS)
+		return field_error_set(&u->err, "invalid_value", "at",
+				       "at must not be more than 5 minutes "
+				       "in the future");
+	u->stored.value = u->has_value ? u->value : current + u->delta;
+	if (!isfinite(u->stored.value) ||
+	    fabs(u->stored.value) > MAX_ABS_VALUE)
+		return field_error_set(&u->err, "invalid_value",
+				       u->has_value ? "value" : "delta",
+				       "the resulting value must be a finite "
+				       "number within ±1e15");
+	return 0;
+}
+
+/* Finds an earlier item of the same batch with the same client id. */
+static const struct tracker_update *
+same_key_earlier(const struct tracker_update *u, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (u[k].client_id && !u[k].err.code[0] &&
+		    strcmp(u[k].client_id, u[i].client_id) == 0 &&
+		    strcmp(u[k].project_id, u[i].project_id) == 0)
+			return &u[k];
+	return NULL;
+}
+
+static int apply_item(struct app *app, struct tracker_update *u,
+		      struct touched *t, paced_ms now)
+{
+	struct store_update row = {
+		.project_id = u->project_id,
+		.at = u->has_at ? u->at : now,
+		.value = u->stored.value,
+		.has_delta = u->has_delta,
+		.delta = u->delta,
+		.note = u->note,
+		.client_id = u->client_id,
+		.received_at = now,
+		.token = u->token,
+	};
+	int rc = store_update_insert(app->store, &row);
+
+	if (rc < 0)
+		return rc;
+	u->stored.seq = row.seq;
+	u->stored.at = row.at;
+	u->stored.received_at = now;
+	u->stored.has_delta = u->has_delta;
+	u->stored.delta = u->delta;
+	u->stored.note = u->note ? strdup(u->note) : NULL;
+	u->stored.client_id = u->client_id ? strdup(u->client_id) : NULL;
+	u->stored.token = u->token ? strdup(u->token) : NULL;
+	if ((u->note && !u->stored.note) ||
+	    (u->client_id && !u->stored.client_id) ||
+	    (u->token && !u->stored.token))
+		return PACED_ENOMEM;
+	t->next.has_arrival = true;
+	t->next.last_arrival = now;
+	/* The latest by `at` is the current value; a later arrival with the
+	 * same `at` wins. */
+	if (!t->next.has_current || row.at >= t->next.current_at) {
+		t->next.has_current = true;
+		t->next.current = row.value;
+		t->next.current_at = row.at;
+	}
+	return 0;
+}
+
+int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
+			 paced_ms now)
+{
+	struct touched *t = calloc(n ? n : 1, sizeof(*t));
+	size_t n_touched = 0;
+	bool invalid = false, queued = false;
+	int rc = 0;
+
+	if (!t)
+		return PACED_ENOMEM;
+	/* First pass: validate everything, reading only, so a bad item
+	 * leaves the database and the registry untouched. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct project *live;
+		struct touched *tp;
+
+		if (u[i].err.code[0]) { /* the caller found it invalid */
+			invalid = true;
+			continue;
+		}
+		live = registry_get(app->reg, u[i].project_id);
+		if (!live) {
+			field_error_set(&u[i].err, "not_found", "project",
+					"no project %s", u[i].project_id);
+			invalid = true;
+			continue;
+		}
+		if (u[i].client_id) {
+			const struct tracker_update *twin =
+				same_key_earlier(u, i);
+
+			if (twin) {
+				u[i].duplicate = true;
+				continue;
+			}
+			rc = store_update_by_client_id(app->store,
+						       u[i].project_id,
+						       u[i].client_id,
+						       copy_stored,
+						       &u[i].stored);
+			if (rc == 0) {
+				u[i].duplicate = true;
+				continue;
+			}
+			if (rc != PACED_ENOENT)
+				break;
+			rc = 0;
+		}
+		tp = touch(t, &n_touched, live);
+		if (check_item(&u[i], live, project_current(&tp->next), now)) {
+			invalid = true;
+			continue;
+		}
+		/* Later deltas in the batch count from this value. */
+		if (!tp->next.has_current ||
+		    (u[i].has_at ? u[i].at : now) >= tp->next.current_at) {
+			tp->next.has_current = true;
+			tp->next.current = u[i].stored.value;
+			tp->next.current_at = u[i].has_at ? u[i].at : now;
+		}
+	}
+	if (rc < 0 || invalid) {
+		free(t);
+		return rc < 0 ? rc : PACED_EINVAL;
+	}
+	/* Second pass: write, from the registry's state again. */
+	for (size_t i = 0; i < n_touched; i++)
+		t[i].next = *t[i].live;
+	rc = store_begin(app->store);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (u[i].duplicate)
+			continue;
+		rc = apply_item(app, &u[i],
+				touch(t, &n_touched,
+				      registry_get(app->reg, u[i].project_id)),
+				now);
+	}
+	for (size_t i = 0; i < n_touched && rc == 0; i++)
+		rc = tracker_settle_status(app, &t[i].next, now, true, &queued);
+	rc = store_finish(app->store, rc);
+	if (rc == 0) {
+		for (size_t i = 0; i < n_touched; i++) {
+			tracker_adopt(t[i].live, &t[i].next);
+			tracker_reschedule(app, t[i].live, now);
+		}
+		/* A repeat within the batch answers with its twin. */
+		for (size_t i = 0; i < n; i++) {
+			const struct tracker_update *twin;
+
+			if (!u[i].duplicate || u[i].stored.seq)
+				continue;
+			twin = same_key_earlier(u, i);
+			if (twin) {
+				u[i].stored = twin->stored;
+				u[i].stored.note = twin->stored.note
+							   ? strdup(twin->stored.note)
+							   : NULL;
+				u[i].stored.client_id =
+					strdup(twin->stored.client_id);
+				u[i].stored.token =
+					twin->stored.token
+						? strdup(twin->stored.token)
+						: NULL;
+			}
+		}
+		tracker_after_commit(app, queued);
+	}
+	free(t);
+	return rc;
+}
+
+void tracker_updates_clear(struct tracker_update *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(u[i].stored.note);
+		free(u[i].stored.client_id);
+		free(u[i].stored.token);
+		u[i].stored.note = u[i].stored.client_id = NULL;
+		u[i].stored.token = NULL;
+	}
+}
