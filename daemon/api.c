@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "group.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
@@ -30,6 +31,60 @@ void api_reply_json(struct http_request *req, int status, json_t *j)
 	}
 	http_respond(req, status, NULL, JSON_TYPE, body, len);
 	free(body);
+}
+
+/* A response waiting for the group commit. */
+struct held {
+	struct http_request *req;
+	int status;
+	size_t len;
+	char body[];
+};
+
+static void send_held(int rc, void *data)
+{
+	struct held *h = data;
+
+	if (rc < 0)
+		api_reply_failure(h->req, rc);
+	else
+		http_respond(h->req, h->status, NULL, JSON_TYPE, h->body,
+			     h->len);
+	free(h);
+}
+
+void api_reply_durable(struct http_request *req, struct app *app, int status,
+		       json_t *j)
+{
+	size_t len = 0;
+	char *body;
+	struct held *h;
+	int rc;
+
+	if (!group_is_open(app->group)) {
+		api_reply_json(req, status, j);
+		return;
+	}
+	body = j ? jsonutil_dump(j, &len) : NULL;
+	h = body ? malloc(sizeof(*h) + len) : NULL;
+	if (h) {
+		*h = (struct held){req, status, len};
+		memcpy(h->body, body, len);
+	}
+	free(body);
+	if (h && group_defer(app->group, send_held, h) == 0) {
+		json_decref(j);
+		return;
+	}
+	free(h);
+	/* No room to hold it: make the write durable now instead. */
+	rc = group_commit(app->group);
+	if (rc < 0) {
+		json_decref(j);
+		api_reply_failure(req, rc);
+	} else {
+		api_reply_json(req, status, j);
+	}
 }
 
 static void reply_error_v(struct http_request *req, int status,

@@ -16,6 +16,12 @@
 /* Sends j (reference stolen) with status. */
 void api_reply_json(struct http_request *req, int status, json_t *j);
 
+/* api_reply_json() for the answer to a write: held until the loop turn's
+ * group commit (group.h) has made the write durable, and turned into a
+ * 503 if that commit fails. */
+void api_reply_durable(struct http_request *req, struct app *app, int status,
+		       json_t *j);
+
 /* Sends the SPEC's error body; field may be NULL. */
 void api_reply_error(struct http_request *req, int status, const char *code,
 		     const char *field, const char *fmt, ...)

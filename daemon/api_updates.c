@@ -159,7 +159,7 @@ static void post_one(struct http_request *req, struct app *app,
 			json_object_set_new(out, "update",
 					    update_json(id, &u.stored));
 			json_object_set_new(out, "project", pj);
-			api_reply_json(req, u.duplicate ? 200 : 201, out);
+			api_reply_durable(req, app, u.duplicate ? 200 : 201, out);
 		}
 	}
 	tracker_updates_clear(&u, 1);
@@ -302,7 +302,7 @@ static void reply_batch(struct http_request *req, struct app *app,
 			json_array_append_new(projects, pj);
 	}
 	json_decref(seen);
-	api_reply_json(req, stored_any ? 201 : 200,
+	api_reply_durable(req, app, stored_any ? 201 : 200,
 		       json_pack("{s:o,s:o}", "updates", ups, "projects",
 				 projects));
 }

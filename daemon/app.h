@@ -16,11 +16,15 @@ struct notify;
 struct sched;
 struct project;
 struct token_rates;
+struct group;
 
 struct app {
 	uv_loop_t *loop;
 	struct conf *conf;       /* replaced on reload */
 	struct store *store;
+	/* The loop turn's group commit (group.h); NULL: every write
+	 * commits alone. */
+	struct group *group;
 	struct registry *reg;
 	struct notify *notify;
 	struct sched *sched;     /* NULL: no time-driven checks */

@@ -15,6 +15,7 @@
 #include "chan.h"
 #include "conf.h"
 #include "digest.h"
+#include "group.h"
 #include "http.h"
 #include "httpc.h"
 #include "log.h"
@@ -302,6 +303,9 @@ static void on_http_closed(void *data)
 	if (notify_in_flight(d->app.notify))
 		log_notice("waiting for %zu deliveries under way",
 			   notify_in_flight(d->app.notify));
+	/* Every response is out, so the last group is committed. */
+	group_close(d->app.group);
+	d->app.group = NULL;
 	notify_close(d->app.notify, on_notify_closed, d);
 	d->app.notify = NULL;
 	digest_close(d->digest);
@@ -442,6 +446,9 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
+	rc = group_new(&app->group, &d.loop, app->store);
+	if (rc < 0)
+		goto out;
 	rc = sched_new(&app->sched, &d.loop, tracker_wake, app, NULL);
 	if (rc < 0)
 		goto out;
@@ -522,6 +529,7 @@ out:
 			httpc_close(d.httpc, NULL, NULL);
 		if (app->sched)
 			sched_close(app->sched, NULL, NULL);
+		group_close(app->group);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 	}
 	if (uv_loop_close(&d.loop) != 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "group.h"
 #include "log.h"
 #include "notify.h"
 #include "registry.h"
@@ -500,6 +501,21 @@ static void put_store_counts(struct out *o, struct app *app)
 	sample(o, "paced_events_total", NULL, (double)events);
 }
 
+/* How well group commit shares its fsyncs: writes per commit. */
+static void put_group(struct out *o, struct app *app)
+{
+	unsigned long long writes, commits;
+
+	group_stats(app->group, &writes, &commits);
+	family(o, "paced_group_commits_total", "counter",
+	       "Transactions committed for the update requests of one loop "
+	       "turn (one fsync each with durability full).");
+	sample(o, "paced_group_commits_total", NULL, (double)commits);
+	family(o, "paced_group_writes_total", "counter",
+	       "Update requests that joined a group commit.");
+	sample(o, "paced_group_writes_total", NULL, (double)writes);
+}
+
 /* ---- HTTP ---- */
 
 static void put_http(struct out *o)
@@ -644,6 +660,7 @@ int metrics_render(struct app *app, paced_ms now, char **out, size_t *len)
 		touch_channels(app->conf);
 	put_projects(&o, app, now);
 	put_store_counts(&o, app);
+	put_group(&o, app);
 	put_deliveries(&o, app);
 	put_http(&o);
 	put_process(&o);

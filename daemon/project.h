@@ -84,6 +84,9 @@ struct project {
 	bool has_last_event;
 	paced_ms last_event_at;
 	size_t sched_slot;       /* the scheduler's bookkeeping (sched.h) */
+	/* The group commit (group.h) whose undo already holds this
+	 * project's state from before the group: group_turn() + 1. */
+	unsigned long long undo_turn;
 };
 
 void project_free(struct project *p);

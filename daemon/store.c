@@ -38,6 +38,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT paced_item",
+	[ST_RELEASE] = "RELEASE paced_item",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO paced_item",
 	[ST_PROJECTS_LOAD] =
 		"SELECT p.id, p.definition, p.declared, p.created_at, "
 		"p.defined_at, p.status, p.status_since, p.stale, "
@@ -350,6 +353,9 @@ static void store_reopen_if_read_only(struct store *s);
 
 int store_begin(struct store *s)
 {
+	/* A group's transaction, still open: it ends first, committed. */
+	if (!sqlite3_get_autocommit(s->db) && s->flush)
+		s->flush(s->flush_data);
 	if (s->fault == PACED_EROFS)
 		store_reopen_if_read_only(s);
 	return store_run(s, store_stmt(s, ST_BEGIN));
@@ -370,6 +376,36 @@ void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		store_run(s, store_stmt(s, ST_ROLLBACK));
+}
+
+int store_savepoint(struct store *s)
+{
+	return store_run(s, store_stmt(s, ST_SAVEPOINT));
+}
+
+int store_release(struct store *s, int rc)
+{
+	int r;
+
+	if (rc < 0 && store_run(s, store_stmt(s, ST_ROLLBACK_TO)) < 0) {
+		/* The savepoint cannot be undone alone: the whole transaction
+		 * goes, and whoever shared it hears of it at commit. */
+		store_rollback(s);
+		return rc;
+	}
+	r = store_run(s, store_stmt(s, ST_RELEASE));
+	return rc < 0 ? rc : r;
+}
+
+void store_set_flush(struct store *s, int (*fn)(void *), void *data)
+{
+	s->flush = fn;
+	s->flush_data = data;
+}
+
+bool store_in_transaction(const struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
 }
 
 int store_finish(struct store *s, int rc)
@@ -404,6 +440,8 @@ static void store_reopen_if_read_only(struct store *s)
 	tmp = *s;
 	*s = *n;
 	*n = tmp;
+	s->flush = n->flush;
+	s->flush_data = n->flush_data;
 	store_close(n);
 }
 

@@ -34,6 +34,18 @@ void store_rollback(struct store *s);
  * Returns rc, or the commit's error. */
 int store_finish(struct store *s, int rc);
 
+/* A savepoint inside the open transaction, so one write among many can
+ * be undone alone (group.h). 0 or PACED_E*. */
+int store_savepoint(struct store *s);
+/* Ends the savepoint: kept when rc is 0, undone when rc < 0. Returns
+ * rc, or the store's error when keeping it failed. */
+int store_release(struct store *s, int rc);
+/* Whether a transaction is open. */
+bool store_in_transaction(const struct store *s);
+/* fn(data) is called by store_begin() when it finds a transaction still
+ * open: the group commit's, which must end before another begins. */
+void store_set_flush(struct store *s, int (*fn)(void *), void *data);
+
 /* 0 when a write can be stored right now (readyz), else PACED_EBUSY
  * (locked), PACED_ENOSPC, PACED_EROFS or PACED_EIO. After a refused
  * write this writes a probe, so it sees the cause go away. */

@@ -16,6 +16,9 @@ enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_PROJECTS_LOAD,
 	ST_PROJECT_STATE,
 	ST_PROJECT_INSERT,
@@ -60,6 +63,10 @@ struct store {
 	sqlite3_stmt *probe; /* PRAGMA user_version = <its value> */
 	char *path;          /* as opened, to open again */
 	enum store_durability durability;
+	/* Commits a group left open across requests (group.h) before any
+	 * other transaction begins. NULL: there is none. */
+	int (*flush)(void *data);
+	void *flush_data;
 };
 
 /* Takes a prepared statement, reset and unbound, ready for binding. */

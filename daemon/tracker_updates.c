@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group.h"
 #include "registry.h"
+#include "sched.h"
+#include "timefmt.h"
 #include "store.h"
 #include "tracker_internal.h"
 
@@ -22,6 +25,68 @@ struct touched {
 	struct project *live;
 	struct project next;
 };
+
+/* A project's state from before the group commit it joined, put back
+ * should that commit fail. */
+struct undo {
+	struct app *app;
+	struct project *live;
+	struct project before;
+};
+
+static void undo_done(int rc, void *data)
+{
+	struct undo *u = data;
+
+	if (rc < 0) {
+		tracker_adopt(u->live, &u->before);
+		tracker_reschedule(u->app, u->live, timefmt_now());
+	}
+	free(u);
+}
+
+/* Keeps the pre-group state of each touched project not yet kept in
+ * this group. 0 or PACED_ENOMEM. */
+static int remember(struct app *app, struct touched *t, size_t n)
+{
+	unsigned long long turn = group_turn(app->group) + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct undo *u;
+
+		if (t[i].live->undo_turn == turn) {
+			t[i].next.undo_turn = turn;
+			continue;
+		}
+		u = malloc(sizeof(*u));
+		if (!u)
+			return PACED_ENOMEM;
+		*u = (struct undo){app, t[i].live, *t[i].live};
+		if (group_defer(app->group, undo_done, u) < 0) {
+			free(u);
+			return PACED_ENOMEM;
+		}
+		t[i].next.undo_turn = turn;
+	}
+	return 0;
+}
+
+/* Opens this batch's transaction: a savepoint in the loop turn's group
+ * commit, or a transaction of its own where there is no group. */
+static int batch_begin(struct app *app)
+{
+	return app->group ? group_enter(app->group) : store_begin(app->store);
+}
+
+/* Ends what batch_begin() opened (rc 0: keep; else undo). */
+static int batch_end(struct app *app, struct touched *t, size_t n, int rc)
+{
+	if (!app->group)
+		return store_finish(app->store, rc);
+	if (rc == 0)
+		rc = remember(app, t, n);
+	return group_leave(app->group, rc);
+}
 
 static struct touched *touch(struct touched *t, size_t *n,
 			     struct project *live)
@@ -198,7 +263,11 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 	/* Second pass: write, from the registry's state again. */
 	for (size_t i = 0; i < n_touched; i++)
 		t[i].next = *t[i].live;
-	rc = store_begin(app->store);
+	rc = batch_begin(app);
+	if (rc < 0) {
+		free(t);
+		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (u[i].duplicate)
 			continue;
@@ -209,7 +278,7 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 	}
 	for (size_t i = 0; i < n_touched && rc == 0; i++)
 		rc = tracker_settle_status(app, &t[i].next, now, true, &queued);
-	rc = store_finish(app->store, rc);
+	rc = batch_end(app, t, n_touched, rc);
 	if (rc == 0) {
 		for (size_t i = 0; i < n_touched; i++) {
 			tracker_adopt(t[i].live, &t[i].next);

@@ -142,6 +142,9 @@ def test_promtool_passes_a_busy_scrape():
     assert value(text, "paced_project_current", project="parking") == 120
     assert value(text, "paced_updates_total") == 1
     assert value(text, "paced_events_total") == 4
+    # The one update went through a group commit: one write, one commit.
+    assert value(text, "paced_group_writes_total") == 1
+    assert value(text, "paced_group_commits_total") == 1
 
     # Deliveries: outcomes, the queue, the latency histogram.
     assert value(text, "paced_deliveries_total", channel="ops",

@@ -33,8 +33,8 @@ def test_receiver_down_for_a_minute_gets_every_event_in_order():
     d = Daemon(channels=[rx.channel("ops", timeout="2s")])
     rx.close()  # phase 1: connection refused
     t0 = time.monotonic()
-    pids = ("a", "b", "c")
-    for pid in pids:
+    pids = ("a", "b", "c", "d")
+    for pid in pids[:3]:
         d.create(project(pid))  # behind at once
     time.sleep(3)
     d.update("a", {"value": 200})  # a: recovered
@@ -48,6 +48,8 @@ def test_receiver_down_for_a_minute_gets_every_event_in_order():
         rx.default = 200
         rx.delay = 3
     d.update("c", {"value": 200})
+    # A project with nothing pending is tried at once: into the timeout.
+    d.create(project("d"))
     time.sleep(PHASE)
     with rx.lock:  # back
         rx.delay = 0
@@ -58,8 +60,8 @@ def test_receiver_down_for_a_minute_gets_every_event_in_order():
 
     evs = d.events()
     ids = {e["id"] for e in evs}
-    # a: behind, recovered, behind; b and c: behind, recovered.
-    assert len(ids) == 7, [(e["project"]["id"], e["type"]) for e in evs]
+    # a: behind, recovered, behind; b and c: behind, recovered; d: behind.
+    assert len(ids) == 8, [(e["project"]["id"], e["type"]) for e in evs]
 
     def delivered():
         got = {h.id for h in rx.all() if h.received >= back}

@@ -1,0 +1,59 @@
+/*
+ * group.h - group commit. Every write that arrives in one turn of the
+ * event loop joins one transaction, committed (one fsync) when the loop
+ * has served all the sockets that were ready, just before it waits
+ * again. What must wait for that commit - the responses that acknowledge
+ * the writes, the in-memory state to put back should it fail - registers
+ * a callback with group_defer(). Any other transaction (store_begin())
+ * first commits the group, so nothing outside it ever interleaves.
+ * Owns one uv_check_t; borrows the store.
+ */
+#ifndef PACED_GROUP_H
+#define PACED_GROUP_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+struct group;
+struct store;
+
+/* Called once the group is committed (rc 0: durable) or rolled back (rc
+ * the store's PACED_E*, e.g. PACED_ENOSPC). */
+typedef void (*group_done_fn)(int rc, void *data);
+
+/* 0 or PACED_ENOMEM. */
+int group_new(struct group **out, uv_loop_t *loop, struct store *s);
+
+/* Commits what is open (running its callbacks), then frees g once its
+ * handle is closed; g may not be used after this call. */
+void group_close(struct group *g);
+
+/* Joins the group: its transaction opens if this is the first write of
+ * the turn, then a savepoint for this write alone. 0 or PACED_E*. */
+int group_enter(struct group *g);
+
+/* Ends the write group_enter() began: kept in the group when rc is 0,
+ * undone alone (the rest of the group stays) otherwise. Returns rc, or
+ * the store's error when keeping it failed. */
+int group_leave(struct group *g, int rc);
+
+/* Whether writes are waiting for the group's commit. */
+bool group_is_open(const struct group *g);
+
+/* Runs fn(rc, data) after the commit, in the order registered. Without
+ * an open group it runs at once with rc 0. 0 or PACED_ENOMEM (then fn
+ * never runs). */
+int group_defer(struct group *g, group_done_fn fn, void *data);
+
+/* Commits now and runs the callbacks. 0 or the store's PACED_E*. */
+int group_commit(struct group *g);
+
+/* Which group is open: a number that changes with every commit, so a
+ * participant can tell whether it has already joined this one. */
+unsigned long long group_turn(const struct group *g);
+
+/* Writes and commits so far, for /metrics and the benchmark. */
+void group_stats(const struct group *g, unsigned long long *writes,
+		 unsigned long long *commits);
+
+#endif
