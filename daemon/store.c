@@ -81,7 +81,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UPDATES_LIST] = "SELECT " UPDATE_COLS " FROM updates "
 			    "WHERE project_id = ?1 AND at < ?2 "
 			    "ORDER BY at DESC, seq DESC LIMIT ?3",
-	[ST_UPDATES_SINCE] = "SELECT " UPDATE_COLS " FROM updates "
+	/* Covered by updates_project_at_value: no table lookups. */
+	[ST_UPDATES_SINCE] = "SELECT at, value FROM updates "
 			     "WHERE project_id = ?1 AND at >= ?2 "
 			     "ORDER BY at, seq",
 	[ST_UPDATE_LATEST] = "SELECT " UPDATE_COLS " FROM updates "
@@ -684,12 +685,23 @@ int store_updates_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_SINCE);
-	int n;
+	struct store_update u = {.project_id = project_id};
+	int step;
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
-	n = each_update(st, fn, data);
-	return n < 0 ? n : 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		u.at = sqlite3_column_int64(st, 0);
+		u.value = sqlite3_column_double(st, 1);
+		int rc = fn(&u, data);
+
+		if (rc < 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : PACED_EDB;
 }
 
 int store_update_latest(struct store *s, const char *project_id,

@@ -122,7 +122,8 @@ int store_update_by_client_id(struct store *s, const char *project_id,
 int store_updates_list(struct store *s, const char *project_id,
 		       paced_ms before, int limit, store_update_fn fn,
 		       void *data);
-/* Oldest first, at >= since. */
+/* Oldest first, at >= since; only project_id, at and value are filled
+ * (what a trend needs, read from the index alone). */
 int store_updates_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data);
 /* The latest update by at (then seq). PACED_ENOENT if none. */
