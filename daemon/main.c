@@ -178,7 +178,7 @@ static int load_conf(const char *path, struct conf **out)
 
 struct loading {
 	struct app *app;
-	size_t loaded, broken;
+	size_t broken;
 };
 
 static int load_project(const struct store_project_row *row, void *data)
@@ -227,7 +227,6 @@ static int load_project(const struct store_project_row *row, void *data)
 		project_free(p);
 		return rc;
 	}
-	l->loaded++;
 	return 0;
 }
 
@@ -414,7 +413,7 @@ static int run(struct conf *conf)
 	struct daemon d = {0};
 	struct app *app = &d.app;
 	struct http_limits limits;
-	struct loading l = {app, 0, 0};
+	struct loading l = {app, 0};
 	char err[512];
 	int rc;
 
@@ -493,10 +492,11 @@ static int run(struct conf *conf)
 	app->ready = true;
 	log_notice("paced %s ready: %zu projects, database %s (durability "
 		   "%s)",
-		   PACED_VERSION, l.loaded, conf->db_path,
+		   PACED_VERSION, registry_count(app->reg), conf->db_path,
 		   conf->durability == CONF_DURABILITY_FULL ? "full"
 							    : "normal");
-	snprintf(err, sizeof(err), "serving %zu projects", l.loaded);
+	snprintf(err, sizeof(err), "serving %zu projects",
+		 registry_count(app->reg));
 	sdnotify_ready(err);
 	sdnotify_watchdog_start(&d.watchdog, &d.loop);
 	/* Deliveries left pending by the previous run resume now. */
