@@ -128,4 +128,14 @@ void api_silences(struct http_request *req, struct app *app, const char *id);
 void api_digest(struct http_request *req, struct app *app);
 void api_metrics(struct http_request *req, struct app *app);
 
+/* Spreadsheets (api_csv.c): whether a request's body is CSV
+ * (Content-Type: text/csv), the two downloads and the CSV upload of a
+ * batch of updates. */
+bool api_csv_is_upload(struct http_request *req);
+void api_csv_projects(struct http_request *req, struct app *app);
+void api_csv_updates(struct http_request *req, struct app *app,
+		     const char *id);
+void api_csv_post_updates(struct http_request *req, struct app *app,
+			  const struct conf_token *tok);
+
 #endif
