@@ -388,6 +388,10 @@ void api_handle(struct http_request *req, void *data)
 		api_projects(req, app, NULL);
 		return;
 	}
+	if (strcmp(path, "/v1/projects.csv") == 0) {
+		api_csv_projects(req, app);
+		return;
+	}
 	if (strncmp(path, projects, sizeof(projects) - 1) == 0 &&
 	    path[sizeof(projects) - 1] == '/') {
 		const char *seg = path + sizeof(projects);
@@ -408,9 +412,16 @@ void api_handle(struct http_request *req, void *data)
 			api_project_updates(req, app, id, tok);
 			return;
 		}
+		if (strcmp(slash, "/updates.csv") == 0) {
+			api_csv_updates(req, app, id);
+			return;
+		}
 	}
 	if (strcmp(path, "/v1/updates") == 0) {
-		api_batch_updates(req, app, tok);
+		if (api_csv_is_upload(req))
+			api_csv_post_updates(req, app, tok);
+		else
+			api_batch_updates(req, app, tok);
 		return;
 	}
 	if (strcmp(path, "/v1/silences") == 0) {

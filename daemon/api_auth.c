@@ -145,11 +145,21 @@ bool api_authorize(struct http_request *req, struct app *app,
 	return true;
 }
 
+/* Where item i of a batch is, for a 403: "updates[2].project", or "line
+ * 7, column project" for a CSV upload (lines[i] given). */
+static void item_field(char *buf, size_t len, const size_t *lines, size_t i)
+{
+	if (lines)
+		snprintf(buf, len, "line %zu, column project", lines[i]);
+	else
+		snprintf(buf, len, "updates[%zu].project", i);
+}
+
 bool api_forbidden_items(struct http_request *req,
 			 const struct conf_token *tok, const char *const *ids,
-			 size_t n)
+			 const size_t *lines, size_t n)
 {
-	json_t *items = NULL;
+	json_t *items = NULL, *item;
 	size_t first = 0, count = 0;
 	char globs[256], field[64], msg[512];
 
@@ -160,15 +170,22 @@ bool api_forbidden_items(struct http_request *req,
 			items = json_array();
 		if (!count++)
 			first = i;
-		json_array_append_new(items,
-				      json_pack("{s:I,s:s}", "index",
-						(json_int_t)i, "project",
-						ids[i]));
+		if (lines) {
+			item_field(field, sizeof(field), lines, i);
+			item = json_pack("{s:I,s:s,s:s,s:s}", "line",
+					 (json_int_t)lines[i], "column",
+					 "project", "field", field, "project",
+					 ids[i]);
+		} else {
+			item = json_pack("{s:I,s:s}", "index", (json_int_t)i,
+					 "project", ids[i]);
+		}
+		json_array_append_new(items, item);
 	}
 	if (!count)
 		return false;
 	globs_text(tok, globs, sizeof(globs));
-	snprintf(field, sizeof(field), "updates[%zu].project", first);
+	item_field(field, sizeof(field), lines, first);
 	snprintf(msg, sizeof(msg),
 		 "token %s may not post updates to project %s%s (its "
 		 "projects: %s); nothing was stored",

@@ -13,6 +13,9 @@
 #include "http.h"
 #include "project.h"
 
+/* Most updates one batch (JSON or CSV) may carry. */
+#define API_BATCH_MAX 10000
+
 /* Sends j (reference stolen) with status. */
 void api_reply_json(struct http_request *req, int status, json_t *j);
 
@@ -76,12 +79,40 @@ struct conf_token;
 bool api_authorize(struct http_request *req, struct app *app,
 		   const struct conf_token **tok);
 
-/* For a batch: answers 403 listing by index every ids[i] (NULL: skipped)
- * tok may not post updates to, and returns true; false when all are
- * allowed. */
+/* For a batch: answers 403 listing every ids[i] (NULL: skipped) tok may
+ * not post updates to, and returns true; false when all are allowed.
+ * Items are named by index, or by line of a CSV upload when lines (the
+ * line of each item) is not NULL. */
 bool api_forbidden_items(struct http_request *req,
 			 const struct conf_token *tok, const char *const *ids,
+			 const size_t *lines, size_t n);
+
+struct tracker_update;
+
+/* Reads one update object into u (strings borrowed from obj), as the
+ * update endpoints take it. with_project says whether "project" is
+ * expected (batch items). On error fills u->err with plain field names
+ * ("value", "at") and returns PACED_EINVAL. */
+int api_update_decode(const json_t *obj, bool with_project,
+		      struct tracker_update *u);
+
+/* 403 (answered) when tok (NULL: open API) may not post to the project of
+ * some item; see api_forbidden_items() for lines. */
+bool api_batch_forbidden(struct http_request *req,
+			 const struct conf_token *tok,
+			 const struct tracker_update *u, const size_t *lines,
 			 size_t n);
+
+/* The answer to a batch that was stored: 201 (200 when every item was a
+ * repeat) with "updates" and "projects". */
+void api_reply_batch(struct http_request *req, struct app *app,
+		     const struct tracker_update *u, size_t n, paced_ms now);
+
+/* The projects GET /v1/projects lists, with its filters (?status=, ?tag=,
+ * ?stale=) read from req, as an array of project objects evaluated at
+ * now; NULL after answering a bad query or a failure. New reference. */
+json_t *api_projects_select(struct http_request *req, struct app *app,
+			    paced_ms now);
 
 /* Handlers, one per route and method group. `id` is the decoded
  * project id from the path (NULL when the route has none). */
@@ -96,5 +127,15 @@ void api_events(struct http_request *req, struct app *app);
 void api_silences(struct http_request *req, struct app *app, const char *id);
 void api_digest(struct http_request *req, struct app *app);
 void api_metrics(struct http_request *req, struct app *app);
+
+/* Spreadsheets (api_csv.c): whether a request's body is CSV
+ * (Content-Type: text/csv), the two downloads and the CSV upload of a
+ * batch of updates. */
+bool api_csv_is_upload(struct http_request *req);
+void api_csv_projects(struct http_request *req, struct app *app);
+void api_csv_updates(struct http_request *req, struct app *app,
+		     const char *id);
+void api_csv_post_updates(struct http_request *req, struct app *app,
+			  const struct conf_token *tok);
 
 #endif

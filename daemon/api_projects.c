@@ -21,32 +21,32 @@ static bool has_tag(const struct project *p, const char *tag)
 	return false;
 }
 
-static void list(struct http_request *req, struct app *app)
+json_t *api_projects_select(struct http_request *req, struct app *app,
+			    paced_ms now)
 {
 	static const char *const allowed[] = {"status", "tag", "stale", NULL};
 	const char *query = http_request_query(req);
 	char status_s[32], tag[256], stale_s[16];
 	bool bad, f_status, f_tag, f_stale, want_stale = false;
 	enum pace_status want_status = PACE_NONE;
-	paced_ms now = timefmt_now();
 	struct project **all;
 	json_t *arr;
 	size_t n;
 
 	if (!api_query_only(req, allowed))
-		return;
+		return NULL;
 	f_status = api_query(query, "status", status_s, sizeof(status_s), &bad);
 	if (bad || (f_status && pace_status_parse(status_s, &want_status))) {
 		api_reply_error(req, 422, "invalid_value", "status",
 				"status must be one of done, overdue, "
 				"not_started, behind, at_risk, on_track");
-		return;
+		return NULL;
 	}
 	f_tag = api_query(query, "tag", tag, sizeof(tag), &bad);
 	if (bad) {
 		api_reply_error(req, 422, "invalid_value", "tag",
 				"tag is badly percent-encoded or too long");
-		return;
+		return NULL;
 	}
 	f_stale = api_query(query, "stale", stale_s, sizeof(stale_s), &bad);
 	if (f_stale) {
@@ -56,7 +56,7 @@ static void list(struct http_request *req, struct app *app)
 	if (bad) {
 		api_reply_error(req, 422, "invalid_value", "stale",
 				"stale must be true or false");
-		return;
+		return NULL;
 	}
 	all = registry_sorted(app->reg, &n);
 	arr = json_array();
@@ -64,7 +64,7 @@ static void list(struct http_request *req, struct app *app)
 		free(all);
 		json_decref(arr);
 		api_reply_failure(req, PACED_ENOMEM);
-		return;
+		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct project_view v;
@@ -77,7 +77,7 @@ static void list(struct http_request *req, struct app *app)
 			free(all);
 			json_decref(arr);
 			api_reply_failure(req, rc);
-			return;
+			return NULL;
 		}
 		if ((f_status && v.eval.status != want_status) ||
 		    (f_stale && v.stale != want_stale))
@@ -85,7 +85,15 @@ static void list(struct http_request *req, struct app *app)
 		json_array_append_new(arr, project_to_json(all[i], &v));
 	}
 	free(all);
-	api_reply_json(req, 200, json_pack("{s:o}", "projects", arr));
+	return arr;
+}
+
+static void list(struct http_request *req, struct app *app)
+{
+	json_t *arr = api_projects_select(req, app, timefmt_now());
+
+	if (arr)
+		api_reply_json(req, 200, json_pack("{s:o}", "projects", arr));
 }
 
 /* Answers a create/replace that did not work. */

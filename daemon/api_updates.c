@@ -13,17 +13,11 @@
 
 #define NOTE_MAX_CHARS 1000
 #define CLIENT_ID_MAX_CHARS 64
-#define BATCH_MAX 10000
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
 
-/*
- * Reads one update object into u (strings borrowed from obj). with_project
- * says whether "project" is expected (batch items). On error fills u->err
- * with plain field names and returns PACED_EINVAL.
- */
-static int decode_update(const json_t *obj, bool with_project,
-			 struct tracker_update *u)
+int api_update_decode(const json_t *obj, bool with_project,
+		      struct tracker_update *u)
 {
 	const char *key;
 	const json_t *v;
@@ -141,7 +135,7 @@ static void post_one(struct http_request *req, struct app *app,
 	body = api_read_json(req);
 	if (!body)
 		return;
-	if (decode_update(body, false, &u) < 0) {
+	if (api_update_decode(body, false, &u) < 0) {
 		api_reply_field_error(req, &u.err);
 		json_decref(body);
 		return;
@@ -273,8 +267,8 @@ static void reply_items(struct http_request *req,
 	api_reply_json(req, 422, outer);
 }
 
-static void reply_batch(struct http_request *req, struct app *app,
-			const struct tracker_update *u, size_t n, paced_ms now)
+void api_reply_batch(struct http_request *req, struct app *app,
+		     const struct tracker_update *u, size_t n, paced_ms now)
 {
 	json_t *ups = json_array(), *projects = json_array(), *seen;
 	bool stored_any = false;
@@ -307,10 +301,10 @@ static void reply_batch(struct http_request *req, struct app *app,
 				 projects));
 }
 
-/* 403 when tok may not post to the project of some decoded item. */
-static bool batch_forbidden(struct http_request *req,
-			    const struct conf_token *tok,
-			    const struct tracker_update *u, size_t n)
+bool api_batch_forbidden(struct http_request *req,
+			 const struct conf_token *tok,
+			 const struct tracker_update *u, const size_t *lines,
+			 size_t n)
 {
 	const char **ids;
 	bool answered;
@@ -324,7 +318,7 @@ static bool batch_forbidden(struct http_request *req,
 	}
 	for (size_t i = 0; i < n; i++)
 		ids[i] = u[i].project_id;
-	answered = api_forbidden_items(req, tok, ids, n);
+	answered = api_forbidden_items(req, tok, ids, lines, n);
 	free(ids);
 	return answered;
 }
@@ -357,12 +351,12 @@ void api_batch_updates(struct http_request *req, struct app *app,
 	}
 	items = json_object_get(body, "updates");
 	if (!json_is_array(items) || json_array_size(items) == 0 ||
-	    json_array_size(items) > BATCH_MAX) {
+	    json_array_size(items) > API_BATCH_MAX) {
 		api_reply_error(req, 422,
 				items ? "invalid_value" : "missing_field",
 				"updates",
 				"updates must be an array of 1 to %d updates",
-				BATCH_MAX);
+				API_BATCH_MAX);
 		goto out;
 	}
 	n = json_array_size(items);
@@ -373,11 +367,11 @@ void api_batch_updates(struct http_request *req, struct app *app,
 	}
 	for (size_t i = 0; i < n; i++) {
 		u[i].token = tok ? tok->name : NULL;
-		decode_update(json_array_get(items, i), true, &u[i]);
+		api_update_decode(json_array_get(items, i), true, &u[i]);
 	}
 	/* Before validation: a reporter learns nothing of projects
 	 * outside its globs. */
-	if (batch_forbidden(req, tok, u, n))
+	if (api_batch_forbidden(req, tok, u, NULL, n))
 		goto out;
 	rc = tracker_post_updates(app, u, n, now);
 	if (rc == PACED_EINVAL)
@@ -385,7 +379,7 @@ void api_batch_updates(struct http_request *req, struct app *app,
 	else if (rc < 0)
 		api_reply_failure(req, rc);
 	else
-		reply_batch(req, app, u, n, now);
+		api_reply_batch(req, app, u, n, now);
 out:
 	if (u)
 		tracker_updates_clear(u, n);
