@@ -153,7 +153,8 @@ static void post_one(struct http_request *req, struct app *app,
 			json_object_set_new(out, "update",
 					    update_json(id, &u.stored));
 			json_object_set_new(out, "project", pj);
-			api_reply_durable(req, app, u.duplicate ? 200 : 201, out);
+			api_reply_durable(req, app, u.duplicate ? 200 : 201,
+					  out);
 		}
 	}
 	tracker_updates_clear(&u, 1);
