@@ -198,7 +198,7 @@ void api_csv_updates(struct http_request *req, struct app *app,
 	csv_out_text(&o, "received_at");
 	csv_out_end_row(&o);
 	/* Oldest first: the order a sheet is read and a history is told. */
-	rc = store_updates_since(app->store, id, INT64_MIN, put_update, &o);
+	rc = store_updates_all(app->store, id, put_update, &o);
 	if (rc < 0) {
 		size_t len;
 

@@ -85,6 +85,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_UPDATES_SINCE] = "SELECT at, value FROM updates "
 			     "WHERE project_id = ?1 AND at >= ?2 "
 			     "ORDER BY at, seq",
+	[ST_UPDATES_ALL] = "SELECT " UPDATE_COLS " FROM updates "
+			   "WHERE project_id = ?1 ORDER BY at, seq",
 	[ST_UPDATE_LATEST] = "SELECT " UPDATE_COLS " FROM updates "
 			     "WHERE project_id = ?1 "
 			     "ORDER BY at DESC, seq DESC LIMIT 1",
@@ -681,7 +683,7 @@ int store_updates_list(struct store *s, const char *project_id,
 	return n < 0 ? n : 0;
 }
 
-int store_updates_since(struct store *s, const char *project_id,
+int store_update_points_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_SINCE);
@@ -702,6 +704,17 @@ int store_updates_since(struct store *s, const char *project_id,
 	}
 	sqlite3_reset(st);
 	return step == SQLITE_DONE ? 0 : PACED_EDB;
+}
+
+int store_updates_all(struct store *s, const char *project_id,
+		      store_update_fn fn, void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_ALL);
+	int n;
+
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	n = each_update(st, fn, data);
+	return n < 0 ? n : 0;
 }
 
 int store_update_latest(struct store *s, const char *project_id,

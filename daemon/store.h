@@ -122,9 +122,12 @@ int store_update_by_client_id(struct store *s, const char *project_id,
 int store_updates_list(struct store *s, const char *project_id,
 		       paced_ms before, int limit, store_update_fn fn,
 		       void *data);
+/* Every update of the project, oldest first (by at, then seq). */
+int store_updates_all(struct store *s, const char *project_id,
+		      store_update_fn fn, void *data);
 /* Oldest first, at >= since; only project_id, at and value are filled
  * (what a trend needs, read from the index alone). */
-int store_updates_since(struct store *s, const char *project_id,
+int store_update_points_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data);
 /* The latest update by at (then seq). PACED_ENOENT if none. */
 int store_update_latest(struct store *s, const char *project_id,

@@ -78,7 +78,7 @@ static int add_forecast(struct app *app, const struct project *p,
 	struct points pts = {0};
 	int rc;
 
-	rc = store_updates_since(app->store, p->def->id,
+	rc = store_update_points_since(app->store, p->def->id,
 				 now - FORECAST_WINDOW_MS, collect_point, &pts);
 	/* With no recent update the trend runs from the baseline to the
 	 * latest one, wherever it lies. */
