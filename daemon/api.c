@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "dash.h"
 #include "group.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -378,6 +379,10 @@ void api_handle(struct http_request *req, void *data)
 		health(req, app, path[1] == 'r');
 		return;
 	}
+	/* The dashboard's pages and images check the token themselves:
+	 * they also take it from the login cookie. */
+	if (dash_handle(req, app))
+		return;
 	if (!api_authorize(req, app, &tok))
 		return;
 	if (strcmp(path, "/metrics") == 0) {

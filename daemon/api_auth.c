@@ -61,10 +61,8 @@ static void reply_unauthorized(struct http_request *req, bool had_header)
 					     "Authorization: Bearer token");
 }
 
-/* Whether tok is within its request rate; answers 429 (or a server
- * error when memory ran out) itself when it is not. */
-static bool within_rate(struct http_request *req, struct app *app,
-			const struct conf_token *tok)
+bool api_within_rate(struct http_request *req, struct app *app,
+		     const struct conf_token *tok)
 {
 	int64_t retry_us = 0;
 	long long secs;
@@ -108,7 +106,7 @@ bool api_authorize(struct http_request *req, struct app *app,
 	}
 	if (!*tok)
 		return true; /* no [token.*]: the open API */
-	if (!within_rate(req, app, *tok))
+	if (!api_within_rate(req, app, *tok))
 		return false;
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
 		action = AUTH_READ;

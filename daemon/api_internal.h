@@ -79,6 +79,12 @@ struct conf_token;
 bool api_authorize(struct http_request *req, struct app *app,
 		   const struct conf_token **tok);
 
+/* Whether tok (not NULL) is within its request rate; answers 429 (or a
+ * server error when memory ran out) itself when it is not. For routes
+ * that identify the token their own way (the dashboard's cookie). */
+bool api_within_rate(struct http_request *req, struct app *app,
+		     const struct conf_token *tok);
+
 /* For a batch: answers 403 listing every ids[i] (NULL: skipped) tok may
  * not post updates to, and returns true; false when all are allowed.
  * Items are named by index, or by line of a CSV upload when lines (the

@@ -37,6 +37,29 @@ const char *message_label(const char *type, enum message_lang lang)
 	return lang == MESSAGE_EN ? "[Update]" : "【通知】";
 }
 
+static const struct {
+	const char *status;
+	const char *zh;
+	const char *en;
+} status_labels[] = {
+	{"done", "完成", "Done"},
+	{"overdue", "逾期", "Overdue"},
+	{"not_started", "未开始", "Not started"},
+	{"behind", "落后", "Behind"},
+	{"at_risk", "预警", "At risk"},
+	{"on_track", "正常", "On track"},
+	{"stale", "未按时报送", "Stale"},
+};
+
+const char *message_status_label(const char *status, enum message_lang lang)
+{
+	for (size_t i = 0; i < PACED_ARRAY_LEN(status_labels); i++)
+		if (strcmp(status, status_labels[i].status) == 0)
+			return lang == MESSAGE_EN ? status_labels[i].en
+						  : status_labels[i].zh;
+	return status;
+}
+
 const char *message_link_label(enum message_lang lang)
 {
 	return lang == MESSAGE_EN ? "View details" : "查看详情";

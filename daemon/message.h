@@ -26,6 +26,11 @@ const char *message_label(const char *type, enum message_lang lang);
 char *message_text(const char *type, const json_t *project,
 		   enum message_lang lang, const char *public_url);
 
+/* A status for people: "落后" / "Behind" for "behind" (a status name of
+ * pace.h; "stale" too: "未按时报送" / "Stale"). An unknown name is
+ * returned as it is. */
+const char *message_status_label(const char *status, enum message_lang lang);
+
 /* The label of a link to a project or the overview: "查看详情" / "View
  * details". Every chat channel words its link the same way. */
 const char *message_link_label(enum message_lang lang);

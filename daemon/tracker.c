@@ -93,6 +93,22 @@ static int add_forecast(struct app *app, const struct project *p,
 	return rc;
 }
 
+int tracker_points(struct app *app, const struct project *p, paced_ms since,
+		   struct pace_point **out, size_t *n)
+{
+	struct points pts = {0};
+	int rc = store_update_points_since(app->store, p->def->id, since,
+				     collect_point, &pts);
+
+	if (rc < 0) {
+		free(pts.v);
+		pts = (struct points){0};
+	}
+	*out = pts.v;
+	*n = pts.n;
+	return rc;
+}
+
 int tracker_view(struct app *app, const struct project *p, paced_ms now,
 		 struct project_view *v)
 {

@@ -26,6 +26,12 @@ int tracker_view(struct app *app, const struct project *p, paced_ms now,
 void tracker_eval(struct app *app, const struct project *p, paced_ms now,
 		  struct project_view *v);
 
+/* p's updates dated at or after `since`, oldest first, as (at, value)
+ * points in a malloc'd array (*out, the caller frees it; NULL when
+ * there are none) of *n. 0, PACED_EDB or PACED_ENOMEM. */
+int tracker_points(struct app *app, const struct project *p, paced_ms since,
+		   struct pace_point **out, size_t *n);
+
 /*
  * Creates a project from def (ownership taken in every case). 0 and
  * *out (borrowed from the registry), PACED_EEXIST when a live project has
