@@ -49,6 +49,11 @@ TZ = _dt.timezone(_dt.timedelta(hours=8))
 # --------------------------------------------------------------------------
 # cleanups and bookkeeping (run.py drives these)
 
+class Skip(Exception):
+    """Raised by a test that cannot run here; run.py reports it as
+    "skip FILE::TEST: reason" and counts it apart, neither passed nor
+    failed."""
+
 _cleanups = []
 _daemons = []   # every Daemon made by the current test, for stderr dumps
 KEEP = bool(os.environ.get("PACED_KEEP"))  # keep temp dirs for debugging

@@ -11,8 +11,9 @@ A test's parameters are fixtures made fresh for it:
     rx   a webhook receiver (harness.Receiver)
 Each test times out after 60 s (a test may set fn.timeout = seconds).
 Prints "ok FILE::TEST" or "FAIL FILE::TEST" with the traceback and the
-daemon's stderr, then one line "blackbox: N passed, N failed"; exits 1 if
-any test failed (or none matched the filter).
+daemon's stderr ("skip FILE::TEST: why" for a test that raised
+harness.Skip), then one line "blackbox: N passed, N failed[, N skipped]";
+exits 1 if any test failed (or none matched the filter).
 
 With -j N, up to N test files run at once, each in its own process (tests
 take free ports and their own temporary directories, so files do not meet);
@@ -83,7 +84,7 @@ def run_parallel(jobs, files, filt):
     order = sorted(files, key=lambda f: next(
         (i for i, p in enumerate(SLOW_FIRST) if f.startswith(p)),
         len(SLOW_FIRST)))
-    running, passed, failed = [], 0, 0
+    running, passed, failed, skipped = [], 0, 0, 0
     while order or running:
         while order and len(running) < jobs:
             f = order.pop(0)
@@ -99,7 +100,8 @@ def run_parallel(jobs, files, filt):
             running.remove((f, proc))
             out = proc.stdout.read()
             lines = out.rstrip("\n").split("\n")
-            m = re.match(r"blackbox: (\d+) passed, (\d+) failed",
+            m = re.match(r"blackbox: (\d+) passed, (\d+) failed"
+                         r"(?:, (\d+) skipped)?",
                          lines[-1] if lines else "")
             body = lines[:-1] if m else lines
             body = [ln for ln in body
@@ -109,12 +111,14 @@ def run_parallel(jobs, files, filt):
             if m:
                 passed += int(m.group(1))
                 failed += int(m.group(2))
+                skipped += int(m.group(3) or 0)
             elif proc.returncode:
                 failed += 1
                 print(f"FAIL {f[:-3]}::(runner exited {proc.returncode})")
             sys.stdout.flush()
-    print(f"blackbox: {passed} passed, {failed} failed")
-    return 1 if failed or passed + failed == 0 else 0
+    print(f"blackbox: {passed} passed, {failed} failed"
+          + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed or passed + failed + skipped == 0 else 0
 
 
 def main(argv):
@@ -134,7 +138,7 @@ def main(argv):
     elif jobs > 1:
         return run_parallel(jobs, files, filt)
     signal.signal(signal.SIGALRM, _alarm)
-    passed = failed = 0
+    passed = failed = skipped = 0
     for f in files:
         base = f[:-3]
         try:
@@ -158,8 +162,11 @@ def main(argv):
             _limit[0] = getattr(fn, "timeout", DEFAULT_TIMEOUT) * \
                 TIMEOUT_SCALE
             signal.setitimer(signal.ITIMER_REAL, _limit[0])
+            skip = None
             try:
                 fn(**fixtures(fn))
+            except harness.Skip as e:
+                skip = str(e) or "skipped"
             except KeyboardInterrupt:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 harness.run_cleanups(True)
@@ -181,7 +188,10 @@ def main(argv):
             if cerr and not err:
                 err = "\n".join(cerr)
             secs = time.monotonic() - t0
-            if err:
+            if skip and not err:
+                skipped += 1
+                print(f"skip {full}: {skip}")
+            elif err:
                 failed += 1
                 print(f"FAIL {full}")
                 print(f"    after {secs:.1f}s:")
@@ -192,10 +202,11 @@ def main(argv):
                 passed += 1
                 print(f"ok {full}")
             sys.stdout.flush()
-    if passed + failed == 0:
+    if passed + failed + skipped == 0:
         print(f"no test matched {filt!r}")
-    print(f"blackbox: {passed} passed, {failed} failed")
-    return 1 if failed or passed + failed == 0 else 0
+    print(f"blackbox: {passed} passed, {failed} failed"
+          + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed or passed + failed + skipped == 0 else 0
 
 
 if __name__ == "__main__":
