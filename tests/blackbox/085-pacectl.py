@@ -317,3 +317,15 @@ def test_import_csv():
     assert d.project("parking-a")["current"] == 125, "all or nothing"
     r = ctl(d, "import", os.path.join(tmp, "missing.csv"))
     assert r.returncode == 4 and "missing.csv" in r.stderr, r
+
+
+def test_unix_socket_url():
+    d = Daemon(start=False)
+    sock = os.path.join(d.tmp, "paced.sock")
+    d.write_config(server={"listen": f"127.0.0.1:{d.port}, unix:{sock}"})
+    d.start()
+    d.create(project("parking-a"))
+    ok(ctl(d, "update", "parking-a", "7", url=f"unix:{sock}"))
+    assert d.project("parking-a")["current"] == 7
+    r = ctl(d, "list", url=f"unix:{os.path.join(d.tmp, 'none.sock')}")
+    assert r.returncode == 3, r
