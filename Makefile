@@ -122,10 +122,11 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 asan: deps
 	$(MAKE) BUILD=build/asan OPT="$(ASAN_FLAGS)" HARDEN= \
 		LDFLAGS="-fsanitize=address,undefined" build/asan/paced \
-		$(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
+		build/asan/pacectl $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		sh tools/run_unit.sh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1 PACED_BIN=$(CURDIR)/build/asan/paced \
+		PACECTL_BIN=$(CURDIR)/build/asan/pacectl \
 		python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS)
 
 # The black-box suite with paced under valgrind's memcheck: any memory

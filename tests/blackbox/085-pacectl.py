@@ -10,14 +10,17 @@ import secrets
 import subprocess
 import unicodedata
 
-from harness import (DAY, REPO, Daemon, Skip, free_port, iso, make_tmpdir,
-                     now, parse_when, project)
+from http.server import BaseHTTPRequestHandler
+
+from harness import (DAY, REPO, SANITIZER_MARKERS, Daemon, Skip, close_server,
+                     free_port, iso, make_tmpdir, now, parse_when, project,
+                     serve_on_loopback)
 
 PACECTL = os.environ.get("PACECTL_BIN") or os.path.join(REPO, "build",
                                                         "pacectl")
 
 
-def ctl(d, *args, token=None, url=None, stdin=None):
+def ctl(d, *args, token=None, url=None, stdin=None, extra_env=None):
     """Runs pacectl against daemon d (or url); CompletedProcess (text)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("PACED_URL", "PACED_TOKEN", "COLUMNS", "NO_COLOR")}
@@ -25,8 +28,15 @@ def ctl(d, *args, token=None, url=None, stdin=None):
     env["LANG"] = "C.UTF-8"
     if token:
         env["PACED_TOKEN"] = token
-    return subprocess.run([PACECTL] + list(args), capture_output=True,
-                          text=True, timeout=30, env=env, input=stdin)
+    if extra_env:
+        env.update(extra_env)
+    r = subprocess.run([PACECTL] + list(args), capture_output=True,
+                       text=True, timeout=30, env=env, input=stdin)
+    # Under make asan, a memory error must fail the test, whatever the
+    # exit code the test expects.
+    for marker in SANITIZER_MARKERS:
+        assert marker not in r.stderr, f"pacectl {args}:\n{r.stderr}"
+    return r
 
 
 def ok(r):
@@ -329,3 +339,55 @@ def test_unix_socket_url():
     assert d.project("parking-a")["current"] == 7
     r = ctl(d, "list", url=f"unix:{os.path.join(d.tmp, 'none.sock')}")
     assert r.returncode == 3, r
+
+
+class _Broken:
+    """A server that is not a healthy paced: answers every request as
+    self.answer says ("503", "html", "hang")."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                if owner.answer == "hang":
+                    self.rfile.read(1)  # the client never sends more
+                    return
+                if owner.answer == "503":
+                    body = json.dumps({"error": {
+                        "code": "storage_full", "field": None,
+                        "message": "the disk is full; nothing was stored"}})
+                    status, ctype = 503, "application/json"
+                else:
+                    body, status, ctype = "<html>proxy</html>", 200, \
+                        "text/html"
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body.encode())))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+        serve_on_loopback(self, Handler)
+
+    def close(self):
+        close_server(self)
+
+
+def test_server_failures_exit_3():
+    url = lambda srv: f"http://127.0.0.1:{srv.port}"  # noqa: E731
+    srv = _Broken("503")
+    r = ctl(None, "list", url=url(srv))
+    assert r.returncode == 3, r
+    assert "503" in r.stderr and "the disk is full" in r.stderr, r.stderr
+    srv.answer = "html"
+    r = ctl(None, "list", url=url(srv))
+    assert r.returncode == 3 and "not JSON" in r.stderr, r
+    srv.answer = "hang"
+    r = ctl(None, "show", "x", url=url(srv),
+            extra_env={"PACED_TIMEOUT": "1"})
+    assert r.returncode == 3, r
+    assert re.search(r"timed? ?out", r.stderr, re.I), r.stderr
