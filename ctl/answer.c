@@ -18,13 +18,20 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* "FILE:12:3", "FILE:12 (column value)" or "updates[4]": where a bad item
- * is, from whichever of line, column and index the server gave. */
-static void print_where(const json_t *item, const char *what)
+/*
+ * One bad item on a line of its own, where it is first:
+ *   FILE:12: column value: MESSAGE      (a CSV row: line, column name)
+ *   FILE:12:3: MESSAGE                  (line and column number)
+ *   updates[4].value: MESSAGE           (a JSON batch: index, field)
+ * With a line, "field" only repeats it in words and is left out.
+ */
+static void print_item(const json_t *item, const char *what)
 {
 	const json_t *line = json_object_get(item, "line");
 	const json_t *col = json_object_get(item, "column");
 	const json_t *index = json_object_get(item, "index");
+	const char *field = str(item, "field");
+	const char *msg = str(item, "message"), *code = str(item, "code");
 
 	fputs("  ", stderr);
 	msg_clean(stderr, what ? what : "updates");
@@ -33,24 +40,18 @@ static void print_where(const json_t *item, const char *what)
 		if (json_is_integer(col))
 			fprintf(stderr, ":%lld",
 				(long long)json_integer_value(col));
-	} else if (json_is_integer(index)) {
-		fprintf(stderr, "[%lld]", (long long)json_integer_value(index));
-	}
-	if (json_is_string(col)) {
-		fputs(" column ", stderr);
-		msg_clean(stderr, json_string_value(col));
-	}
-}
-
-static void print_item(const json_t *item, const char *what)
-{
-	const char *field = str(item, "field"), *col = str(item, "column");
-	const char *msg = str(item, "message"), *code = str(item, "code");
-
-	print_where(item, what);
-	if (field && *field && !(col && strcmp(col, field) == 0)) {
-		fputs(json_object_get(item, "line") ? " field " : ".", stderr);
-		msg_clean(stderr, field);
+		if (json_is_string(col)) {
+			fputs(": column ", stderr);
+			msg_clean(stderr, json_string_value(col));
+		}
+	} else {
+		if (json_is_integer(index))
+			fprintf(stderr, "[%lld]",
+				(long long)json_integer_value(index));
+		if (field && *field) {
+			fputc('.', stderr);
+			msg_clean(stderr, field);
+		}
 	}
 	fputs(": ", stderr);
 	msg_clean(stderr, msg ? msg : code ? code : "invalid");
@@ -98,7 +99,8 @@ static void print_error(const struct ctl *ctl, const struct reply *r,
 	}
 	fputs(": ", stderr);
 	msg_clean(stderr, msg ? msg : "(no message)");
-	if (field && *field) {
+	/* With items, each names its own place. */
+	if (field && *field && !json_array_size(items)) {
 		fputs(" (field: ", stderr);
 		msg_clean(stderr, field);
 		fputc(')', stderr);
