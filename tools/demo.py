@@ -379,7 +379,8 @@ def run(args):
                     "list"], env=env, check=False)
     first = re.search(r"^\[project\.([^\]]+)\]", text, re.M).group(1)
     print(f"\npaced is running on {url} (config {conf}, log {log}).\n"
-          f"Try: PACED_URL={url} build/pacectl show {first}\n"
+          f"Open {url}/ in a browser for the dashboard, or\n"
+          f"try: PACED_URL={url} build/pacectl show {first}\n"
           f"     PACED_URL={url} build/pacectl events\n"
           f"Ctrl-C stops it.", flush=True)
 
