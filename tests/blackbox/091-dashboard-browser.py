@@ -9,11 +9,13 @@ with apt-get when it is missing and it runs as root, else it fails saying
 what to install."""
 
 import hashlib
+import html
 import os
 import re
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 
 from harness import Daemon, make_tmpdir, project
@@ -157,3 +159,39 @@ def test_login_page_in_the_browser():
 
 
 test_login_page_in_the_browser.timeout = 300
+
+
+def test_the_demo_plan_in_the_browser():
+    """make demo's plan and history: every project on the dashboard, every
+    status among them, and each project page's chart drawn."""
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "tools", "demo.py")
+    d = Daemon(start=False, config_text="")
+
+    def run_demo(*args):
+        r = subprocess.run([sys.executable, demo, *args], capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, f"demo.py {args}: {r.stderr}{r.stdout}"
+    # Mid-November of the plan, when every status can be shown.
+    run_demo("config", "--as-of", "2022-11-15", "--port", str(d.port),
+             "--db", d.db, "-o", d.conf_path)
+    d.start()
+    run_demo("feed", "--url", f"http://127.0.0.1:{d.port}")
+    projects = d.projects()
+    assert len(projects) == 16, len(projects)
+    dom = browse(f"http://127.0.0.1:{d.port}/", "--dump-dom")
+    for p in projects:
+        assert f'data-project="{p["id"]}"' in dom, p["id"]
+        assert html.escape(p["title"], quote=False) in dom, p["title"]
+    statuses = {p["status"] for p in projects}
+    assert statuses >= {"on_track", "at_risk", "behind", "overdue", "done"}, \
+        statuses
+    for p in projects:
+        page = browse(f"http://127.0.0.1:{d.port}/projects/{p['id']}",
+                      "--dump-dom")
+        assert re.search(r'<svg [^>]*class="chart"', page), p["id"]
+        assert 'class="actual"' in page and 'class="expected"' in page, \
+            p["id"]
+
+
+test_the_demo_plan_in_the_browser.timeout = 300
