@@ -4,9 +4,9 @@ page's chart is an <svg> in it, and a phone-sized screenshot shows the
 chart's and the status chips' colours - so the inline style and SVG pass
 the Content-Security-Policy.
 
-chromium is large, so tools/deps.sh leaves it out: this file installs it
-with apt-get when it is missing and it runs as root, else it fails saying
-what to install."""
+tools/deps.sh (run by make test) installs chromium; run on its own, this
+file installs it with apt-get when it is missing and it runs as root, else
+it fails saying what to install."""
 
 import hashlib
 import html
