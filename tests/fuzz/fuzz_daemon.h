@@ -22,12 +22,14 @@
 
 /*
  * Starts the daemon on the first call (aborting with a message when it
- * cannot: a broken harness, not a finding). Then opens a connection, sends data, closes the sending half, reads every
- * response until paced closes, and runs the loop until the connection's
- * handles are gone: nothing of one input's connection is left for the
- * next. What inputs store accumulates until every 2000th input, when the
- * database and the projects start afresh from the same seed. Aborts when
- * paced neither answers nor closes within 10 s (a hang).
+ * cannot: a broken harness, not a finding). Then opens a connection,
+ * sends data (whole, or in pieces paced reads one by one, depending on
+ * data), closes the sending half, reads every response until paced
+ * closes, and runs the loop until the connection's handles are gone:
+ * nothing of one input's connection is left for the next. What inputs
+ * store accumulates until every 2000th input, when the database and the
+ * projects start afresh from the same seed. Aborts when paced neither
+ * answers nor closes within 10 s (a hang).
  */
 void fuzz_daemon_exchange(const uint8_t *data, size_t len);
 
