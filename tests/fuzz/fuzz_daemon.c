@@ -34,6 +34,7 @@
 /* An exchange that has not ended by then is a hang. */
 #define FUZZ_HANG_NS (10ull * 1000 * 1000 * 1000)
 
+/* The one daemon of the process, started by the first input. */
 static struct {
 	bool started;
 	uv_loop_t loop;
@@ -43,7 +44,7 @@ static struct {
 	unsigned handles; /* with no connection open */
 	unsigned long exchanges;
 	bool show; /* PACED_FUZZ_SHOW set: responses go to stderr */
-} fd_;
+} st;
 
 static void die(const char *what, const char *detail)
 {
@@ -102,7 +103,7 @@ static unsigned handles_now(void)
 {
 	unsigned n = 0;
 
-	uv_walk(&fd_.loop, count_handle, &n);
+	uv_walk(&st.loop, count_handle, &n);
 	return n;
 }
 
@@ -115,7 +116,7 @@ static int client_open(void)
 		die("socket", strerror(errno));
 	/* A unix socket connects at once while the backlog has room, and
 	 * it always has: one connection at a time. */
-	if (connect(fd, (struct sockaddr *)&fd_.addr, sizeof(fd_.addr)) < 0)
+	if (connect(fd, (struct sockaddr *)&st.addr, sizeof(st.addr)) < 0)
 		die("connect", strerror(errno));
 	return fd;
 }
@@ -166,9 +167,9 @@ static void exchange(const uint8_t *data, size_t len)
 			shutdown(fd, SHUT_WR);
 			shut = true;
 		}
-		uv_run(&fd_.loop, UV_RUN_NOWAIT);
+		uv_run(&st.loop, UV_RUN_NOWAIT);
 		while ((n = read(fd, sink, sizeof(sink))) > 0)
-			if (fd_.show)
+			if (st.show)
 				fwrite(sink, 1, (size_t)n, stderr);
 		eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 		check_hang(t0, "paced did not close the connection");
@@ -176,8 +177,8 @@ static void exchange(const uint8_t *data, size_t len)
 	close(fd);
 	/* paced lingers until it reads our end's close, then closes the
 	 * connection's two handles. */
-	while (handles_now() > fd_.handles) {
-		uv_run(&fd_.loop, UV_RUN_NOWAIT);
+	while (handles_now() > st.handles) {
+		uv_run(&st.loop, UV_RUN_NOWAIT);
 		check_hang(t0, "the connection's handles stay open");
 	}
 }
@@ -233,7 +234,7 @@ static void seed(void)
 	seed_request("POST", "/v1/silences",
 		     "{\"tag\":\"亚运\",\"until\":\"2099-01-01T00:00:00Z\","
 		     "\"reason\":\"seed\"}");
-	if (registry_count(fd_.app.reg) != 4)
+	if (registry_count(st.app.reg) != 4)
 		die("seed", "the seed projects were not all created");
 }
 
@@ -241,30 +242,30 @@ static void data_open(void)
 {
 	char err[512];
 
-	if (store_open(":memory:", STORE_DURABILITY_NORMAL, &fd_.app.store,
+	if (store_open(":memory:", STORE_DURABILITY_NORMAL, &st.app.store,
 		       err, sizeof(err)) < 0)
 		die("store_open", err);
-	fd_.app.reg = registry_new();
-	if (!fd_.app.reg)
+	st.app.reg = registry_new();
+	if (!st.app.reg)
 		die("registry_new", "out of memory");
 }
 
 static void data_close(void)
 {
-	registry_free(fd_.app.reg);
-	fd_.app.reg = NULL;
-	free(fd_.app.waking);
-	fd_.app.waking = NULL;
-	fd_.app.n_waking = fd_.app.cap_waking = 0;
-	store_close(fd_.app.store);
-	fd_.app.store = NULL;
+	registry_free(st.app.reg);
+	st.app.reg = NULL;
+	free(st.app.waking);
+	st.app.waking = NULL;
+	st.app.n_waking = st.app.cap_waking = 0;
+	store_close(st.app.store);
+	st.app.store = NULL;
 }
 
 /* The listener is never closed (libFuzzer exits from anywhere), so its
  * socket file is removed here. */
 static void remove_socket(void)
 {
-	unlink(fd_.addr.sun_path);
+	unlink(st.addr.sun_path);
 }
 
 static void start(void)
@@ -273,36 +274,36 @@ static void start(void)
 	char spec[128], err[512];
 	const struct conf *c;
 
-	if (fd_.started)
+	if (st.started)
 		return;
-	fd_.started = true;
-	fd_.show = getenv("PACED_FUZZ_SHOW") != NULL;
+	st.started = true;
+	st.show = getenv("PACED_FUZZ_SHOW") != NULL;
 	/* Errors only: a log line per request would cost more than the
 	 * request. */
 	log_set_level(LOG_LVL_ERR);
 	setenv("TZ", "UTC", 1);
 	tzset();
-	uv_loop_init(&fd_.loop);
-	fd_.app.loop = &fd_.loop;
-	fd_.app.conf = make_conf();
-	c = fd_.app.conf;
+	uv_loop_init(&st.loop);
+	st.app.loop = &st.loop;
+	st.app.conf = make_conf();
+	c = st.app.conf;
 	data_open();
-	fd_.app.ready = true;
+	st.app.ready = true;
 	http_limits_default(&limits);
 	limits.max_body = c->max_body;
 	limits.max_header = c->max_header;
 	limits.max_requests = (unsigned)c->max_requests_per_conn;
-	if (http_server_new(&fd_.http, &fd_.loop, &limits, api_handle,
-			    &fd_.app) < 0)
+	if (http_server_new(&st.http, &st.loop, &limits, api_handle,
+			    &st.app) < 0)
 		die("http_server_new", "failed");
-	fd_.addr.sun_family = AF_UNIX;
-	snprintf(fd_.addr.sun_path, sizeof(fd_.addr.sun_path),
+	st.addr.sun_family = AF_UNIX;
+	snprintf(st.addr.sun_path, sizeof(st.addr.sun_path),
 		 "/tmp/paced-fuzz-%ld.sock", (long)getpid());
-	snprintf(spec, sizeof(spec), "unix:%s", fd_.addr.sun_path);
-	if (http_server_listen(fd_.http, spec, err, sizeof(err)) < 0)
+	snprintf(spec, sizeof(spec), "unix:%s", st.addr.sun_path);
+	if (http_server_listen(st.http, spec, err, sizeof(err)) < 0)
 		die("listen", err);
 	atexit(remove_socket);
-	fd_.handles = handles_now();
+	st.handles = handles_now();
 	seed();
 }
 
@@ -311,7 +312,7 @@ void fuzz_daemon_exchange(const uint8_t *data, size_t len)
 	start();
 	/* Between two inputs nothing is in progress: the data can be
 	 * replaced under the server. */
-	if (++fd_.exchanges % FUZZ_RESET_EVERY == 0) {
+	if (++st.exchanges % FUZZ_RESET_EVERY == 0) {
 		data_close();
 		data_open();
 		seed();
