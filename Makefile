@@ -2,6 +2,7 @@
 #   make          build build/paced and build/pacectl (the client)
 #   make run      build and start paced on its built-in defaults
 #   make test     every test (unit + black-box)
+#   make fuzz     each libFuzzer target for FUZZ_SECONDS (tests/fuzz/)
 #   make install  binary, systemd units, man page and (if absent) the config;
 #                 PREFIX (default /usr/local) and DESTDIR as usual
 # Missing Debian build dependencies are installed first (as root) or the
@@ -37,7 +38,8 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
 .PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule \
-	bench-metrics clean format install uninstall valgrind demo
+	bench-metrics clean format install uninstall valgrind demo fuzz \
+	fuzz-build
 all: deps $(BUILD)/paced $(BUILD)/pacectl
 
 deps:
@@ -135,6 +137,31 @@ asan: deps
 valgrind: deps $(BUILD)/paced
 	PACED_BIN=$(CURDIR)/tools/valgrind-paced.sh BLACKBOX_TIMEOUT_SCALE=2 \
 		python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS) $(FILTER)
+
+# libFuzzer targets (tests/fuzz/README.md): the daemon's sources again,
+# with clang, coverage instrumentation and ASan/UBSan, in build/fuzz so
+# the normal build stays as it is; then each target runs for FUZZ_SECONDS
+# on its seeds (FUZZ_TARGETS picks some, FUZZ_ARGS adds libFuzzer flags).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= http json conf
+FUZZ_ARGS ?=
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
+	$(FUZZ_SAN)
+FUZZ_HELPER_SRC := tests/fuzz/conf_text.c tests/fuzz/fuzz_daemon.c
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HELPER_SRC) \
+		$(wildcard tests/fuzz/*.h) $(BUILD)/libpaced.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -iquote tests/fuzz -fsanitize=fuzzer \
+		-o $@ $< $(FUZZ_HELPER_SRC) $(BUILD)/libpaced.a $(PKG_LIBS)
+
+fuzz-build: deps
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) OPT="$(FUZZ_OPT)" HARDEN= \
+		$(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	sh tools/fuzz.sh $(FUZZ_SECONDS) "$(FUZZ_ARGS)" $(FUZZ_TARGETS)
 
 # Scheduler figures (see bench/): CPU of an idle daemon holding 100 000
 # projects over a minute, and the cost of one reschedule.

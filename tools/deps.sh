@@ -8,7 +8,7 @@ pkgs="build-essential pkg-config libuv1-dev libhttp-parser-dev
 libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev libsystemd-dev
 libssl-dev libcmocka-dev python3 sqlite3 curl tzdata
 python3-aiosmtpd prometheus-alertmanager prometheus systemd man-db valgrind
-e2fsprogs chromium"
+e2fsprogs chromium clang libclang-rt-dev"
 
 missing=""
 for p in $pkgs; do
