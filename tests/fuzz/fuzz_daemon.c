@@ -60,12 +60,14 @@ static void die(const char *what, const char *detail)
 static struct conf *make_conf(void)
 {
 	static const struct {
-		const char *name, *token, *role, *projects;
+		const char *name, *token, *role, *projects, *rate;
 	} toks[] = {
-		{"admin", FUZZ_TOKEN_ADMIN, "admin", "*"},
+		/* Past any rate the fuzzer reaches: the seeding uses it. */
+		{"admin", FUZZ_TOKEN_ADMIN, "admin", "*", "1000000/1s"},
 		{"reporter", FUZZ_TOKEN_REPORTER, "reporter",
-		 "parking-*, demolition"},
-		{"reader", FUZZ_TOKEN_READER, "reader", "*"},
+		 "parking-*, demolition", "1000000/1s"},
+		/* Low, so 429 and Retry-After are reached too. */
+		{"reader", FUZZ_TOKEN_READER, "reader", "*", "5/1s"},
 	};
 	char text[2048], err[512], hash[AUTH_HASH_SIZE];
 	struct conf *c;
@@ -84,9 +86,9 @@ static struct conf *make_conf(void)
 			die("sha256", toks[i].name);
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
 			      "[token.%s]\nsha256 = %s\nrole = %s\n"
-			      "projects = %s\n",
+			      "projects = %s\nrate = %s\n",
 			      toks[i].name, hash, toks[i].role,
-			      toks[i].projects);
+			      toks[i].projects, toks[i].rate);
 	}
 	if (conf_text_load(text, (size_t)n, &c, err, sizeof(err)) < 0)
 		die("configuration", err);
