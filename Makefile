@@ -37,9 +37,9 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 	$(UNIT_HELPER_SRC))
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
-.PHONY: all deps run test unit blackbox asan bench-idle bench-reschedule \
-	bench-metrics clean format install uninstall valgrind demo fuzz \
-	fuzz-build
+.PHONY: all deps run test unit blackbox asan bench bench-scale bench-idle \
+	bench-reschedule bench-metrics clean format install uninstall valgrind \
+	demo fuzz fuzz-build
 all: deps $(BUILD)/paced $(BUILD)/pacectl
 
 deps:
@@ -179,6 +179,19 @@ $(BUILD)/bench/reschedule: bench/reschedule.c $(BUILD)/libpaced.a
 
 bench-reschedule: deps $(BUILD)/bench/reschedule
 	$(BUILD)/bench/reschedule 100000 10
+
+# The write path against nginx and prometheus-pushgateway, and the alert
+# latency (bench/run, about two minutes); start-up and reads with a
+# million projects and ten million updates (bench/scale, longer).
+$(BUILD)/bench/openloop: bench/openloop.c
+	mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: all $(BUILD)/bench/openloop
+	sh bench/run
+
+bench-scale: all $(BUILD)/bench/openloop
+	sh bench/scale
 
 # Installation. The unit is shipped with ExecStart=/usr/bin/paced and
 # -c /etc/paced/paced.conf; the installed copy points at BINDIR and

@@ -2,6 +2,8 @@
 # Installs the Debian packages paced needs to build and test, when they are
 # missing. As root on Debian it runs apt-get; otherwise it prints the exact
 # command and fails, so a build never half-works on a machine without them.
+# With arguments it does the same for those packages instead (the
+# benchmarks' own tools: sh tools/deps.sh wrk nginx-light).
 set -eu
 
 pkgs="build-essential pkg-config libuv1-dev libhttp-parser-dev
@@ -9,6 +11,7 @@ libcurl4-openssl-dev libsqlite3-dev libjansson-dev libinih-dev libsystemd-dev
 libssl-dev libcmocka-dev python3 sqlite3 curl tzdata
 python3-aiosmtpd prometheus-alertmanager prometheus systemd man-db valgrind
 e2fsprogs chromium clang libclang-rt-dev"
+[ $# -gt 0 ] && pkgs="$*"
 
 missing=""
 for p in $pkgs; do
@@ -31,6 +34,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	apt-get install -y -qq --no-install-recommends $missing >&2
 	exit 0
 fi
-echo "paced: missing build dependencies. Run:" >&2
+echo "paced: missing packages. Run:" >&2
 echo "  sudo apt-get install$missing" >&2
 exit 1
