@@ -72,6 +72,12 @@ json_t *api_projects_select(struct http_request *req, struct app *app,
 
 		if (f_tag && !has_tag(all[i], tag))
 			continue;
+		/* Status and staleness cost no database read; the forecast
+		 * does, so only the projects that pass get one. */
+		tracker_eval(app, all[i], now, &v);
+		if ((f_status && v.eval.status != want_status) ||
+		    (f_stale && v.stale != want_stale))
+			continue;
 		rc = tracker_view(app, all[i], now, &v);
 		if (rc < 0) {
 			free(all);
@@ -79,9 +85,6 @@ json_t *api_projects_select(struct http_request *req, struct app *app,
 			api_reply_failure(req, rc);
 			return NULL;
 		}
-		if ((f_status && v.eval.status != want_status) ||
-		    (f_stale && v.stale != want_stale))
-			continue;
 		json_array_append_new(arr, project_to_json(all[i], &v));
 	}
 	free(all);

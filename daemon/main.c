@@ -179,6 +179,7 @@ static int load_conf(const char *path, struct conf **out)
 struct loading {
 	struct app *app;
 	size_t broken;
+	size_t declared; /* loaded rows from [project.ID] sections */
 };
 
 static int load_project(const struct store_project_row *row, void *data)
@@ -209,6 +210,7 @@ static int load_project(const struct store_project_row *row, void *data)
 	}
 	p->def = def;
 	p->declared = row->declared;
+	l->declared += row->declared;
 	p->created_at = row->created_at;
 	p->defined_at = row->defined_at;
 	p->has_current = row->has_current;
@@ -231,8 +233,10 @@ static int load_project(const struct store_project_row *row, void *data)
 }
 
 /* Brings the projects declared in the config file into the database:
- * new ones created, changed ones redefined, removed ones archived. */
-static int sync_declared(struct app *app)
+ * new ones created, changed ones redefined, removed ones archived (only
+ * a project loaded as declared can have been removed: with none, the
+ * look at every project is skipped, which a million projects notice). */
+static int sync_declared(struct app *app, size_t loaded_declared)
 {
 	const struct conf *c = app->conf;
 	paced_ms now = timefmt_now();
@@ -257,7 +261,7 @@ static int sync_declared(struct app *app)
 		}
 		rc = tracker_replace(app, def, true, now, &p, &created);
 	}
-	all = rc == 0 ? registry_sorted(app->reg, &n) : NULL;
+	all = rc == 0 && loaded_declared ? registry_sorted(app->reg, &n) : NULL;
 	for (size_t i = 0; all && i < n && rc == 0; i++) {
 		bool still = false;
 
@@ -274,6 +278,12 @@ static int sync_declared(struct app *app)
 	}
 	free(all);
 	return rc;
+}
+
+/* On SIGHUP any live project may be one the file no longer declares. */
+static int resync_declared(struct app *app)
+{
+	return sync_declared(app, 1);
 }
 
 static void on_closed_handle(uv_handle_t *h)
@@ -351,7 +361,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 static void on_hup(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;
-	struct reload r = {&d->app, &d->digest, validate_conf, sync_declared};
+	struct reload r = {&d->app, &d->digest, validate_conf,
+			    resync_declared};
 
 	(void)signum;
 	if (!d->http)
@@ -413,7 +424,7 @@ static int run(struct conf *conf)
 	struct daemon d = {0};
 	struct app *app = &d.app;
 	struct http_limits limits;
-	struct loading l = {app, 0};
+	struct loading l = {app, 0, 0};
 	char err[512];
 	int rc;
 
@@ -439,7 +450,7 @@ static int run(struct conf *conf)
 		log_err("cannot load projects: %s", paced_strerror(rc));
 		goto out;
 	}
-	rc = sync_declared(app);
+	rc = sync_declared(app, l.declared);
 	if (rc < 0) {
 		log_err("cannot store the declared projects: %s",
 			paced_strerror(rc));
