@@ -39,6 +39,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "VALGRIND-ERROR-BEGIN")
 PACED = os.environ.get("PACED_BIN") or os.path.join(REPO, "build", "paced")
+# `make valgrind` sets this: paced runs some 20 times slower than usual.
+UNDER_VALGRIND = os.environ.get("PACED_UNDER_VALGRIND") == "1"
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -88,6 +90,23 @@ def daemon_logs(lines=40):
         out.append(f"--- paced stderr ({d.stderr_path}) ---")
         out.extend(tail)
     return out
+
+
+def not_under_valgrind(why):
+    """Marks a test whose assertions are about wall-clock timing that
+    valgrind's slowdown breaks (a measured rate, a window to hit): run.py
+    skips it under `make valgrind`, printing why."""
+    def mark(fn):
+        fn.skip_under_valgrind = why
+        return fn
+    return mark
+
+
+def skip_reason(fn):
+    """Why run.py skips the test fn in this run, or None."""
+    if UNDER_VALGRIND:
+        return getattr(fn, "skip_under_valgrind", None)
+    return None
 
 
 def free_port():
