@@ -3,10 +3,9 @@ routing, and validates its configuration (check-config, file:line)."""
 
 import os
 import sqlite3
-import subprocess
 import time
 
-from harness import (PACED, Daemon, StartError, assert_error, free_port,
+from harness import (Daemon, StartError, assert_error, free_port,
                      make_config, make_tmpdir, project, run_paced)
 
 
@@ -153,9 +152,7 @@ def test_listen_port_in_use_refuses_to_start():
 def test_unknown_option_is_refused():
     # Unknown command-line options are refused rather than ignored (and no
     # daemon starts on the built-in defaults).
-    p = subprocess.run([PACED, "--no-such-option"], cwd=make_tmpdir(),
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=10)
+    p = run_paced(["--no-such-option"], cwd=make_tmpdir())
     assert p.returncode != 0, f"--no-such-option accepted: {p.stdout}"
 
 

@@ -533,10 +533,25 @@ def make_config(port, db, channels=(), projects=None, server=None,
     return "\n".join(out) + "\n"
 
 
-def run_paced(args, timeout=10):
-    """Runs build/paced with args; returns CompletedProcess (text)."""
-    return subprocess.run([PACED] + list(args), capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO)
+def assert_no_report(stderr):
+    """Under `make asan` or `make valgrind` a memory error, undefined
+    behaviour or a leak shows only in paced's stderr: it fails the test
+    that caused it, whatever paced's exit status."""
+    for marker in SANITIZER_MARKERS:
+        at = stderr.find(marker)
+        if at >= 0:
+            raise AssertionError("sanitizer report in paced's stderr:\n"
+                                 + stderr[at:at + 3000])
+
+
+def run_paced(args, timeout=10, cwd=REPO):
+    """Runs build/paced with args; returns CompletedProcess (text). Fails
+    on a report in its stderr."""
+    p = subprocess.run([PACED] + list(args), capture_output=True,
+                       text=True, timeout=timeout, cwd=cwd,
+                       stdin=subprocess.DEVNULL)
+    assert_no_report(p.stderr)
+    return p
 
 
 # --------------------------------------------------------------------------
@@ -662,18 +677,12 @@ class Daemon:
                 self.stop(5)
             except AssertionError:
                 pass
-        # Under `make asan` a memory error, undefined behaviour or a leak
-        # shows only in paced's stderr: it fails the test that caused it.
         try:
             with open(self.stderr_path, errors="replace") as f:
                 text = f.read()
         except OSError:
             return
-        for marker in SANITIZER_MARKERS:
-            at = text.find(marker)
-            if at >= 0:
-                raise AssertionError("sanitizer report in paced's stderr:\n"
-                                     + text[at:at + 3000])
+        assert_no_report(text)
 
     # ---- HTTP
 
