@@ -39,6 +39,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "VALGRIND-ERROR-BEGIN")
 PACED = os.environ.get("PACED_BIN") or os.path.join(REPO, "build", "paced")
+# Under valgrind (make valgrind) everything is slower: scale the bounds.
+TIMEOUT_SCALE = float(os.environ.get("BLACKBOX_TIMEOUT_SCALE") or 1)
 # `make valgrind` sets this: paced runs some 20 times slower than usual.
 UNDER_VALGRIND = os.environ.get("PACED_UNDER_VALGRIND") == "1"
 
@@ -545,10 +547,10 @@ def assert_no_report(stderr):
 
 
 def run_paced(args, timeout=10, cwd=REPO):
-    """Runs build/paced with args; returns CompletedProcess (text). Fails
-    on a report in its stderr."""
+    """Runs build/paced with args (for at most timeout seconds, scaled);
+    returns CompletedProcess (text). Fails on a report in its stderr."""
     p = subprocess.run([PACED] + list(args), capture_output=True,
-                       text=True, timeout=timeout, cwd=cwd,
+                       text=True, timeout=timeout * TIMEOUT_SCALE, cwd=cwd,
                        stdin=subprocess.DEVNULL)
     assert_no_report(p.stderr)
     return p

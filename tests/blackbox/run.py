@@ -41,8 +41,7 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 DEFAULT_TIMEOUT = 60.0
-# Under valgrind (make valgrind) everything is slower: scale the bounds.
-TIMEOUT_SCALE = float(os.environ.get("BLACKBOX_TIMEOUT_SCALE") or 1)
+TIMEOUT_SCALE = harness.TIMEOUT_SCALE
 
 
 class TestTimeout(Exception):
