@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 
-from harness import Daemon, HOUR, iso, now, project, run_paced
+from harness import Daemon, HOUR, iso, now, project, run_paced, wait_for
 
 
 def _fill(d, pids, batches):
@@ -54,7 +54,9 @@ def test_backup_under_concurrent_writes():
     threads = [threading.Thread(target=writer, args=(p,)) for p in pids]
     for th in threads:
         th.start()
-    time.sleep(0.5)  # writers going
+    # Writers going: enough acknowledged to look for in the copy (a fixed
+    # pause is too short when paced is slow, as under valgrind).
+    wait_for(lambda: len(acked) > 10, 30, msg="10 writes acknowledged")
     copy = os.path.join(d.tmp, "copy.db")
     started = time.monotonic()
     r = run_paced(["backup", "-c", d.conf_path, copy], timeout=60)
