@@ -617,7 +617,9 @@ class Daemon:
             return ""
 
     def start(self, timeout=10.0):
-        """Starts paced and waits until GET /healthz answers 200."""
+        """Starts paced and waits until GET /healthz answers 200 (at most
+        timeout seconds, scaled)."""
+        timeout *= TIMEOUT_SCALE
         assert self.proc is None or self.proc.poll() is not None, \
             "daemon already running"
         self.starts += 1
@@ -652,7 +654,8 @@ class Daemon:
 
     def stop(self, timeout=10.0):
         """SIGTERM and wait; returns the exit status. Fails (after kill -9)
-        if paced does not exit within timeout."""
+        if paced does not exit within timeout seconds (scaled)."""
+        timeout *= TIMEOUT_SCALE
         if not self.running():
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(signal.SIGTERM)
