@@ -3,7 +3,6 @@ routing, and validates its configuration (check-config, file:line)."""
 
 import os
 import sqlite3
-import time
 
 from harness import (Daemon, StartError, assert_error, free_port,
                      make_config, make_tmpdir, project, run_paced)
@@ -139,11 +138,11 @@ def test_listen_port_in_use_refuses_to_start():
     tmp = make_tmpdir()
     text = make_config(first.port, os.path.join(tmp, "paced.db"))
     second = Daemon(start=False, tmp=tmp, config_text=text)
-    t0 = time.monotonic()
     try:
         second.start(timeout=5)
-    except StartError:
-        assert time.monotonic() - t0 < 5.5
+    except StartError as e:
+        # It exits by itself within the bound, not killed at the end of it.
+        assert "exited with status" in str(e), e
         assert first.get("/healthz").status == 200
         return
     raise AssertionError("a second paced started on a port in use")
