@@ -133,9 +133,12 @@ asan: deps
 
 # The black-box suite with paced under valgrind's memcheck: any memory
 # error or definite leak fails the test that caused it (see
-# tools/valgrind-paced.sh). Slow, so test time limits are doubled.
+# tools/valgrind-paced.sh). Slow, so test time limits are doubled, and
+# the few tests that measure wall-clock timing are skipped
+# (PACED_UNDER_VALGRIND, harness.not_under_valgrind).
 valgrind: deps $(BUILD)/paced
 	PACED_BIN=$(CURDIR)/tools/valgrind-paced.sh BLACKBOX_TIMEOUT_SCALE=2 \
+		PACED_UNDER_VALGRIND=1 \
 		python3 tests/blackbox/run.py -j $(BLACKBOX_JOBS) $(FILTER)
 
 # libFuzzer targets (tests/fuzz/README.md): the daemon's sources again,

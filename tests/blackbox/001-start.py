@@ -3,10 +3,8 @@ routing, and validates its configuration (check-config, file:line)."""
 
 import os
 import sqlite3
-import subprocess
-import time
 
-from harness import (PACED, Daemon, StartError, assert_error, free_port,
+from harness import (Daemon, StartError, assert_error, free_port,
                      make_config, make_tmpdir, project, run_paced)
 
 
@@ -140,11 +138,11 @@ def test_listen_port_in_use_refuses_to_start():
     tmp = make_tmpdir()
     text = make_config(first.port, os.path.join(tmp, "paced.db"))
     second = Daemon(start=False, tmp=tmp, config_text=text)
-    t0 = time.monotonic()
     try:
         second.start(timeout=5)
-    except StartError:
-        assert time.monotonic() - t0 < 5.5
+    except StartError as e:
+        # It exits by itself within the bound, not killed at the end of it.
+        assert "exited with status" in str(e), e
         assert first.get("/healthz").status == 200
         return
     raise AssertionError("a second paced started on a port in use")
@@ -153,9 +151,7 @@ def test_listen_port_in_use_refuses_to_start():
 def test_unknown_option_is_refused():
     # Unknown command-line options are refused rather than ignored (and no
     # daemon starts on the built-in defaults).
-    p = subprocess.run([PACED, "--no-such-option"], cwd=make_tmpdir(),
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=10)
+    p = run_paced(["--no-such-option"], cwd=make_tmpdir())
     assert p.returncode != 0, f"--no-such-option accepted: {p.stdout}"
 
 

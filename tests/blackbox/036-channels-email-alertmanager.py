@@ -391,6 +391,10 @@ def test_alertmanager_fires_and_resolves():
                  if e["type"] == "project.at_risk"]
     assert abs(rfc3339(r[0]["endsAt"]) - rfc3339(at_risk["at"])) < 1, \
         (r[0]["endsAt"], at_risk["at"])
+    # Alertmanager tells of a resolved alert only if it told of it firing
+    # (after group_wait): a recovery before then would never be notified.
+    wait_for(lambda: notifications(rx, "at_risk", "firing"), 15,
+             msg="Alertmanager notifying the at_risk alert")
 
     # Recovered: nothing is active any more, and Alertmanager says the
     # at_risk alert is resolved at the instant of the recovery.

@@ -5,8 +5,8 @@ and staleness counted from when reports arrive."""
 import sqlite3
 import time
 
-from harness import (DAY, Daemon, Receiver, assert_error, iso, now,
-                     parse_when, project, wait_for)
+from harness import (DAY, Daemon, Receiver, assert_error, iso,
+                     not_under_valgrind, now, parse_when, project, wait_for)
 
 
 def test_decimals_survive_a_restart_exactly(d):
@@ -116,6 +116,8 @@ def test_starts_while_the_database_is_locked_and_catches_up(d):
 test_starts_while_the_database_is_locked_and_catches_up.timeout = 60
 
 
+@not_under_valgrind("needs 100 projects created within the 3 s before "
+                    "their due instant, to turn overdue at it")
 def test_many_projects_due_at_one_instant_all_turn_overdue(d):
     t = int(now()) + 3
     for i in range(100):

@@ -17,8 +17,9 @@ import sys
 import threading
 import time
 
-from harness import (PACED, REPO, SANITIZER_MARKERS, Daemon, free_port,
-                     make_config, make_tmpdir, on_cleanup, wait_for)
+from harness import (PACED, REPO, Daemon, assert_no_report, free_port,
+                     make_config, make_tmpdir, on_cleanup, run_paced,
+                     wait_for)
 
 # Runs paced in this very process after setting WATCHDOG_PID to its pid,
 # as systemd does (sd_watchdog_enabled ignores a watchdog meant for another
@@ -115,12 +116,7 @@ class Proc:
         if failed:
             sys.stderr.write(f"--- stderr of {self.proc.args[0]} ---\n"
                              f"{self.stderr()[-3000:]}\n")
-        text = self.stderr()
-        for marker in SANITIZER_MARKERS:  # make asan
-            if marker in text:
-                at = text.find(marker)
-                raise AssertionError("sanitizer report in paced's stderr:\n"
-                                     + text[at:at + 3000])
+        assert_no_report(self.stderr())
 
 
 def _write_conf(tmp, port):
@@ -429,8 +425,7 @@ def test_make_install_prefix_destdir_keeps_config():
         assert os.path.isfile(os.path.join(dest, rel)), f"{rel} missing"
     assert os.access(os.path.join(dest, "usr/bin/paced"), os.X_OK)
     conf = os.path.join(dest, "etc/paced/paced.conf")
-    p = subprocess.run([PACED, "check-config", "-c", conf],
-                       capture_output=True, text=True)
+    p = run_paced(["check-config", "-c", conf])
     assert p.returncode == 0, f"installed config invalid: {p.stderr}"
 
     # Default PREFIX: /usr/local, and ExecStart follows it. An existing

@@ -39,6 +39,10 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "VALGRIND-ERROR-BEGIN")
 PACED = os.environ.get("PACED_BIN") or os.path.join(REPO, "build", "paced")
+# Under valgrind (make valgrind) everything is slower: scale the bounds.
+TIMEOUT_SCALE = float(os.environ.get("BLACKBOX_TIMEOUT_SCALE") or 1)
+# `make valgrind` sets this: paced runs some 20 times slower than usual.
+UNDER_VALGRIND = os.environ.get("PACED_UNDER_VALGRIND") == "1"
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -88,6 +92,23 @@ def daemon_logs(lines=40):
         out.append(f"--- paced stderr ({d.stderr_path}) ---")
         out.extend(tail)
     return out
+
+
+def not_under_valgrind(why):
+    """Marks a test whose assertions are about wall-clock timing that
+    valgrind's slowdown breaks (a measured rate, a window to hit): run.py
+    skips it under `make valgrind`, printing why."""
+    def mark(fn):
+        fn.skip_under_valgrind = why
+        return fn
+    return mark
+
+
+def skip_reason(fn):
+    """Why run.py skips the test fn in this run, or None."""
+    if UNDER_VALGRIND:
+        return getattr(fn, "skip_under_valgrind", None)
+    return None
 
 
 def free_port():
@@ -514,10 +535,25 @@ def make_config(port, db, channels=(), projects=None, server=None,
     return "\n".join(out) + "\n"
 
 
-def run_paced(args, timeout=10):
-    """Runs build/paced with args; returns CompletedProcess (text)."""
-    return subprocess.run([PACED] + list(args), capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO)
+def assert_no_report(stderr):
+    """Under `make asan` or `make valgrind` a memory error, undefined
+    behaviour or a leak shows only in paced's stderr: it fails the test
+    that caused it, whatever paced's exit status."""
+    for marker in SANITIZER_MARKERS:
+        at = stderr.find(marker)
+        if at >= 0:
+            raise AssertionError("sanitizer report in paced's stderr:\n"
+                                 + stderr[at:at + 3000])
+
+
+def run_paced(args, timeout=10, cwd=REPO):
+    """Runs build/paced with args (for at most timeout seconds, scaled);
+    returns CompletedProcess (text). Fails on a report in its stderr."""
+    p = subprocess.run([PACED] + list(args), capture_output=True,
+                       text=True, timeout=timeout * TIMEOUT_SCALE, cwd=cwd,
+                       stdin=subprocess.DEVNULL)
+    assert_no_report(p.stderr)
+    return p
 
 
 # --------------------------------------------------------------------------
@@ -581,7 +617,9 @@ class Daemon:
             return ""
 
     def start(self, timeout=10.0):
-        """Starts paced and waits until GET /healthz answers 200."""
+        """Starts paced and waits until GET /healthz answers 200 (at most
+        timeout seconds, scaled)."""
+        timeout *= TIMEOUT_SCALE
         assert self.proc is None or self.proc.poll() is not None, \
             "daemon already running"
         self.starts += 1
@@ -616,7 +654,8 @@ class Daemon:
 
     def stop(self, timeout=10.0):
         """SIGTERM and wait; returns the exit status. Fails (after kill -9)
-        if paced does not exit within timeout."""
+        if paced does not exit within timeout seconds (scaled)."""
+        timeout *= TIMEOUT_SCALE
         if not self.running():
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(signal.SIGTERM)
@@ -643,18 +682,12 @@ class Daemon:
                 self.stop(5)
             except AssertionError:
                 pass
-        # Under `make asan` a memory error, undefined behaviour or a leak
-        # shows only in paced's stderr: it fails the test that caused it.
         try:
             with open(self.stderr_path, errors="replace") as f:
                 text = f.read()
         except OSError:
             return
-        for marker in SANITIZER_MARKERS:
-            at = text.find(marker)
-            if at >= 0:
-                raise AssertionError("sanitizer report in paced's stderr:\n"
-                                     + text[at:at + 3000])
+        assert_no_report(text)
 
     # ---- HTTP
 

@@ -12,8 +12,10 @@ A test's parameters are fixtures made fresh for it:
 Each test times out after 60 s (a test may set fn.timeout = seconds).
 Prints "ok FILE::TEST" or "FAIL FILE::TEST" with the traceback and the
 daemon's stderr ("skip FILE::TEST: why" for a test that raised
-harness.Skip), then one line "blackbox: N passed, N failed[, N skipped]";
-exits 1 if any test failed (or none matched the filter).
+harness.Skip, or one marked harness.not_under_valgrind under `make
+valgrind`, which is then not run), then one line "blackbox: N passed, N
+failed[, N skipped]"; exits 1 if any test failed (or none matched the
+filter).
 
 With -j N, up to N test files run at once, each in its own process (tests
 take free ports and their own temporary directories, so files do not meet);
@@ -39,8 +41,7 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 DEFAULT_TIMEOUT = 60.0
-# Under valgrind (make valgrind) everything is slower: scale the bounds.
-TIMEOUT_SCALE = float(os.environ.get("BLACKBOX_TIMEOUT_SCALE") or 1)
+TIMEOUT_SCALE = harness.TIMEOUT_SCALE
 
 
 class TestTimeout(Exception):
@@ -156,6 +157,12 @@ def main(argv):
         for name, fn in tests:
             full = f"{base}::{name}"
             if filt not in full:
+                continue
+            why = harness.skip_reason(fn)
+            if why:
+                skipped += 1
+                print(f"skip {full}: {why}")
+                sys.stdout.flush()
                 continue
             t0 = time.monotonic()
             err = None
