@@ -102,6 +102,17 @@ def main():
                                       / (due_ms - start_ms) - gap)), 2),
                at + 30000
         FROM t ORDER BY k, i""", (u, now, DAY))
+    # What paced keeps in each project row as it stores updates
+    # (migration 0004): the latest update by at, and the latest arrival.
+    # Week U - 1 is every project's latest on both counts.
+    con.execute("""
+        UPDATE projects SET
+            current = (SELECT value FROM updates WHERE project_id = projects.id
+                       ORDER BY at DESC, seq DESC LIMIT 1),
+            current_at = (SELECT max(at) FROM updates
+                          WHERE project_id = projects.id),
+            last_received_at = (SELECT max(received_at) FROM updates
+                                WHERE project_id = projects.id)""")
     con.execute("COMMIT")
     con.execute("PRAGMA journal_mode = WAL")
     con.close()

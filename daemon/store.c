@@ -44,12 +44,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJECTS_LOAD] =
 		"SELECT p.id, p.definition, p.declared, p.created_at, "
 		"p.defined_at, p.status, p.status_since, p.stale, "
-		"p.last_event_at, u.value, u.at, "
-		"(SELECT max(received_at) FROM updates WHERE project_id = p.id) "
-		"FROM projects p LEFT JOIN updates u ON u.seq = ("
-		" SELECT seq FROM updates WHERE project_id = p.id"
-		" ORDER BY at DESC, seq DESC LIMIT 1) "
-		"WHERE p.archived_at IS NULL ORDER BY p.id",
+		"p.last_event_at, p.current, p.current_at, "
+		"p.last_received_at "
+		"FROM projects p WHERE p.archived_at IS NULL ORDER BY p.id",
 	[ST_PROJECT_STATE] =
 		"SELECT archived_at IS NOT NULL FROM projects WHERE id = ?1",
 	[ST_PROJECT_INSERT] =
@@ -70,6 +67,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJECT_SET_STATUS] =
 		"UPDATE projects SET status = ?2, status_since = ?3, "
 		"stale = ?4 WHERE id = ?1",
+	[ST_PROJECT_SET_CURRENT] =
+		"UPDATE projects SET current = ?2, current_at = ?3, "
+		"last_received_at = ?4 WHERE id = ?1",
 	[ST_PROJECT_SET_LAST_EVENT] =
 		"UPDATE projects SET last_event_at = ?2 WHERE id = ?1",
 	[ST_UPDATE_INSERT] =
@@ -598,6 +598,19 @@ int store_project_set_last_event(struct store *s, const char *id,
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
+	return store_run(s, st);
+}
+
+int store_project_set_current(struct store *s, const char *id,
+			      double current, paced_ms current_at,
+			      paced_ms last_received_at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PROJECT_SET_CURRENT);
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, current);
+	sqlite3_bind_int64(st, 3, current_at);
+	sqlite3_bind_int64(st, 4, last_received_at);
 	return store_run(s, st);
 }
 

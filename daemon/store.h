@@ -94,6 +94,12 @@ int store_project_set_status(struct store *s, const char *id,
 			     bool stale);
 int store_project_set_last_event(struct store *s, const char *id,
 				 paced_ms at);
+/* What start-up loads instead of searching the updates: the current
+ * value (the latest update by at), its at, and the latest arrival. Kept
+ * by whoever stores updates, in the same transaction. */
+int store_project_set_current(struct store *s, const char *id,
+			      double current, paced_ms current_at,
+			      paced_ms last_received_at);
 
 struct store_update {
 	int64_t seq;

@@ -276,8 +276,18 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 				      registry_get(app->reg, u[i].project_id)),
 				now);
 	}
-	for (size_t i = 0; i < n_touched && rc == 0; i++)
-		rc = tracker_settle_status(app, &t[i].next, now, true, &queued);
+	for (size_t i = 0; i < n_touched && rc == 0; i++) {
+		const struct project *p = &t[i].next;
+
+		if (p->has_current)
+			rc = store_project_set_current(app->store, p->def->id,
+						       p->current,
+						       p->current_at,
+						       p->last_arrival);
+		if (rc == 0)
+			rc = tracker_settle_status(app, &t[i].next, now, true,
+						   &queued);
+	}
 	rc = batch_end(app, t, n_touched, rc);
 	if (rc == 0) {
 		for (size_t i = 0; i < n_touched; i++) {

@@ -128,3 +128,48 @@ def test_many_projects_due_at_one_instant_all_turn_overdue(d):
              msg="100 overdue events")
     for e in d.events(type="overdue", limit=1000):
         assert abs(parse_when(e["at"]) - t) <= 2, e["at"]
+
+
+def _current_view(p):
+    return p["current"], p["updated_at"], p["stale"]
+
+
+def test_current_value_and_last_report_come_back_after_restart(d):
+    # The project row keeps the current value (latest by `at`, not by
+    # arrival) and when the last report arrived; a restart reads them from
+    # there (migration 0004) and must show what it showed before.
+    t = now()
+    d.create(project("monthly", start=-60, due=40, report_every="7d",
+                     grace="1d"))
+    d.update("monthly", {"value": 120, "at": iso(t - 2 * DAY)})
+    # Filed now, dated three weeks ago: not the current value, but a report.
+    d.update("monthly", {"value": 80, "at": iso(t - 21 * DAY)})
+    before = _current_view(d.project("monthly"))
+    assert before[0] == 120 and before[2] is False, before
+    d.restart()
+    assert _current_view(d.project("monthly")) == before
+    d.create(project("silent"))
+    d.restart()
+    p = d.project("silent")
+    assert (p["current"], p["updated_at"]) == (0, None), p
+
+
+def test_migration_0004_fills_the_current_value_of_existing_projects(d):
+    t = now()
+    d.create(project("a", start=-60, due=40, report_every="7d", grace="1d"))
+    d.create(project("b"))
+    d.update("a", {"value": 50, "at": iso(t - 3 * DAY)})
+    d.update("a", {"value": 40, "at": iso(t - 30 * DAY)})
+    before = _current_view(d.project("a"))
+    d.stop()
+    # The database as the binary before migration 0004 left it.
+    db = sqlite3.connect(d.db)
+    for col in ("current", "current_at", "last_received_at"):
+        db.execute(f"ALTER TABLE projects DROP COLUMN {col}")
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+    d.start()
+    assert "0004_projects_current.sql" in d.stderr()
+    assert _current_view(d.project("a")) == before
+    assert d.project("b")["current"] == 0
