@@ -21,6 +21,7 @@ static const char *const conf_log_levels[] = {
 	"err", "warning", "notice", "info", "debug", NULL,
 };
 static const char *const conf_durabilities[] = {"full", "normal", NULL};
+static const char *const conf_syncs[] = {"loop", "thread", NULL};
 static const char *const conf_languages[] = {"zh-CN", "en", NULL};
 static const char *const conf_channel_types[] = {
 	"webhook", "dingtalk", "wecom",    "feishu", "slack",
@@ -66,6 +67,8 @@ static const struct conf_option conf_options[] = {
 	 S_(db_path), 0, 0},
 	{CONF_SEC_STORAGE, "durability", CONF_T_DURABILITY, "full", 0, 0,
 	 conf_durabilities, S_(durability), 0, 0},
+	{CONF_SEC_STORAGE, "sync", CONF_T_CHOICE, "loop", 0, 0, conf_syncs,
+	 S_(sync), 0, 0},
 	{CONF_SEC_STORAGE, "keep_updates", CONF_T_DURATION, "0", 30 * DAY,
 	 100 * 365 * DAY, NULL, S_(keep_updates_ms), 0, CONF_ZERO},
 

@@ -105,6 +105,7 @@ struct conf {
 	/* [storage] */
 	char *db_path; /* default "./paced.db" */
 	enum conf_durability durability; /* default full */
+	char *sync; /* where full's fsync runs: "loop" (default) | "thread" */
 	int64_t keep_updates_ms; /* 0 (default): keep every update */
 
 	/* [alerts] */

@@ -86,7 +86,7 @@ struct conf_option {
 
 /* The number of entries of conf_options[] in conf.c, which checks it, so
  * that struct conf_parse can keep a line per option. */
-#define CONF_N_OPTIONS 57
+#define CONF_N_OPTIONS 58
 
 struct conf_parse {
 	struct conf *c;

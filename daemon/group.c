@@ -1,5 +1,5 @@
-/* group.c - one transaction per loop turn for every write in it (see
- * group.h). */
+/* group.c - one transaction per loop turn for every write in it, or,
+ * with the fsync off the loop, per fsync (see group.h). */
 #include "group.h"
 
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "log.h"
 #include "paced.h"
 #include "store.h"
+#include "walsync.h"
 
 struct deferred {
 	group_done_fn fn;
@@ -22,27 +23,52 @@ struct group {
 	unsigned long long writes, commits;
 	size_t kept; /* writes of the open group that were kept */
 	unsigned long long turn; /* group_turn() */
+	/* `[storage] sync = thread`: the fsync runs on a worker after the
+	 * COMMIT (walsync.c); NULL: inside the COMMIT, on the loop. */
+	struct walsync *sync;
+	struct deferred *syncing; /* callbacks of the group being synced */
+	size_t n_syncing;
 };
 
 static void on_check(uv_check_t *h);
+static void on_synced(int rc, void *data);
+static int commit(struct group *g, bool wait);
 
+/* Another transaction is about to begin: the group's must end first, but
+ * its writers can wait for their sync as usual. */
 static int flush_hook(void *data)
 {
-	return group_commit(data);
+	return commit(data, false);
 }
 
-int group_new(struct group **out, uv_loop_t *loop, struct store *s)
+int group_new(struct group **out, uv_loop_t *loop, struct store *s,
+	      bool off_loop)
 {
 	struct group *g = calloc(1, sizeof(*g));
+	const char *wal = off_loop ? store_wal_path(s) : NULL;
 
 	if (!g)
 		return PACED_ENOMEM;
+	if (wal && walsync_new(&g->sync, loop, wal, on_synced, g) < 0) {
+		free(g);
+		return PACED_ENOMEM;
+	}
 	g->store = s;
 	uv_check_init(loop, &g->check);
 	g->check.data = g;
 	store_set_flush(s, flush_hook, g);
 	*out = g;
 	return 0;
+}
+
+/* Runs and frees a list of callbacks. They may send responses, and a
+ * response may let the next pipelined request in, which may open the
+ * next group: the list is theirs alone. */
+static void run_callbacks(struct deferred *after, size_t n, int rc)
+{
+	for (size_t i = 0; i < n; i++)
+		after[i].fn(rc, after[i].data);
+	free(after);
 }
 
 static void on_closed(uv_handle_t *h)
@@ -57,8 +83,18 @@ void group_close(struct group *g)
 {
 	if (!g)
 		return;
+	if (g->sync && walsync_busy(g->sync)) {
+		/* Its writers are answered now, not when the worker is done
+		 * (its outcome is dropped): synced on this thread instead. */
+		int rc = walsync_now(g->sync);
+
+		run_callbacks(g->syncing, g->n_syncing, rc);
+		g->syncing = NULL;
+		g->n_syncing = 0;
+	}
 	group_commit(g);
 	store_set_flush(g->store, NULL, NULL);
+	walsync_close(g->sync);
 	uv_close((uv_handle_t *)&g->check, on_closed);
 }
 
@@ -67,7 +103,8 @@ int group_enter(struct group *g)
 	int rc;
 
 	if (!g->open) {
-		rc = store_begin(g->store);
+		rc = g->sync ? store_begin_unsynced(g->store)
+			     : store_begin(g->store);
 		if (rc < 0)
 			return rc;
 		g->open = true;
@@ -116,7 +153,30 @@ int group_defer(struct group *g, group_done_fn fn, void *data)
 	return 0;
 }
 
+/* With the sync off the loop: the committed group's callbacks wait for
+ * its fdatasync on the worker. Returns false when they can run now (wait,
+ * the sync failed to start, or a sync already under way could not cover
+ * this commit: the loop synced it itself, *rc says how it went). */
+static bool sync_later(struct group *g, struct deferred *after, size_t n,
+		       bool wait, int *rc)
+{
+	if (!wait && !walsync_busy(g->sync) && walsync_start(g->sync) == 0) {
+		g->syncing = after;
+		g->n_syncing = n;
+		return true;
+	}
+	*rc = walsync_now(g->sync);
+	return false;
+}
+
 int group_commit(struct group *g)
+{
+	return commit(g, true);
+}
+
+/* wait: durable when this returns, as group_commit() promises; else the
+ * callbacks may run later, after the worker's sync. */
+static int commit(struct group *g, bool wait)
 {
 	struct deferred *after;
 	size_t n;
@@ -139,6 +199,8 @@ int group_commit(struct group *g)
 		if (rc == 0)
 			g->commits++;
 	}
+	if (g->sync)
+		store_end_unsynced(g->store);
 	if (rc < 0)
 		log_err("group commit of %zu writes failed: %s", g->kept,
 			paced_strerror(rc));
@@ -146,22 +208,46 @@ int group_commit(struct group *g)
 	g->kept = 0;
 	g->turn++;
 	uv_check_stop(&g->check);
-	/* The callbacks may send responses, and a response may let the next
-	 * pipelined request in, which may open the next group: hand them a
-	 * list of their own. */
 	after = g->after;
 	n = g->n_after;
 	g->after = NULL;
 	g->n_after = g->cap_after = 0;
-	for (size_t i = 0; i < n; i++)
-		after[i].fn(rc, after[i].data);
-	free(after);
+	if (rc == 0 && g->sync && (n || wait) &&
+	    sync_later(g, after, n, wait, &rc))
+		return 0;
+	run_callbacks(after, n, rc);
 	return rc;
+}
+
+/* The worker's fdatasync of the last committed group is over: the group
+ * that gathered meanwhile is committed and its sync started before the
+ * synced group's writers are answered, so the disk is never idle while
+ * writes wait. */
+static void on_synced(int rc, void *data)
+{
+	struct group *g = data;
+	struct deferred *after = g->syncing;
+	size_t n = g->n_syncing;
+
+	g->syncing = NULL;
+	g->n_syncing = 0;
+	store_set_fault(g->store, rc);
+	commit(g, false);
+	run_callbacks(after, n, rc);
 }
 
 static void on_check(uv_check_t *h)
 {
-	group_commit(h->data);
+	struct group *g = h->data;
+
+	if (g->sync && walsync_busy(g->sync)) {
+		/* The previous group is still being synced: this one goes on
+		 * collecting writes until that is over (on_synced()). Any
+		 * other caller of group_commit() needs the commit now. */
+		uv_check_stop(&g->check);
+		return;
+	}
+	commit(g, false);
 }
 
 unsigned long long group_turn(const struct group *g)

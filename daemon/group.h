@@ -21,8 +21,13 @@ struct store;
  * the store's PACED_E*, e.g. PACED_ENOSPC). */
 typedef void (*group_done_fn)(int rc, void *data);
 
-/* 0 or PACED_ENOMEM. */
-int group_new(struct group **out, uv_loop_t *loop, struct store *s);
+/* off_loop (`[storage] sync = thread`, with durability full): the
+ * group's COMMIT writes the WAL without syncing it, and a libuv worker
+ * fdatasyncs it while the loop serves on (walsync.c); the callbacks run
+ * once that is done. Writes that arrive meanwhile form the next group,
+ * committed when the sync is over. 0 or PACED_ENOMEM. */
+int group_new(struct group **out, uv_loop_t *loop, struct store *s,
+	      bool off_loop);
 
 /* Commits what is open (running its callbacks), then frees g once its
  * handle is closed; g may not be used after this call. */
@@ -45,7 +50,9 @@ bool group_is_open(const struct group *g);
  * never runs). */
 int group_defer(struct group *g, group_done_fn fn, void *data);
 
-/* Commits now and runs the callbacks. 0 or the store's PACED_E*. */
+/* Commits now, durably (with the sync off the loop, a sync under way or
+ * not, this one syncs on the calling thread), and runs the callbacks. 0
+ * or the store's PACED_E*. */
 int group_commit(struct group *g);
 
 /* Which group is open: a number that changes with every commit, so a

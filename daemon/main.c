@@ -456,7 +456,9 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
-	rc = group_new(&app->group, &d.loop, app->store);
+	rc = group_new(&app->group, &d.loop, app->store,
+		       conf->durability == CONF_DURABILITY_FULL &&
+			       strcmp(conf->sync, "thread") == 0);
 	if (rc < 0)
 		goto out;
 	rc = sched_new(&app->sched, &d.loop, tracker_wake, app, NULL);

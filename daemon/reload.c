@@ -90,6 +90,9 @@ void reload_keep_restart_only(struct conf *next, struct conf *running)
 	if (next->durability != running->durability)
 		restart_only(next, "[storage] durability");
 	next->durability = running->durability;
+	if (str_differs(next->sync, running->sync))
+		restart_only(next, "[storage] sync");
+	SWAP(char *, next->sync, running->sync);
 }
 
 /*

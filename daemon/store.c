@@ -361,6 +361,8 @@ int store_begin(struct store *s)
 		s->flush(s->flush_data);
 	if (s->fault == PACED_EROFS)
 		store_reopen_if_read_only(s);
+	if (store_sync_apply(s, s->begin_unsynced) < 0)
+		return PACED_EDB;
 	return store_run(s, store_stmt(s, ST_BEGIN));
 }
 
@@ -370,7 +372,7 @@ int store_commit(struct store *s)
 
 	if (rc < 0)
 		store_rollback(s);
-	else
+	else if (!s->relaxed) /* else known once the WAL is synced */
 		s->fault = 0;
 	return rc;
 }

@@ -46,6 +46,21 @@ bool store_in_transaction(const struct store *s);
  * open: the group commit's, which must end before another begins. */
 void store_set_flush(struct store *s, int (*fn)(void *), void *data);
 
+/* For `[storage] sync = thread` (group.c, walsync.c): a transaction
+ * whose COMMIT writes the WAL without syncing it, as store_begin()
+ * otherwise. The caller must fdatasync the -wal file (store_wal_path())
+ * before it tells anyone the transaction is durable, and call
+ * store_end_unsynced() once it is over (committed or rolled back), which
+ * puts every later transaction back to syncing in its COMMIT. */
+int store_begin_unsynced(struct store *s);
+void store_end_unsynced(struct store *s);
+/* The -wal file of the database, valid while s is open; NULL for an
+ * in-memory database. */
+const char *store_wal_path(struct store *s);
+/* What the sync of unsynced transactions found: 0 clears the fault (as a
+ * synced COMMIT does), a PACED_E* sets it. */
+void store_set_fault(struct store *s, int rc);
+
 /* 0 when a write can be stored right now (readyz), else PACED_EBUSY
  * (locked), PACED_ENOSPC, PACED_EROFS or PACED_EIO. After a refused
  * write this writes a probe, so it sees the cause go away. */

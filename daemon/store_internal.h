@@ -69,6 +69,10 @@ struct store {
 	 * other transaction begins. NULL: there is none. */
 	int (*flush)(void *data);
 	void *flush_data;
+	/* At synchronous = NORMAL for a group whose sync is done off the
+	 * loop (store_sync.c); begin_unsynced: the next store_begin() is
+	 * such a group's. */
+	bool relaxed, begin_unsynced;
 };
 
 /* Takes a prepared statement, reset and unbound, ready for binding. */
@@ -77,6 +81,10 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
 /* Runs a statement that returns no rows: 0, PACED_EEXIST on a constraint,
  * PACED_EBUSY, or the storage fault (full, read-only, I/O). */
 int store_run(struct store *s, sqlite3_stmt *st);
+
+/* Puts the connection at synchronous = NORMAL (unsynced) or back at the
+ * durability's level, between transactions. 0 or PACED_EDB. */
+int store_sync_apply(struct store *s, bool unsynced);
 
 void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
 const char *store_col_text(sqlite3_stmt *st, int i);

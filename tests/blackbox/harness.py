@@ -61,6 +61,9 @@ class Skip(Exception):
 _cleanups = []
 _daemons = []   # every Daemon made by the current test, for stderr dumps
 KEEP = bool(os.environ.get("PACED_KEEP"))  # keep temp dirs for debugging
+# PACED_SYNC=loop|thread: every generated config gets [storage] sync =
+# that, so the whole suite can run with the fsync on either side.
+SYNC = os.environ.get("PACED_SYNC")
 
 
 def on_cleanup(fn):
@@ -501,7 +504,8 @@ def make_config(port, db, channels=(), projects=None, server=None,
     sec = {
         "server": {"listen": f"127.0.0.1:{port}", "timezone": TZ_NAME,
                    "max_body": "64k"},
-        "storage": {"path": db, "durability": "full"},
+        "storage": {"path": db, "durability": "full",
+                    **({"sync": SYNC} if SYNC else {})},
         "alerts": {"language": "zh-CN", "at_risk": "0.05",
                    "behind": "0.10"},
     }
