@@ -509,7 +509,8 @@ static void put_group(struct out *o, struct app *app)
 	group_stats(app->group, &writes, &commits);
 	family(o, "paced_group_commits_total", "counter",
 	       "Transactions committed for the update requests of one loop "
-	       "turn (one fsync each with durability full).");
+	       "turn, or with sync = thread of one fsync's time (one fsync "
+	       "each with durability full).");
 	sample(o, "paced_group_commits_total", NULL, (double)commits);
 	family(o, "paced_group_writes_total", "counter",
 	       "Update requests that joined a group commit.");

@@ -1,0 +1,205 @@
+/* test_group.c - group commit with the fsync on the loop and off it
+ * (`[storage] sync = thread`): when the writers' callbacks run, that the
+ * writes are stored either way, and that a group_commit() caller gets a
+ * durable commit at once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "group.h"
+#include "store.h"
+
+#define T0 1640995200000LL
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	uv_loop_t loop;
+	struct store *store;
+	struct group *group;
+};
+
+struct done {
+	int calls;
+	int rc;
+};
+
+static void on_done(int rc, void *data)
+{
+	struct done *d = data;
+
+	d->calls++;
+	d->rc = rc;
+}
+
+static struct fixture *open_fixture(bool off_loop)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/paced-test-group-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/paced.db", f->dir);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	assert_int_equal(store_open(f->path, STORE_DURABILITY_FULL, &f->store,
+				    err, sizeof(err)),
+			 0);
+	assert_int_equal(group_new(&f->group, &f->loop, f->store, off_loop),
+			 0);
+	return f;
+}
+
+static void close_fixture(struct fixture *f)
+{
+	char p[128];
+
+	group_close(f->group);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	store_close(f->store);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+}
+
+/* One write in the open group, its callback registered. */
+static void write_one(struct fixture *f, const char *id, struct done *d)
+{
+	assert_int_equal(group_enter(f->group), 0);
+	assert_int_equal(store_project_insert(f->store, id, "{}", false, T0,
+					      "on_track", T0),
+			 0);
+	assert_int_equal(group_leave(f->group, 0), 0);
+	assert_int_equal(group_defer(f->group, on_done, d), 0);
+}
+
+/* A fixture with one write ("a") waiting in its open group. */
+static struct fixture *with_one_write(bool off_loop, struct done *d)
+{
+	struct fixture *f = open_fixture(off_loop);
+
+	write_one(f, "a", d);
+	return f;
+}
+
+static bool stored(struct fixture *f, const char *id)
+{
+	bool archived, exists;
+
+	assert_int_equal(store_project_archived(f->store, id, &archived,
+						&exists),
+			 0);
+	return exists;
+}
+
+static void run_until(struct fixture *f, const struct done *d)
+{
+	for (int i = 0; i < 100000 && !d->calls; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+}
+
+static void test_on_loop_answers_in_the_turn(void **state)
+{
+	struct fixture *f;
+	struct done d = {0};
+
+	(void)state;
+	f = with_one_write(false, &d);
+	assert_int_equal(d.calls, 0);
+	/* The turn ends: commit and fsync in it, callbacks at once. */
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.rc, 0);
+	assert_true(stored(f, "a"));
+	close_fixture(f);
+}
+
+static void test_off_loop_answers_after_the_sync(void **state)
+{
+	struct fixture *f;
+	struct done d = {0}, d2 = {0};
+
+	(void)state;
+	f = with_one_write(true, &d);
+	/* The turn ends: committed (readable), but the callback waits for
+	 * the worker's fdatasync, whose end the loop learns in a later
+	 * turn. */
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	assert_int_equal(d.calls, 0);
+	assert_false(group_is_open(f->group));
+	assert_true(stored(f, "a"));
+	/* A write meanwhile opens the next group, committed and synced once
+	 * the first sync is over. */
+	write_one(f, "b", &d2);
+	run_until(f, &d);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.rc, 0);
+	run_until(f, &d2);
+	assert_int_equal(d2.calls, 1);
+	assert_int_equal(d2.rc, 0);
+	assert_true(stored(f, "b"));
+	close_fixture(f);
+}
+
+static void test_off_loop_group_commit_is_durable_at_once(void **state)
+{
+	struct fixture *f;
+	struct done d = {0};
+
+	(void)state;
+	f = with_one_write(true, &d);
+	/* group_commit() promises a durable commit when it returns: the
+	 * callbacks have run, without the loop. */
+	assert_int_equal(group_commit(f->group), 0);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.rc, 0);
+	close_fixture(f);
+}
+
+static void test_off_loop_other_transactions_flush_the_group(void **state)
+{
+	struct fixture *f;
+	struct done d = {0};
+
+	(void)state;
+	f = with_one_write(true, &d);
+	/* Another transaction ends the group first; its own COMMIT syncs as
+	 * before, and the group's writers still hear of their sync. */
+	assert_int_equal(store_begin(f->store), 0);
+	assert_false(group_is_open(f->group));
+	assert_int_equal(store_project_insert(f->store, "b", "{}", false, T0,
+					      "on_track", T0),
+			 0);
+	assert_int_equal(store_commit(f->store), 0);
+	run_until(f, &d);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.rc, 0);
+	assert_true(stored(f, "a"));
+	assert_true(stored(f, "b"));
+	close_fixture(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_on_loop_answers_in_the_turn),
+		cmocka_unit_test(test_off_loop_answers_after_the_sync),
+		cmocka_unit_test(test_off_loop_group_commit_is_durable_at_once),
+		cmocka_unit_test(
+			test_off_loop_other_transactions_flush_the_group),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
