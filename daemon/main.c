@@ -419,6 +419,13 @@ static int listen_all(struct daemon *d, char *err, size_t errlen)
 }
 
 /* Takes ownership of conf (app->conf, replaced on reload). */
+/* `[storage] sync = thread` matters only where there is an fsync. */
+static bool sync_off_loop(const struct conf *conf)
+{
+	return conf->durability == CONF_DURABILITY_FULL &&
+	       strcmp(conf->sync, "thread") == 0;
+}
+
 static int run(struct conf *conf)
 {
 	struct daemon d = {0};
@@ -456,9 +463,7 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
-	rc = group_new(&app->group, &d.loop, app->store,
-		       conf->durability == CONF_DURABILITY_FULL &&
-			       strcmp(conf->sync, "thread") == 0);
+	rc = group_new(&app->group, &d.loop, app->store, sync_off_loop(conf));
 	if (rc < 0)
 		goto out;
 	rc = sched_new(&app->sched, &d.loop, tracker_wake, app, NULL);
@@ -504,10 +509,11 @@ static int run(struct conf *conf)
 	signal(SIGPIPE, SIG_IGN);
 	app->ready = true;
 	log_notice("paced %s ready: %zu projects, database %s (durability "
-		   "%s)",
+		   "%s%s)",
 		   PACED_VERSION, registry_count(app->reg), conf->db_path,
 		   conf->durability == CONF_DURABILITY_FULL ? "full"
-							    : "normal");
+							    : "normal",
+		   sync_off_loop(conf) ? ", fsync on a worker thread" : "");
 	snprintf(err, sizeof(err), "serving %zu projects",
 		 registry_count(app->reg));
 	sdnotify_ready(err);
