@@ -25,6 +25,7 @@
 #include "fcache.h"
 #include "log.h"
 #include "project.h"
+#include "rand_testutil.h"
 #include "registry.h"
 #include "store.h"
 #include "timefmt.h"
@@ -39,22 +40,6 @@ struct fixture {
 	struct project *p[N_PROJECTS];
 	paced_ms start;
 };
-
-static unsigned long long rng = 88172645463325252ull;
-
-/* xorshift64: the same sequence on every run and machine. */
-static unsigned long long next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static long long rand_in(long long lo, long long hi)
-{
-	return lo + (long long)(next_rand() % (unsigned long long)(hi - lo + 1));
-}
 
 static int setup(void **state)
 {
@@ -158,24 +143,24 @@ static void check_all(struct fixture *f, paced_ms now)
 static void post_batch(struct fixture *f, paced_ms now, paced_ms *last_at)
 {
 	struct tracker_update u[4];
-	size_t n = (size_t)rand_in(1, 4);
+	size_t n = (size_t)rand_testutil_in(1, 4);
 
 	memset(u, 0, sizeof(u));
 	for (size_t i = 0; i < n; i++) {
-		int kind = (int)rand_in(0, 9);
+		int kind = (int)rand_testutil_in(0, 9);
 
-		u[i].project_id = f->p[rand_in(0, N_PROJECTS - 1)]->def->id;
+		u[i].project_id = f->p[rand_testutil_in(0, N_PROJECTS - 1)]->def->id;
 		u[i].has_value = true;
-		u[i].value = (double)rand_in(0, 100000) / 97.0;
+		u[i].value = (double)rand_testutil_in(0, 100000) / 97.0;
 		u[i].has_at = true;
 		if (kind < 5)
 			u[i].at = now;
 		else if (kind < 7) /* an instant already used */
 			u[i].at = *last_at < now ? *last_at : now;
 		else if (kind < 9)
-			u[i].at = rand_in(f->start - DAY, now);
+			u[i].at = rand_testutil_in(f->start - DAY, now);
 		else
-			u[i].at = now + rand_in(1, 5 * 60 * 1000);
+			u[i].at = now + rand_testutil_in(1, 5 * 60 * 1000);
 		*last_at = u[i].at;
 	}
 	int rc = tracker_post_updates(&f->app, u, n, now);
@@ -202,25 +187,25 @@ static void test_random_sequences(void **state)
 	bool cached = false;
 
 	for (int step = 0; step < 3000; step++) {
-		int what = (int)rand_in(0, 99);
+		int what = (int)rand_testutil_in(0, 99);
 
 		if (what < 60) {
 			post_batch(f, now, &last_at);
 		} else if (what < 85) {
-			now += rand_in(1, 6 * 3600 * 1000); /* minutes to hours */
+			now += rand_testutil_in(1, 6 * 3600 * 1000); /* minutes to hours */
 		} else if (what < 88) {
-			now += rand_in(DAY, 40 * DAY); /* past the window */
+			now += rand_testutil_in(DAY, 40 * DAY); /* past the window */
 		} else if (what < 93) {
-			now -= rand_in(1, 3 * DAY); /* the clock set back */
+			now -= rand_testutil_in(1, 3 * DAY); /* the clock set back */
 			if (now < f->start + DAY)
 				now = f->start + DAY;
 		} else if (what < 94 || now > f->start + 300 * DAY) {
-			now = f->start + rand_in(1, 60) * DAY; /* far back */
+			now = f->start + rand_testutil_in(1, 60) * DAY; /* far back */
 		} else if (what < 96) {
 			drop_caches(f); /* a restart */
 		} else {
 			/* Retention as retention_run does it. */
-			paced_ms cutoff = now - WINDOW - rand_in(0, 5 * DAY);
+			paced_ms cutoff = now - WINDOW - rand_testutil_in(0, 5 * DAY);
 			int64_t gone = 0;
 
 			assert_int_equal(store_updates_prune(f->app.store,
