@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,48 @@ static void test_reals(void **state)
 	}
 }
 
+/* The printf-free path for 15 digits, on many reals around the ranges
+ * it takes: random mantissas at every scale from 1e-6 to 1e16, values
+ * with a few decimals as clients send, and values 16 and 17 digits long
+ * ending in 5 (a tie at the 15th digit, or nearly). */
+static void test_reals_15_digits(void **state)
+{
+	char text[40];
+
+	(void)state;
+	for (int i = 0; i < 400000; i++) {
+		double v;
+		json_t *j;
+		int e = (int)(rand_testutil_next() % 23) - 6;
+
+		switch (i % 4) {
+		case 0:
+			v = ((double)(rand_testutil_next() >> 11) / 9007199254740992.0) *
+			    pow(10, e);
+			break;
+		case 1:
+			v = (double)(rand_testutil_next() % 10000000) / 1000.0;
+			break;
+		case 2:
+			snprintf(text, sizeof(text), "%llu5e%d",
+				 rand_testutil_next() % 1000000000000000ull,
+				 e - 15);
+			v = strtod(text, NULL);
+			break;
+		default:
+			snprintf(text, sizeof(text), "%llu49e%d",
+				 rand_testutil_next() % 1000000000000000ull,
+				 e - 16);
+			v = strtod(text, NULL);
+		}
+		if (rand_testutil_next() & 1)
+			v = -v;
+		j = json_real(v);
+		same_as_jansson(j);
+		json_decref(j);
+	}
+}
+
 static void test_deep_nesting(void **state)
 {
 	json_t *root = json_array(), *cur = root;
@@ -217,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_trees),
 		cmocka_unit_test(test_reals),
+		cmocka_unit_test(test_reals_15_digits),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_number_integer_or_real),
