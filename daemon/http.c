@@ -55,20 +55,30 @@ int http_buf_add(struct http_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* Formats once into room reserved ahead (a response head fits in 256
+ * bytes), and again only when it did not fit. */
 __attribute__((format(printf, 2, 3)))
 static int buf_printf(struct http_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || http_buf_reserve(b, (size_t)n))
+	if (http_buf_reserve(b, 256))
 		return PACED_ENOMEM;
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	n = vsnprintf(b->p + b->len, room, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return PACED_ENOMEM;
+	if ((size_t)n >= room) {
+		if (http_buf_reserve(b, (size_t)n))
+			return PACED_ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 	return 0;
 }
@@ -105,24 +115,32 @@ void http_req_free(struct http_request *r)
 
 /* ---- responses ---- */
 
-static void http_date(char *out, size_t len)
+/* The Date header's value, formatted once a second: every response
+ * carries one. */
+static const char *http_date(void)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed",
 					"Thu", "Fri", "Sat"};
 	static const char mons[12][4] = {"Jan", "Feb", "Mar", "Apr",
 					 "May", "Jun", "Jul", "Aug",
 					 "Sep", "Oct", "Nov", "Dec"};
+	static char date[40];
+	static time_t date_of = -1;
 	time_t t = time(NULL);
 	struct tm tm;
 
+	if (t == date_of)
+		return date;
+	date_of = t;
 	/* Own names: strftime's %a and %b follow the locale. */
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, len, "Thu, 01 Jan 1970 00:00:00 GMT");
-		return;
-	}
-	snprintf(out, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-		 days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
-		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (!gmtime_r(&t, &tm))
+		snprintf(date, sizeof(date), "Thu, 01 Jan 1970 00:00:00 GMT");
+	else
+		snprintf(date, sizeof(date),
+			 "%s, %02d %s %04d %02d:%02d:%02d GMT",
+			 days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
+			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return date;
 }
 
 /* Builds everything but the Connection header and the blank line, which
@@ -131,18 +149,15 @@ int http_req_set_response(struct http_request *r, int status,
 			  const char *extra, const char *ctype,
 			  const char *body, size_t len)
 {
-	char date[40];
-
 	if (status < 200 || status > 599)
 		status = 500;
 	metrics_http_response(r->method, status);
 	if (!body || status == 204 || status == 304)
 		len = 0;
-	http_date(date, sizeof(date));
 	if (buf_printf(&r->out,
 		       "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
 		       "Content-Length: %zu\r\n%s",
-		       status, http_status_text(status), date,
+		       status, http_status_text(status), http_date(),
 		       ctype ? ctype : "application/octet-stream", len,
 		       extra ? extra : ""))
 		return PACED_ENOMEM;
