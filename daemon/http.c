@@ -143,11 +143,12 @@ static const char *http_date(void)
 	return date;
 }
 
-/* Builds everything but the Connection header and the blank line, which
- * depend on what is still queued when the response gets its turn. */
-int http_req_set_response(struct http_request *r, int status,
-			  const char *extra, const char *ctype,
-			  const char *body, size_t len)
+/* http_req_set_response, the body either copied or, when `owned` is
+ * not NULL (body == owned), kept as it is; owned is freed when it is not
+ * kept, whatever happens. */
+static int set_response(struct http_request *r, int status, const char *extra,
+			const char *ctype, const char *body, size_t len,
+			char *owned)
 {
 	if (status < 200 || status > 599)
 		status = 500;
@@ -159,18 +160,32 @@ int http_req_set_response(struct http_request *r, int status,
 		       "Content-Length: %zu\r\n%s",
 		       status, http_status_text(status), http_date(),
 		       ctype ? ctype : "application/octet-stream", len,
-		       extra ? extra : ""))
+		       extra ? extra : "")) {
+		free(owned);
 		return PACED_ENOMEM;
+	}
 	/* A HEAD response announces the length but carries no body. */
 	if (len && !r->is_head) {
-		r->resp_body = malloc(len);
+		r->resp_body = owned ? owned : malloc(len);
 		if (!r->resp_body)
 			return PACED_ENOMEM;
-		memcpy(r->resp_body, body, len);
+		if (!owned)
+			memcpy(r->resp_body, body, len);
 		r->resp_len = len;
+	} else {
+		free(owned);
 	}
 	r->responded = 1;
 	return 0;
+}
+
+/* Builds everything but the Connection header and the blank line, which
+ * depend on what is still queued when the response gets its turn. */
+int http_req_set_response(struct http_request *r, int status,
+			  const char *extra, const char *ctype,
+			  const char *body, size_t len)
+{
+	return set_response(r, status, extra, ctype, body, len, NULL);
 }
 
 /* ---- the server ---- */
@@ -300,27 +315,29 @@ const char *http_request_peer(const struct http_request *req)
 	return req->peer;
 }
 
-void http_respond(struct http_request *req, int status,
-		  const char *extra_headers, const char *content_type,
-		  const char *body, size_t len)
+static void respond(struct http_request *req, int status,
+		    const char *extra_headers, const char *content_type,
+		    const char *body, size_t len, char *owned)
 {
 	struct http_server *srv;
 	struct http_conn *c;
 
 	if (!req || !req->dispatched || req->responded) {
 		log_warn("http: respond on a request not awaiting an answer");
+		free(owned);
 		return;
 	}
 	srv = req->srv;
 	c = req->conn;
 	srv->live--;
 	if (!c) { /* the client left; nobody to tell */
+		free(owned);
 		http_req_free(req);
 		http_server_maybe_done(srv);
 		return;
 	}
-	if (http_req_set_response(req, status, extra_headers, content_type,
-				  body, len)) {
+	if (set_response(req, status, extra_headers, content_type, body, len,
+			 owned)) {
 		log_warn("http: %s: out of memory for a response", c->peer);
 		req->responded = 1;
 		http_conn_close(c);
@@ -328,6 +345,20 @@ void http_respond(struct http_request *req, int status,
 	}
 	http_conn_flush(c);
 	http_conn_check(c);
+}
+
+void http_respond(struct http_request *req, int status,
+		  const char *extra_headers, const char *content_type,
+		  const char *body, size_t len)
+{
+	respond(req, status, extra_headers, content_type, body, len, NULL);
+}
+
+void http_respond_take(struct http_request *req, int status,
+		       const char *extra_headers, const char *content_type,
+		       char *body, size_t len)
+{
+	respond(req, status, extra_headers, content_type, body, len, body);
 }
 
 const char *http_status_text(int status)
