@@ -70,18 +70,25 @@ static void evaluate(struct app *app, const struct project *p, paced_ms now,
 	v->stale = is_stale(p, now);
 }
 
+/* What a forecast may do with p's cache (fcache.h). */
+enum cache_use {
+	CACHE_NONE, /* p is a copy inside a transaction: the database */
+	CACHE_USE,  /* use p's cache when it has one */
+	CACHE_MAKE, /* and make one when it has none */
+};
+
 /* The points of p's forecast window: from its cache when it has one
- * that covers the window (made here on the first call for a live
- * project, `cache`), else read from the database into *pts. */
+ * that covers the window, else read from the database into *pts (and
+ * kept as p's cache with CACHE_MAKE). */
 static int window_points(struct app *app, struct project *p, paced_ms since,
-			 bool cache, struct points *pts,
+			 enum cache_use use, struct points *pts,
 			 const struct pace_point **v, size_t *n)
 {
 	int rc;
 
 	/* Below the last pruning's cutoff the database kept only each
 	 * project's latest update of what a cache may still hold. */
-	if (cache && fcache_covers(p->fc, since) &&
+	if (use != CACHE_NONE && fcache_covers(p->fc, since) &&
 	    since >= app->updates_pruned_before) {
 		*v = fcache_since(p->fc, since, n);
 		return 0;
@@ -90,7 +97,7 @@ static int window_points(struct app *app, struct project *p, paced_ms since,
 				       collect_point, pts);
 	*v = pts->v;
 	*n = pts->n;
-	if (rc < 0 || !cache)
+	if (rc < 0 || use != CACHE_MAKE)
 		return rc;
 	fcache_free(p->fc);
 	p->fc = fcache_new(since, pts->v, pts->n);
@@ -100,11 +107,11 @@ static int window_points(struct app *app, struct project *p, paced_ms since,
 }
 
 /* The forecast, from the recent updates: only for what is shown or
- * sent. `cache`: p is the live project, whose points can be kept; a copy
- * being settled inside a transaction reads the database, which already
- * holds the updates the live project's cache gets only after it. */
+ * sent. A copy being settled inside a transaction reads the database
+ * (CACHE_NONE), which already holds the updates the live project's cache
+ * gets only after the commit. */
 static int add_forecast(struct app *app, struct project *p, paced_ms now,
-			const struct pace_curve *c, bool cache,
+			const struct pace_curve *c, enum cache_use use,
 			struct project_view *v)
 {
 	struct points pts = {0};
@@ -113,7 +120,7 @@ static int add_forecast(struct app *app, struct project *p, paced_ms now,
 	size_t n;
 	int rc;
 
-	rc = window_points(app, p, now - FORECAST_WINDOW_MS, cache, &pts, &pv,
+	rc = window_points(app, p, now - FORECAST_WINDOW_MS, use, &pts, &pv,
 			   &n);
 	/* With no recent update the trend runs from the baseline to the
 	 * latest one, wherever it lies. */
@@ -144,15 +151,24 @@ int tracker_points(struct app *app, const struct project *p, paced_ms since,
 	return rc;
 }
 
+/* The cache is no part of the project's state: keeping it changes
+ * nothing a caller of these const views can see. */
 int tracker_view(struct app *app, const struct project *p, paced_ms now,
 		 struct project_view *v)
 {
 	struct pace_curve c;
 
 	evaluate(app, p, now, v, &c);
-	/* The cache is no part of the project's state: keeping it
-	 * changes nothing a caller of this const view can see. */
-	return add_forecast(app, (struct project *)p, now, &c, true, v);
+	return add_forecast(app, (struct project *)p, now, &c, CACHE_MAKE, v);
+}
+
+int tracker_view_listed(struct app *app, const struct project *p,
+			paced_ms now, struct project_view *v)
+{
+	struct pace_curve c;
+
+	evaluate(app, p, now, v, &c);
+	return add_forecast(app, (struct project *)p, now, &c, CACHE_USE, v);
 }
 
 void tracker_eval(struct app *app, const struct project *p, paced_ms now,
@@ -246,7 +262,7 @@ int tracker_settle_status(struct app *app, struct project *p, paced_ms now,
 		return 0; /* nothing to tell */
 	/* Something will be told: the snapshot sent with it needs the
 	 * forecast, which costs a database read, so only now. */
-	rc = add_forecast(app, p, now, &c, false, &v);
+	rc = add_forecast(app, p, now, &c, CACHE_NONE, &v);
 	if (rc < 0)
 		return rc;
 	if (type) {

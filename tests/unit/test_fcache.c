@@ -115,27 +115,35 @@ static void forecast_from_db(struct fixture *f, struct project *p,
 	free(pts);
 }
 
+static void check_one(struct fixture *f, struct project *p, paced_ms now,
+		      bool listed)
+{
+	struct project_view v;
+	struct pace_forecast want;
+
+	if (listed)
+		assert_int_equal(tracker_view_listed(&f->app, p, now, &v), 0);
+	else
+		assert_int_equal(tracker_view(&f->app, p, now, &v), 0);
+	forecast_from_db(f, p, now, &want);
+	/* Bit for bit: the same points in the same order. */
+	assert_memory_equal(&v.forecast.rate_per_day,
+			    &want.rate_per_day, sizeof(double));
+	assert_memory_equal(&v.forecast.projected_at_due,
+			    &want.projected_at_due, sizeof(double));
+	assert_int_equal(v.forecast.has_eta, want.has_eta);
+	assert_int_equal(v.forecast.eta, want.eta);
+	assert_int_equal(v.forecast.has_required_rate,
+			 want.has_required_rate);
+	assert_memory_equal(&v.forecast.required_rate_per_day,
+			    &want.required_rate_per_day,
+			    sizeof(double));
+}
+
 static void check_all(struct fixture *f, paced_ms now)
 {
-	for (int i = 0; i < N_PROJECTS; i++) {
-		struct project_view v;
-		struct pace_forecast want;
-
-		assert_int_equal(tracker_view(&f->app, f->p[i], now, &v), 0);
-		forecast_from_db(f, f->p[i], now, &want);
-		/* Bit for bit: the same points in the same order. */
-		assert_memory_equal(&v.forecast.rate_per_day,
-				    &want.rate_per_day, sizeof(double));
-		assert_memory_equal(&v.forecast.projected_at_due,
-				    &want.projected_at_due, sizeof(double));
-		assert_int_equal(v.forecast.has_eta, want.has_eta);
-		assert_int_equal(v.forecast.eta, want.eta);
-		assert_int_equal(v.forecast.has_required_rate,
-				 want.has_required_rate);
-		assert_memory_equal(&v.forecast.required_rate_per_day,
-				    &want.required_rate_per_day,
-				    sizeof(double));
-	}
+	for (int i = 0; i < N_PROJECTS; i++)
+		check_one(f, f->p[i], now, (rand_testutil_next() & 3) == 0);
 }
 
 /* A batch of 1 to 4 updates, each to a random project, dated now, at
@@ -282,6 +290,32 @@ static void test_prune_then_clock_back(void **state)
 	check_all(f, now);
 }
 
+/* A list uses the caches there are and makes none (what it would make
+ * among its own freed memory keeps that memory resident). */
+static void test_listed_makes_no_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct project *p = f->p[1];
+	paced_ms now = f->start + 3 * DAY;
+
+	for (int i = 0; i < 5; i++) {
+		struct tracker_update u = {.project_id = p->def->id,
+					   .has_value = true,
+					   .value = 7.0 * i};
+
+		now += DAY / 3;
+		assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
+		tracker_updates_clear(&u, 1);
+	}
+	check_one(f, p, now, true);
+	assert_null(p->fc);
+	check_one(f, p, now, false);
+	assert_non_null(p->fc);
+	now += DAY;
+	check_one(f, p, now, true); /* from the cache */
+	assert_int_equal(fcache_total(), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +324,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_follows_updates,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_then_clock_back,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listed_makes_no_cache,
 						setup, teardown),
 	};
 
