@@ -30,8 +30,7 @@ void api_reply_json(struct http_request *req, int status, json_t *j)
 		http_respond(req, 500, NULL, JSON_TYPE, oom, sizeof(oom) - 1);
 		return;
 	}
-	http_respond(req, status, NULL, JSON_TYPE, body, len);
-	free(body);
+	http_respond_take(req, status, NULL, JSON_TYPE, body, len);
 }
 
 /* A response waiting for the group commit. */
@@ -39,18 +38,20 @@ struct held {
 	struct http_request *req;
 	int status;
 	size_t len;
-	char body[];
+	char *body; /* owned; handed to http_respond_take */
 };
 
 static void send_held(int rc, void *data)
 {
 	struct held *h = data;
 
-	if (rc < 0)
+	if (rc < 0) {
 		api_reply_failure(h->req, rc);
-	else
-		http_respond(h->req, h->status, NULL, JSON_TYPE, h->body,
-			     h->len);
+		free(h->body);
+	} else {
+		http_respond_take(h->req, h->status, NULL, JSON_TYPE, h->body,
+				  h->len);
+	}
 	free(h);
 }
 
@@ -67,17 +68,15 @@ void api_reply_durable(struct http_request *req, struct app *app, int status,
 		return;
 	}
 	body = j ? jsonutil_dump(j, &len) : NULL;
-	h = body ? malloc(sizeof(*h) + len) : NULL;
-	if (h) {
-		*h = (struct held){req, status, len};
-		memcpy(h->body, body, len);
-	}
-	free(body);
+	h = body ? malloc(sizeof(*h)) : NULL;
+	if (h)
+		*h = (struct held){req, status, len, body};
 	if (h && group_defer(app->group, send_held, h) == 0) {
 		json_decref(j);
 		return;
 	}
 	free(h);
+	free(body);
 	/* No room to hold it: make the write durable now instead. */
 	rc = group_commit(app->group);
 	if (rc < 0) {

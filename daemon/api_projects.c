@@ -78,7 +78,7 @@ json_t *api_projects_select(struct http_request *req, struct app *app,
 		if ((f_status && v.eval.status != want_status) ||
 		    (f_stale && v.stale != want_stale))
 			continue;
-		rc = tracker_view(app, all[i], now, &v);
+		rc = tracker_view_listed(app, all[i], now, &v);
 		if (rc < 0) {
 			free(all);
 			json_decref(arr);

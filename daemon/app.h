@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "paced.h"
+
 struct conf;
 struct store;
 struct registry;
@@ -37,6 +39,10 @@ struct app {
 	/* Each token's request rate; made on the first request that needs
 	 * it, kept across reloads. */
 	struct token_rates *token_rates;
+	/* The cutoff of the last pruning of old updates (retention.c): a
+	 * forecast cache may still hold what was deleted before it, so it
+	 * answers only for windows from there on. 0: none. */
+	paced_ms updates_pruned_before;
 };
 
 #endif

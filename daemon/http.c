@@ -55,20 +55,30 @@ int http_buf_add(struct http_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* Formats once into room reserved ahead (a response head fits in 256
+ * bytes), and again only when it did not fit. */
 __attribute__((format(printf, 2, 3)))
 static int buf_printf(struct http_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || http_buf_reserve(b, (size_t)n))
+	if (http_buf_reserve(b, 256))
 		return PACED_ENOMEM;
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	n = vsnprintf(b->p + b->len, room, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return PACED_ENOMEM;
+	if ((size_t)n >= room) {
+		if (http_buf_reserve(b, (size_t)n))
+			return PACED_ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 	return 0;
 }
@@ -105,24 +115,68 @@ void http_req_free(struct http_request *r)
 
 /* ---- responses ---- */
 
-static void http_date(char *out, size_t len)
+/* The Date header's value, formatted once a second: every response
+ * carries one. */
+static const char *http_date(void)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed",
 					"Thu", "Fri", "Sat"};
 	static const char mons[12][4] = {"Jan", "Feb", "Mar", "Apr",
 					 "May", "Jun", "Jul", "Aug",
 					 "Sep", "Oct", "Nov", "Dec"};
+	static char date[40];
+	static time_t date_of = -1;
 	time_t t = time(NULL);
 	struct tm tm;
 
+	if (t == date_of)
+		return date;
+	date_of = t;
 	/* Own names: strftime's %a and %b follow the locale. */
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, len, "Thu, 01 Jan 1970 00:00:00 GMT");
-		return;
+	if (!gmtime_r(&t, &tm))
+		snprintf(date, sizeof(date), "Thu, 01 Jan 1970 00:00:00 GMT");
+	else
+		snprintf(date, sizeof(date),
+			 "%s, %02d %s %04d %02d:%02d:%02d GMT",
+			 days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
+			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return date;
+}
+
+/* http_req_set_response, the body either copied or, when `owned` is
+ * not NULL (body == owned), kept as it is; owned is freed when it is not
+ * kept, whatever happens. */
+static int set_response(struct http_request *r, int status, const char *extra,
+			const char *ctype, const char *body, size_t len,
+			char *owned)
+{
+	if (status < 200 || status > 599)
+		status = 500;
+	metrics_http_response(r->method, status);
+	if (!body || status == 204 || status == 304)
+		len = 0;
+	if (buf_printf(&r->out,
+		       "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
+		       "Content-Length: %zu\r\n%s",
+		       status, http_status_text(status), http_date(),
+		       ctype ? ctype : "application/octet-stream", len,
+		       extra ? extra : "")) {
+		free(owned);
+		return PACED_ENOMEM;
 	}
-	snprintf(out, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-		 days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
-		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* A HEAD response announces the length but carries no body. */
+	if (len && !r->is_head) {
+		r->resp_body = owned ? owned : malloc(len);
+		if (!r->resp_body)
+			return PACED_ENOMEM;
+		if (!owned)
+			memcpy(r->resp_body, body, len);
+		r->resp_len = len;
+	} else {
+		free(owned);
+	}
+	r->responded = 1;
+	return 0;
 }
 
 /* Builds everything but the Connection header and the blank line, which
@@ -131,31 +185,7 @@ int http_req_set_response(struct http_request *r, int status,
 			  const char *extra, const char *ctype,
 			  const char *body, size_t len)
 {
-	char date[40];
-
-	if (status < 200 || status > 599)
-		status = 500;
-	metrics_http_response(r->method, status);
-	if (!body || status == 204 || status == 304)
-		len = 0;
-	http_date(date, sizeof(date));
-	if (buf_printf(&r->out,
-		       "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
-		       "Content-Length: %zu\r\n%s",
-		       status, http_status_text(status), date,
-		       ctype ? ctype : "application/octet-stream", len,
-		       extra ? extra : ""))
-		return PACED_ENOMEM;
-	/* A HEAD response announces the length but carries no body. */
-	if (len && !r->is_head) {
-		r->resp_body = malloc(len);
-		if (!r->resp_body)
-			return PACED_ENOMEM;
-		memcpy(r->resp_body, body, len);
-		r->resp_len = len;
-	}
-	r->responded = 1;
-	return 0;
+	return set_response(r, status, extra, ctype, body, len, NULL);
 }
 
 /* ---- the server ---- */
@@ -285,27 +315,29 @@ const char *http_request_peer(const struct http_request *req)
 	return req->peer;
 }
 
-void http_respond(struct http_request *req, int status,
-		  const char *extra_headers, const char *content_type,
-		  const char *body, size_t len)
+static void respond(struct http_request *req, int status,
+		    const char *extra_headers, const char *content_type,
+		    const char *body, size_t len, char *owned)
 {
 	struct http_server *srv;
 	struct http_conn *c;
 
 	if (!req || !req->dispatched || req->responded) {
 		log_warn("http: respond on a request not awaiting an answer");
+		free(owned);
 		return;
 	}
 	srv = req->srv;
 	c = req->conn;
 	srv->live--;
 	if (!c) { /* the client left; nobody to tell */
+		free(owned);
 		http_req_free(req);
 		http_server_maybe_done(srv);
 		return;
 	}
-	if (http_req_set_response(req, status, extra_headers, content_type,
-				  body, len)) {
+	if (set_response(req, status, extra_headers, content_type, body, len,
+			 owned)) {
 		log_warn("http: %s: out of memory for a response", c->peer);
 		req->responded = 1;
 		http_conn_close(c);
@@ -313,6 +345,20 @@ void http_respond(struct http_request *req, int status,
 	}
 	http_conn_flush(c);
 	http_conn_check(c);
+}
+
+void http_respond(struct http_request *req, int status,
+		  const char *extra_headers, const char *content_type,
+		  const char *body, size_t len)
+{
+	respond(req, status, extra_headers, content_type, body, len, NULL);
+}
+
+void http_respond_take(struct http_request *req, int status,
+		       const char *extra_headers, const char *content_type,
+		       char *body, size_t len)
+{
+	respond(req, status, extra_headers, content_type, body, len, body);
 }
 
 const char *http_status_text(int status)

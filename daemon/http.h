@@ -92,6 +92,12 @@ void http_respond(struct http_request *req, int status,
 		  const char *extra_headers, const char *content_type,
 		  const char *body, size_t len);
 
+/* http_respond taking ownership of body (malloc'd, or NULL with len 0),
+ * which is sent as it is instead of copied, and freed in every case. */
+void http_respond_take(struct http_request *req, int status,
+		       const char *extra_headers, const char *content_type,
+		       char *body, size_t len);
+
 /* "OK", "Not Found", ... for a status code. */
 const char *http_status_text(int status);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fcache.h"
 #include "jsonutil.h"
 #include "timefmt.h"
 
@@ -64,6 +65,7 @@ void project_free(struct project *p)
 	if (!p)
 		return;
 	project_def_free(p->def);
+	fcache_free(p->fc);
 	free(p);
 }
 

@@ -87,6 +87,10 @@ struct project {
 	/* The group commit (group.h) whose undo already holds this
 	 * project's state from before the group: group_turn() + 1. */
 	unsigned long long undo_turn;
+	/* The recent points for the forecast (fcache.h); NULL until the
+	 * first forecast. Owned; survives copies of the struct only in the
+	 * live project (tracker_adopt keeps it). */
+	struct fcache *fc;
 };
 
 void project_free(struct project *p);

@@ -38,6 +38,9 @@ int retention_run(struct app *app, paced_ms now)
 	if (!cutoff)
 		return 0;
 	rc = store_updates_prune(app->store, cutoff, RETENTION_CHUNK, &n);
+	/* Even a prune that failed half-way may have deleted some. */
+	if (cutoff > app->updates_pruned_before)
+		app->updates_pruned_before = cutoff;
 	if (rc < 0)
 		log_err("keep_updates: deleting updates older than %s failed "
 			"after %lld (%s); trying again tomorrow",

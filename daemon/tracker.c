@@ -7,6 +7,7 @@
 
 #include "alert.h"
 #include "conf.h"
+#include "fcache.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "notify.h"
@@ -69,26 +70,67 @@ static void evaluate(struct app *app, const struct project *p, paced_ms now,
 	v->stale = is_stale(p, now);
 }
 
-/* The forecast, which reads the recent updates from the database: only
- * for what is shown or sent. */
-static int add_forecast(struct app *app, const struct project *p,
-			paced_ms now, const struct pace_curve *c,
+/* What a forecast may do with p's cache (fcache.h). */
+enum cache_use {
+	CACHE_NONE, /* p is a copy inside a transaction: the database */
+	CACHE_USE,  /* use p's cache when it has one */
+	CACHE_MAKE, /* and make one when it has none */
+};
+
+/* The points of p's forecast window: from its cache when it has one
+ * that covers the window, else read from the database into *pts (and
+ * kept as p's cache with CACHE_MAKE). */
+static int window_points(struct app *app, struct project *p, paced_ms since,
+			 enum cache_use use, struct points *pts,
+			 const struct pace_point **v, size_t *n)
+{
+	int rc;
+
+	/* Below the last pruning's cutoff the database kept only each
+	 * project's latest update of what a cache may still hold. */
+	if (use != CACHE_NONE && fcache_covers(p->fc, since) &&
+	    since >= app->updates_pruned_before) {
+		*v = fcache_since(p->fc, since, n);
+		return 0;
+	}
+	rc = store_update_points_since(app->store, p->def->id, since,
+				       collect_point, pts);
+	*v = pts->v;
+	*n = pts->n;
+	if (rc < 0 || use != CACHE_MAKE)
+		return rc;
+	fcache_free(p->fc);
+	p->fc = fcache_new(since, pts->v, pts->n);
+	if (p->fc)
+		*pts = (struct points){0}; /* the cache owns the array now */
+	return 0;
+}
+
+/* The forecast, from the recent updates: only for what is shown or
+ * sent. A copy being settled inside a transaction reads the database
+ * (CACHE_NONE), which already holds the updates the live project's cache
+ * gets only after the commit. */
+static int add_forecast(struct app *app, struct project *p, paced_ms now,
+			const struct pace_curve *c, enum cache_use use,
 			struct project_view *v)
 {
 	struct points pts = {0};
+	const struct pace_point *pv;
+	struct pace_point latest;
+	size_t n;
 	int rc;
 
-	rc = store_update_points_since(app->store, p->def->id,
-				 now - FORECAST_WINDOW_MS, collect_point, &pts);
+	rc = window_points(app, p, now - FORECAST_WINDOW_MS, use, &pts, &pv,
+			   &n);
 	/* With no recent update the trend runs from the baseline to the
 	 * latest one, wherever it lies. */
-	if (rc == 0 && pts.n == 0 && p->has_current)
-		rc = collect_point(&(struct store_update){.at = p->current_at,
-							  .value = p->current},
-				   &pts);
+	if (rc == 0 && n == 0 && p->has_current) {
+		latest = (struct pace_point){p->current_at, p->current};
+		pv = &latest;
+		n = 1;
+	}
 	if (rc == 0)
-		pace_forecast(c, pts.v, pts.n, project_current(p), now,
-			      &v->forecast);
+		pace_forecast(c, pv, n, project_current(p), now, &v->forecast);
 	free(pts.v);
 	return rc;
 }
@@ -109,13 +151,24 @@ int tracker_points(struct app *app, const struct project *p, paced_ms since,
 	return rc;
 }
 
+/* The cache is no part of the project's state: keeping it changes
+ * nothing a caller of these const views can see. */
 int tracker_view(struct app *app, const struct project *p, paced_ms now,
 		 struct project_view *v)
 {
 	struct pace_curve c;
 
 	evaluate(app, p, now, v, &c);
-	return add_forecast(app, p, now, &c, v);
+	return add_forecast(app, (struct project *)p, now, &c, CACHE_MAKE, v);
+}
+
+int tracker_view_listed(struct app *app, const struct project *p,
+			paced_ms now, struct project_view *v)
+{
+	struct pace_curve c;
+
+	evaluate(app, p, now, v, &c);
+	return add_forecast(app, (struct project *)p, now, &c, CACHE_USE, v);
 }
 
 void tracker_eval(struct app *app, const struct project *p, paced_ms now,
@@ -209,7 +262,7 @@ int tracker_settle_status(struct app *app, struct project *p, paced_ms now,
 		return 0; /* nothing to tell */
 	/* Something will be told: the snapshot sent with it needs the
 	 * forecast, which costs a database read, so only now. */
-	rc = add_forecast(app, p, now, &c, &v);
+	rc = add_forecast(app, p, now, &c, CACHE_NONE, &v);
 	if (rc < 0)
 		return rc;
 	if (type) {
@@ -264,14 +317,17 @@ void tracker_reschedule(struct app *app, struct project *p, paced_ms now)
 }
 
 /* Makes the committed copy `next` the live state of `live`. The
- * scheduler's slot stays the live one's: the copy was taken earlier and
- * the heap may have moved the entry since. */
+ * scheduler's slot and the forecast cache stay the live one's: the copy
+ * was taken earlier, and the heap may have moved the entry since and a
+ * view made the cache. */
 void tracker_adopt(struct project *live, const struct project *next)
 {
 	size_t slot = live->sched_slot;
+	struct fcache *fc = live->fc;
 
 	*live = *next;
 	live->sched_slot = slot;
+	live->fc = fc;
 }
 
 void tracker_after_commit(struct app *app, bool queued)

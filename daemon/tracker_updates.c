@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fcache.h"
 #include "group.h"
 #include "registry.h"
 #include "sched.h"
@@ -41,6 +42,9 @@ static void undo_done(int rc, void *data)
 	if (rc < 0) {
 		tracker_adopt(u->live, &u->before);
 		tracker_reschedule(u->app, u->live, timefmt_now());
+		/* It may hold points the rollback took away. */
+		fcache_free(u->live->fc);
+		u->live->fc = NULL;
 	}
 	free(u);
 }
@@ -195,6 +199,25 @@ static int apply_item(struct app *app, struct tracker_update *u,
 	return 0;
 }
 
+/* The forecast caches of the projects take the updates just stored, in
+ * the order they were stored (a failed group commit drops them). */
+static void remember_points(struct app *app, const struct tracker_update *u,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct project *p;
+
+		if (u[i].duplicate)
+			continue;
+		p = registry_get(app->reg, u[i].project_id);
+		if (p && p->fc &&
+		    fcache_add(p->fc, u[i].stored.at, u[i].stored.value) < 0) {
+			fcache_free(p->fc);
+			p->fc = NULL;
+		}
+	}
+}
+
 int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 			 paced_ms now)
 {
@@ -294,6 +317,7 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 			tracker_adopt(t[i].live, &t[i].next);
 			tracker_reschedule(app, t[i].live, now);
 		}
+		remember_points(app, u, n);
 		/* A repeat within the batch answers with its twin. */
 		for (size_t i = 0; i < n; i++) {
 			const struct tracker_update *twin;

@@ -1,0 +1,333 @@
+/*
+ * test_fcache.c - the forecast cache against the forecast read from the
+ * database: the tracker on an in-memory store takes random sequences of
+ * updates (in order, back-dated, ahead of the clock, several at one
+ * instant, in batches), the clock moves on (past whole windows, and
+ * sometimes back), old updates are pruned and paced "restarts" (the
+ * caches dropped); after every step each project's forecast from
+ * tracker_view must be bit for bit the one computed from the database's
+ * points, as before the cache.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "app.h"
+#include "conf.h"
+#include "fcache.h"
+#include "log.h"
+#include "project.h"
+#include "rand_testutil.h"
+#include "registry.h"
+#include "store.h"
+#include "timefmt.h"
+#include "tracker.h"
+
+#define DAY PACED_MS_PER_DAY
+#define WINDOW (30 * DAY)
+#define N_PROJECTS 3
+
+struct fixture {
+	struct app app;
+	struct project *p[N_PROJECTS];
+	paced_ms start;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	log_set_level(LOG_LVL_ERR); /* not every event the walk causes */
+	assert_int_equal(store_open(":memory:", STORE_DURABILITY_NORMAL,
+				    &f->app.store, err, sizeof(err)),
+			 0);
+	f->app.conf = conf_new_defaults();
+	f->app.reg = registry_new();
+	assert_non_null(f->app.conf);
+	assert_non_null(f->app.reg);
+	assert_int_equal(timefmt_parse("2022-01-01", false, &f->start, NULL),
+			 0);
+	for (int i = 0; i < N_PROJECTS; i++) {
+		struct project_def *def;
+		struct field_error fe;
+		char id[16];
+		json_t *body = json_pack("{s:s,s:f,s:f,s:s,s:s}", "title", "t",
+					 "baseline", i == 2 ? 900.0 : 0.0,
+					 "target", i == 2 ? 100.0 : 1000.0,
+					 "start", "2022-01-01", "due",
+					 "2022-12-31");
+
+		snprintf(id, sizeof(id), "p%d", i);
+		assert_int_equal(project_def_parse(id, body, 0.05, 0.1, &def,
+						   &fe),
+				 0);
+		json_decref(body);
+		assert_int_equal(tracker_create(&f->app, def, false, f->start,
+						&f->p[i]),
+				 0);
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	registry_free(f->app.reg);
+	assert_int_equal(fcache_total(), 0);
+	store_close(f->app.store);
+	conf_free(f->app.conf);
+	free(f);
+	return 0;
+}
+
+/* The forecast as paced computed it before the cache: the window's
+ * points read from the database. */
+static void forecast_from_db(struct fixture *f, struct project *p,
+			     paced_ms now, struct pace_forecast *out)
+{
+	struct pace_point *pts, latest;
+	const struct pace_point *use;
+	struct pace_curve c;
+	size_t n;
+
+	assert_int_equal(tracker_points(&f->app, p, now - WINDOW, &pts, &n), 0);
+	use = pts;
+	if (n == 0 && p->has_current) {
+		latest = (struct pace_point){p->current_at, p->current};
+		use = &latest;
+		n = 1;
+	}
+	project_def_curve(p->def, f->app.conf->at_risk, f->app.conf->behind,
+			  &c);
+	pace_forecast(&c, use, n, project_current(p), now, out);
+	free(pts);
+}
+
+static void check_one(struct fixture *f, struct project *p, paced_ms now,
+		      bool listed)
+{
+	struct project_view v;
+	struct pace_forecast want;
+
+	if (listed)
+		assert_int_equal(tracker_view_listed(&f->app, p, now, &v), 0);
+	else
+		assert_int_equal(tracker_view(&f->app, p, now, &v), 0);
+	forecast_from_db(f, p, now, &want);
+	/* Bit for bit: the same points in the same order. */
+	assert_memory_equal(&v.forecast.rate_per_day,
+			    &want.rate_per_day, sizeof(double));
+	assert_memory_equal(&v.forecast.projected_at_due,
+			    &want.projected_at_due, sizeof(double));
+	assert_int_equal(v.forecast.has_eta, want.has_eta);
+	assert_int_equal(v.forecast.eta, want.eta);
+	assert_int_equal(v.forecast.has_required_rate,
+			 want.has_required_rate);
+	assert_memory_equal(&v.forecast.required_rate_per_day,
+			    &want.required_rate_per_day,
+			    sizeof(double));
+}
+
+static void check_all(struct fixture *f, paced_ms now)
+{
+	for (int i = 0; i < N_PROJECTS; i++)
+		check_one(f, f->p[i], now, (rand_testutil_next() & 3) == 0);
+}
+
+/* A batch of 1 to 4 updates, each to a random project, dated now, at
+ * an instant already used, back-dated, or a little ahead of the clock. */
+static void post_batch(struct fixture *f, paced_ms now, paced_ms *last_at)
+{
+	struct tracker_update u[4];
+	size_t n = (size_t)rand_testutil_in(1, 4);
+
+	memset(u, 0, sizeof(u));
+	for (size_t i = 0; i < n; i++) {
+		int kind = (int)rand_testutil_in(0, 9);
+
+		u[i].project_id = f->p[rand_testutil_in(0, N_PROJECTS - 1)]->def->id;
+		u[i].has_value = true;
+		u[i].value = (double)rand_testutil_in(0, 100000) / 97.0;
+		u[i].has_at = true;
+		if (kind < 5)
+			u[i].at = now;
+		else if (kind < 7) /* an instant already used */
+			u[i].at = *last_at < now ? *last_at : now;
+		else if (kind < 9)
+			u[i].at = rand_testutil_in(f->start - DAY, now);
+		else
+			u[i].at = now + rand_testutil_in(1, 5 * 60 * 1000);
+		*last_at = u[i].at;
+	}
+	int rc = tracker_post_updates(&f->app, u, n, now);
+
+	for (size_t i = 0; i < n && rc; i++)
+		if (u[i].err.code[0])
+			fail_msg("%s: %s", u[i].err.field, u[i].err.message);
+	assert_int_equal(rc, 0);
+	tracker_updates_clear(u, n);
+}
+
+static void drop_caches(struct fixture *f)
+{
+	for (int i = 0; i < N_PROJECTS; i++) {
+		fcache_free(f->p[i]->fc);
+		f->p[i]->fc = NULL;
+	}
+}
+
+static void test_random_sequences(void **state)
+{
+	struct fixture *f = *state;
+	paced_ms now = f->start + DAY, last_at = now;
+	bool cached = false;
+
+	for (int step = 0; step < 3000; step++) {
+		int what = (int)rand_testutil_in(0, 99);
+
+		if (what < 60) {
+			post_batch(f, now, &last_at);
+		} else if (what < 85) {
+			now += rand_testutil_in(1, 6 * 3600 * 1000); /* minutes to hours */
+		} else if (what < 88) {
+			now += rand_testutil_in(DAY, 40 * DAY); /* past the window */
+		} else if (what < 93) {
+			now -= rand_testutil_in(1, 3 * DAY); /* the clock set back */
+			if (now < f->start + DAY)
+				now = f->start + DAY;
+		} else if (what < 94 || now > f->start + 300 * DAY) {
+			now = f->start + rand_testutil_in(1, 60) * DAY; /* far back */
+		} else if (what < 96) {
+			drop_caches(f); /* a restart */
+		} else {
+			/* Retention as retention_run does it. */
+			paced_ms cutoff = now - WINDOW - rand_testutil_in(0, 5 * DAY);
+			int64_t gone = 0;
+
+			assert_int_equal(store_updates_prune(f->app.store,
+							     cutoff, 1000,
+							     &gone),
+					 0);
+			f->app.updates_pruned_before = cutoff; /* as retention_run */
+		}
+		check_all(f, now);
+		for (int i = 0; i < N_PROJECTS; i++)
+			cached = cached || f->p[i]->fc != NULL;
+	}
+	/* The comparison above meant something: caches were in use. */
+	assert_true(cached);
+}
+
+/* The common case is served from memory: after the first view, no
+ * database read is needed however many updates arrive. */
+static void test_cache_follows_updates(void **state)
+{
+	struct fixture *f = *state;
+	struct project *p = f->p[0];
+	paced_ms now = f->start + 10 * DAY;
+	struct project_view v;
+
+	assert_int_equal(tracker_view(&f->app, p, now, &v), 0);
+	assert_non_null(p->fc);
+	for (int i = 0; i < 200; i++) {
+		struct tracker_update u = {.project_id = p->def->id,
+					   .has_value = true,
+					   .value = 10.0 * i};
+
+		now += DAY / 4;
+		assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
+		tracker_updates_clear(&u, 1);
+	}
+	/* Every update went to the cache; none was read back. */
+	assert_int_equal(fcache_total(), 200);
+	check_all(f, now);
+	/* The view dropped what left the window: 30 days of 4 a day, and
+	 * the one exactly 30 days old, which the database query keeps. */
+	assert_int_equal(fcache_total(), 30 * 4 + 1);
+}
+
+/* Pruning deletes old updates while a cache may still hold them: a
+ * clock set back to before the cutoff must not bring them back. */
+static void test_prune_then_clock_back(void **state)
+{
+	struct fixture *f = *state;
+	struct project *p = f->p[0];
+	paced_ms now = f->start + 5 * DAY;
+	struct project_view v;
+	int64_t gone = 0;
+
+	for (int i = 0; i < 60; i++) {
+		struct tracker_update u = {.project_id = p->def->id,
+					   .has_value = true,
+					   .value = 5.0 * i + (i % 3)};
+
+		now += DAY / 2;
+		assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
+		tracker_updates_clear(&u, 1);
+	}
+	assert_int_equal(tracker_view(&f->app, p, now, &v), 0);
+	/* Ten days on, updates older than 30 days are pruned ... */
+	now += 10 * DAY;
+	assert_int_equal(store_updates_prune(f->app.store, now - WINDOW, 1000,
+					     &gone),
+			 0);
+	assert_true(gone > 0);
+	f->app.updates_pruned_before = now - WINDOW;
+	/* ... and then the clock goes back eight days. */
+	now -= 8 * DAY;
+	check_all(f, now);
+}
+
+/* A list uses the caches there are and makes none (what it would make
+ * among its own freed memory keeps that memory resident). */
+static void test_listed_makes_no_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct project *p = f->p[1];
+	paced_ms now = f->start + 3 * DAY;
+
+	for (int i = 0; i < 5; i++) {
+		struct tracker_update u = {.project_id = p->def->id,
+					   .has_value = true,
+					   .value = 7.0 * i};
+
+		now += DAY / 3;
+		assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
+		tracker_updates_clear(&u, 1);
+	}
+	check_one(f, p, now, true);
+	assert_null(p->fc);
+	check_one(f, p, now, false);
+	assert_non_null(p->fc);
+	now += DAY;
+	check_one(f, p, now, true); /* from the cache */
+	assert_int_equal(fcache_total(), 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_random_sequences, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cache_follows_updates,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_then_clock_back,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listed_makes_no_cache,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

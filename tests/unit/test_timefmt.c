@@ -1,0 +1,75 @@
+/*
+ * test_timefmt.c - RFC 3339 instants as paced writes them, against the
+ * printf formatting they replaced: random instants from year 0 to past
+ * 9999 and before 1970, with and without milliseconds, and the fixed
+ * examples of the SPEC.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "rand_testutil.h"
+#include "timefmt.h"
+
+static void printf_rfc3339(paced_ms t, char *out, size_t len)
+{
+	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+	int ms = (int)(t - (paced_ms)secs * 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	if (ms)
+		snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	else
+		snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void test_examples(void **state)
+{
+	char buf[TIMEFMT_MAX];
+
+	(void)state;
+	assert_string_equal(timefmt_rfc3339(1651370400000LL, buf),
+			    "2022-05-01T02:00:00Z");
+	assert_string_equal(timefmt_rfc3339(1651370400007LL, buf),
+			    "2022-05-01T02:00:00.007Z");
+	assert_string_equal(timefmt_rfc3339(-1, buf),
+			    "1969-12-31T23:59:59.999Z");
+	assert_string_equal(timefmt_rfc3339(0, buf), "1970-01-01T00:00:00Z");
+}
+
+static void test_same_as_printf(void **state)
+{
+	char got[TIMEFMT_MAX], want[TIMEFMT_MAX];
+	/* Year 0 to about 11000, in ms. */
+	const long long lo = -62167219200000LL, hi = 285000000000000LL;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		paced_ms t = rand_testutil_in(lo, hi);
+
+		if (i % 3 == 0)
+			t -= t % 1000; /* whole seconds */
+		printf_rfc3339(t, want, sizeof(want));
+		assert_string_equal(timefmt_rfc3339(t, got), want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_same_as_printf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
