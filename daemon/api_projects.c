@@ -9,18 +9,6 @@
 #include "timefmt.h"
 #include "tracker.h"
 
-static bool has_tag(const struct project *p, const char *tag)
-{
-	const json_t *tags = json_object_get(p->def->json, "tags"), *t;
-	size_t i;
-
-	json_array_foreach(tags, i, t) {
-		if (strcmp(json_string_value(t), tag) == 0)
-			return true;
-	}
-	return false;
-}
-
 json_t *api_projects_select(struct http_request *req, struct app *app,
 			    paced_ms now)
 {
@@ -70,7 +58,7 @@ json_t *api_projects_select(struct http_request *req, struct app *app,
 		struct project_view v;
 		int rc;
 
-		if (f_tag && !has_tag(all[i], tag))
+		if (f_tag && !project_def_has_tag(all[i]->def, tag))
 			continue;
 		/* Status and staleness cost no database read; the forecast
 		 * does, so only the projects that pass get one. */

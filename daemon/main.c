@@ -188,13 +188,10 @@ static int load_project(const struct store_project_row *row, void *data)
 	struct project_def *def = NULL;
 	struct project *p;
 	struct field_error fe;
-	json_t *j = json_loads(row->definition, 0, NULL);
 	int rc;
 
-	rc = j ? project_def_parse(row->id, j, l->app->conf->at_risk,
-				   l->app->conf->behind, &def, &fe)
-	       : PACED_EINVAL;
-	json_decref(j);
+	rc = project_def_load(row->id, row->definition, l->app->conf->at_risk,
+			      l->app->conf->behind, &def, &fe);
 	if (rc < 0) {
 		/* Kept in the database untouched; only serving it stops. */
 		log_err("project %s: stored definition no longer valid (%s); "

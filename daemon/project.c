@@ -50,13 +50,38 @@ bool project_id_valid(const char *id)
 
 void project_def_free(struct project_def *d)
 {
-	if (!d)
-		return;
-	free(d->id);
-	json_decref(d->json);
-	free(d->milestones);
-	free(d->pauses);
 	free(d);
+}
+
+const char *project_def_text(const struct project_def *d)
+{
+	return d->id + d->id_len + 1;
+}
+
+json_t *project_def_json(const struct project_def *d)
+{
+	/* The text was written by paced and read back valid: only memory
+	 * can fail here. */
+	return json_loadb(project_def_text(d), d->text_len, 0, NULL);
+}
+
+const char *project_def_tag(const struct project_def *d, size_t i)
+{
+	const char *t = project_def_text(d) + d->text_len + 1;
+
+	while (i--)
+		t += strlen(t) + 1;
+	return t;
+}
+
+bool project_def_has_tag(const struct project_def *d, const char *tag)
+{
+	const char *t = project_def_text(d) + d->text_len + 1;
+
+	for (size_t i = 0; i < d->n_tags; i++, t += strlen(t) + 1)
+		if (strcmp(t, tag) == 0)
+			return true;
+	return false;
 }
 
 void project_free(struct project *p)
@@ -200,7 +225,7 @@ static int parse_milestones(struct project_def *d, const json_t *arr,
 		prev_at = pt->at;
 		prev_progress = progress;
 	}
-	d->n_milestones = n;
+	d->n_milestones = (uint16_t)n;
 	return 0;
 }
 
@@ -268,7 +293,22 @@ static int parse_pauses(struct project_def *d, const json_t *arr,
 					       "and must not overlap");
 		prev_to = pp->to;
 	}
-	d->n_pauses = n;
+	d->n_pauses = (uint16_t)n;
+	return 0;
+}
+
+int project_def_check_thresholds(const struct project_def *d,
+				 double default_at_risk,
+				 double default_behind,
+				 struct field_error *err)
+{
+	if ((d->has_at_risk ? d->at_risk : default_at_risk) >
+	    (d->has_behind ? d->behind : default_behind))
+		return field_error_set(
+			err, "invalid_value",
+			d->has_behind ? "thresholds.behind" : "thresholds.at_risk",
+			"thresholds.behind must not be below "
+			"thresholds.at_risk");
 	return 0;
 }
 
@@ -305,14 +345,8 @@ static int parse_thresholds(struct project_def *d, const json_t *obj,
 			d->behind = x;
 		}
 	}
-	if ((d->has_at_risk ? d->at_risk : default_at_risk) >
-	    (d->has_behind ? d->behind : default_behind))
-		return field_error_set(
-			err, "invalid_value",
-			d->has_behind ? "thresholds.behind" : "thresholds.at_risk",
-			"thresholds.behind must not be below "
-			"thresholds.at_risk");
-	return 0;
+	return project_def_check_thresholds(d, default_at_risk, default_behind,
+					    err);
 }
 
 static int parse_tags(const json_t *arr, struct field_error *err)
@@ -456,13 +490,113 @@ static int validate(struct project_def *d, const json_t *b,
 	return 0;
 }
 
+/* Rounds n up to a multiple of 8, for the arrays after the strings. */
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/*
+ * Packs the validated scratch s into one allocation: the fields, then the
+ * id, the text (text_len bytes), the tags and the milestone and pause
+ * arrays. NULL on ENOMEM.
+ */
+static struct project_def *pack(const struct project_def *s, const char *id,
+				const char *text, size_t text_len,
+				const json_t *tags)
+{
+	size_t id_len = strlen(id), strings, size, i;
+	size_t n_tags = json_array_size(tags);
+	struct project_def *d;
+	const json_t *t;
+	char *at;
+
+	strings = id_len + 1 + text_len + 1;
+	json_array_foreach(tags, i, t)
+		strings += strlen(json_string_value(t)) + 1;
+	size = align8(offsetof(struct project_def, id) + strings) +
+	       s->n_milestones * sizeof(*s->milestones) +
+	       s->n_pauses * sizeof(*s->pauses);
+	d = malloc(size);
+	if (!d)
+		return NULL;
+	*d = *s;
+	d->id_len = (uint8_t)id_len;
+	d->text_len = (uint32_t)text_len;
+	d->n_tags = (uint8_t)n_tags;
+	at = d->id;
+	memcpy(at, id, id_len + 1);
+	at += id_len + 1;
+	memcpy(at, text, text_len);
+	at[text_len] = '\0';
+	at += text_len + 1;
+	json_array_foreach(tags, i, t) {
+		size_t n = strlen(json_string_value(t)) + 1;
+
+		memcpy(at, json_string_value(t), n);
+		at += n;
+	}
+	at = (char *)d + align8(offsetof(struct project_def, id) + strings);
+	d->milestones = s->n_milestones ? (struct pace_point *)(void *)at
+					: NULL;
+	memcpy(at, s->milestones, s->n_milestones * sizeof(*s->milestones));
+	at += s->n_milestones * sizeof(*s->milestones);
+	d->pauses = s->n_pauses ? (struct pace_pause *)(void *)at : NULL;
+	memcpy(at, s->pauses, s->n_pauses * sizeof(*s->pauses));
+	return d;
+}
+
+/* Validates body for `id` (checked by the caller) and packs it with text,
+ * or with body's own serialisation (without "id") when text is NULL. */
+static int build(const char *id, const json_t *body, const char *text,
+		 double default_at_risk, double default_behind,
+		 struct project_def **out, struct field_error *err)
+{
+	struct project_def *s = calloc(1, sizeof(*s));
+	char *dumped = NULL;
+	json_t *copy = NULL;
+	int rc;
+
+	if (!s)
+		goto nomem;
+	rc = validate(s, body, default_at_risk, default_behind, err);
+	if (rc == PACED_ENOMEM)
+		goto nomem;
+	if (rc < 0)
+		goto out;
+	if (!text) {
+		copy = json_copy((json_t *)body);
+		if (!copy)
+			goto nomem;
+		json_object_del(copy, "id");
+		text = dumped = jsonutil_dump_exact(copy, NULL);
+		if (!dumped)
+			goto nomem;
+	}
+	*out = pack(s, id, text, strlen(text), json_object_get(body, "tags"));
+	if (!*out)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	field_error_set(err, "internal", NULL, "out of memory");
+	rc = PACED_ENOMEM;
+out:
+	if (s) {
+		free(s->milestones);
+		free(s->pauses);
+	}
+	free(s);
+	free(dumped);
+	json_decref(copy);
+	return rc;
+}
+
 int project_def_parse(const char *id, const json_t *body,
 		      double default_at_risk, double default_behind,
 		      struct project_def **out, struct field_error *err)
 {
-	struct project_def *d;
 	const json_t *jid;
-	int rc;
 
 	if (!json_is_object(body))
 		return field_error_set(err, "invalid_json", NULL,
@@ -485,25 +619,30 @@ int project_def_parse(const char *id, const json_t *body,
 		return field_error_set(err, "invalid_value", "id",
 				       "id must match "
 				       "^[a-z0-9][a-z0-9._-]{0,63}$");
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return PACED_ENOMEM;
-	d->id = strdup(id);
-	d->json = json_deep_copy(body);
-	if (!d->id || !d->json) {
-		rc = PACED_ENOMEM;
-		goto fail;
-	}
-	json_object_del(d->json, "id");
-	rc = validate(d, body, default_at_risk, default_behind, err);
-	if (rc < 0)
-		goto fail;
-	*out = d;
-	return 0;
-fail:
-	if (rc == PACED_ENOMEM)
-		field_error_set(err, "internal", NULL, "out of memory");
-	project_def_free(d);
+	return build(id, body, NULL, default_at_risk, default_behind, out,
+		     err);
+}
+
+int project_def_load(const char *id, const char *text,
+		     double default_at_risk, double default_behind,
+		     struct project_def **out, struct field_error *err)
+{
+	json_t *body = json_loads(text, 0, NULL);
+	int rc;
+
+	if (!body)
+		return field_error_set(err, "invalid_json", NULL,
+				       "the stored definition is not JSON");
+	/* paced stores definitions without "id"; anything else goes the
+	 * long way, which checks it and leaves it out. */
+	if (!json_is_object(body) || json_object_get(body, "id") ||
+	    !project_id_valid(id))
+		rc = project_def_parse(id, body, default_at_risk,
+				       default_behind, out, err);
+	else
+		rc = build(id, body, text, default_at_risk, default_behind,
+			   out, err);
+	json_decref(body);
 	return rc;
 }
 
@@ -525,7 +664,22 @@ void project_def_curve(const struct project_def *d, double default_at_risk,
 bool project_def_equal(const struct project_def *a,
 		       const struct project_def *b)
 {
-	return strcmp(a->id, b->id) == 0 && json_equal(a->json, b->json);
+	json_t *ja, *jb;
+	bool same;
+
+	if (strcmp(a->id, b->id) != 0)
+		return false;
+	if (a->text_len == b->text_len &&
+	    memcmp(project_def_text(a), project_def_text(b), a->text_len) == 0)
+		return true;
+	/* The same definition with its keys in another order is the same:
+	 * compare the documents. */
+	ja = project_def_json(a);
+	jb = project_def_json(b);
+	same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
 }
 
 /* Copies a definition field into the response, or a default. */
@@ -563,7 +717,7 @@ static json_t *forecast_json(const struct pace_forecast *f)
 
 json_t *project_to_json(const struct project *p, const struct project_view *v)
 {
-	const json_t *def = p->def->json;
+	json_t *def = project_def_json(p->def);
 	json_t *o = json_object(), *th = json_object();
 
 	json_object_set_new(o, "id", json_string(p->def->id));
@@ -605,5 +759,6 @@ json_t *project_to_json(const struct project *p, const struct project_view *v)
 	json_object_set_new(o, "forecast", forecast_json(&v->forecast));
 	json_object_set_new(o, "created_at", jsonutil_instant(p->created_at));
 	json_object_set_new(o, "defined_at", jsonutil_instant(p->defined_at));
+	json_decref(def);
 	return o;
 }
