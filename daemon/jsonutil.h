@@ -31,6 +31,18 @@ char *jsonutil_dump(const json_t *j, size_t *len);
  * very same double, so a definition survives a restart unchanged. */
 char *jsonutil_dump_exact(const json_t *j, size_t *len);
 
+/*
+ * Start-up parses a million small documents and frees each at once:
+ * between scratch_begin and scratch_end jansson allocates from a bump
+ * arena and frees nothing, and scratch_end drops it all. Everything
+ * jansson made in between must be released (or never used again) before
+ * scratch_end, and nothing jansson allocates in between may be passed to
+ * free(). jansson's allocator is global: paced runs jansson on one
+ * thread only.
+ */
+void jsonutil_scratch_begin(void);
+void jsonutil_scratch_end(void);
+
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t jsonutil_utf8_len(const char *s);
 
