@@ -1,5 +1,6 @@
 /* main.c - command line, configuration, start-up, signals, shutdown. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +189,7 @@ static int load_project(const struct store_project_row *row, void *data)
 	struct project_def *def = NULL;
 	struct project *p;
 	struct field_error fe;
+	enum pace_status status;
 	int rc;
 
 	rc = project_def_load(row->id, row->definition, l->app->conf->at_risk,
@@ -215,8 +217,9 @@ static int load_project(const struct store_project_row *row, void *data)
 	p->current_at = row->current_at;
 	p->has_arrival = row->has_current;
 	p->last_arrival = row->last_received_at;
-	if (pace_status_parse(row->status, &p->status) < 0)
-		p->status = PACE_NONE;
+	if (pace_status_parse(row->status, &status) < 0)
+		status = PACE_NONE;
+	p->status = status;
 	p->status_since = row->status_since;
 	p->stale = row->stale;
 	p->has_last_event = row->has_last_event;
@@ -467,6 +470,10 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
+	/* Loading left freed memory between the projects (the registry's
+	 * earlier tables, the start-up's sorted and settled copies); glibc
+	 * keeps it resident unless asked. */
+	malloc_trim(0);
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
 			     conf)) < 0 ||
