@@ -537,12 +537,18 @@ static struct project_def *pack(const struct project_def *s, const char *id,
 		at += n;
 	}
 	at = (char *)d + align8(offsetof(struct project_def, id) + strings);
-	d->milestones = s->n_milestones ? (struct pace_point *)(void *)at
-					: NULL;
-	memcpy(at, s->milestones, s->n_milestones * sizeof(*s->milestones));
-	at += s->n_milestones * sizeof(*s->milestones);
-	d->pauses = s->n_pauses ? (struct pace_pause *)(void *)at : NULL;
-	memcpy(at, s->pauses, s->n_pauses * sizeof(*s->pauses));
+	d->milestones = NULL;
+	d->pauses = NULL;
+	if (s->n_milestones) {
+		d->milestones = (struct pace_point *)(void *)at;
+		memcpy(at, s->milestones,
+		       s->n_milestones * sizeof(*s->milestones));
+		at += s->n_milestones * sizeof(*s->milestones);
+	}
+	if (s->n_pauses) {
+		d->pauses = (struct pace_pause *)(void *)at;
+		memcpy(at, s->pauses, s->n_pauses * sizeof(*s->pauses));
+	}
 	return d;
 }
 
