@@ -59,7 +59,8 @@ struct scratch_block {
 	max_align_t data[];
 };
 
-static struct scratch_block *scratch;
+/* Per thread: start-up parses on a worker (load.c). */
+static _Thread_local struct scratch_block *scratch;
 
 static void *scratch_alloc(size_t n)
 {

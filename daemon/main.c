@@ -19,6 +19,7 @@
 #include "group.h"
 #include "http.h"
 #include "httpc.h"
+#include "load.h"
 #include "log.h"
 #include "notify.h"
 #include "project.h"
@@ -175,61 +176,6 @@ static int load_conf(const char *path, struct conf **out)
 		*out = NULL;
 	}
 	return rc;
-}
-
-struct loading {
-	struct app *app;
-	size_t broken;
-	size_t declared; /* loaded rows from [project.ID] sections */
-};
-
-static int load_project(const struct store_project_row *row, void *data)
-{
-	struct loading *l = data;
-	struct project_def *def = NULL;
-	struct project *p;
-	struct field_error fe;
-	enum pace_status status;
-	int rc;
-
-	rc = project_def_load(row->id, row->definition, l->app->conf->at_risk,
-			      l->app->conf->behind, &def, &fe);
-	if (rc < 0) {
-		/* Kept in the database untouched; only serving it stops. */
-		log_err("project %s: stored definition no longer valid (%s); "
-			"not loaded",
-			row->id, rc == PACED_EINVAL ? fe.message : "no memory");
-		l->broken++;
-		return 0;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		project_def_free(def);
-		return PACED_ENOMEM;
-	}
-	p->def = def;
-	p->declared = row->declared;
-	l->declared += row->declared;
-	p->created_at = row->created_at;
-	p->defined_at = row->defined_at;
-	p->has_current = row->has_current;
-	p->current = row->current;
-	p->current_at = row->current_at;
-	p->has_arrival = row->has_current;
-	p->last_arrival = row->last_received_at;
-	if (pace_status_parse(row->status, &status) < 0)
-		status = PACE_NONE;
-	p->status = status;
-	p->status_since = row->status_since;
-	p->stale = row->stale;
-	p->has_last_event = row->has_last_event;
-	p->last_event_at = row->last_event_at;
-	rc = registry_put(l->app->reg, p);
-	if (rc < 0) {
-		project_free(p);
-		return rc;
-	}
-	return 0;
 }
 
 /* Brings the projects declared in the config file into the database:
@@ -424,7 +370,7 @@ static int run(struct conf *conf)
 	struct daemon d = {0};
 	struct app *app = &d.app;
 	struct http_limits limits;
-	struct loading l = {app, 0, 0};
+	size_t declared = 0;
 	char err[512];
 	int rc;
 
@@ -445,12 +391,12 @@ static int run(struct conf *conf)
 		rc = PACED_ENOMEM;
 		goto out;
 	}
-	rc = store_projects_load(app->store, load_project, &l);
+	rc = load_projects(app, &declared);
 	if (rc < 0) {
 		log_err("cannot load projects: %s", paced_strerror(rc));
 		goto out;
 	}
-	rc = sync_declared(app, l.declared);
+	rc = sync_declared(app, declared);
 	if (rc < 0) {
 		log_err("cannot store the declared projects: %s",
 			paced_strerror(rc));
