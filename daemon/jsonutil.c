@@ -106,6 +106,13 @@ void jsonutil_scratch_end(void)
 		scratch->used = 0;
 }
 
+void jsonutil_scratch_free(void)
+{
+	jsonutil_scratch_end();
+	free(scratch);
+	scratch = NULL;
+}
+
 size_t jsonutil_utf8_len(const char *s)
 {
 	size_t n = 0;

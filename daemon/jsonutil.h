@@ -42,6 +42,9 @@ char *jsonutil_dump_exact(const json_t *j, size_t *len);
  */
 void jsonutil_scratch_begin(void);
 void jsonutil_scratch_end(void);
+/* Frees the calling thread's arena (kept between uses otherwise): before
+ * a thread that used it ends. */
+void jsonutil_scratch_free(void);
 
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t jsonutil_utf8_len(const char *s);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "registry.h"
 #include "store.h"
@@ -103,6 +104,7 @@ static void *worker(void *data)
 		pthread_cond_broadcast(&l->cv);
 	}
 	pthread_mutex_unlock(&l->mu);
+	jsonutil_scratch_free();
 	return NULL;
 }
 
@@ -269,6 +271,8 @@ int load_projects(struct app *app, size_t *declared)
 		pthread_mutex_unlock(&l.mu);
 		pthread_join(thread, NULL);
 		collect(&l, false);
+	} else {
+		jsonutil_scratch_free();
 	}
 	if (l.filling) { /* the query failed part-way: nothing parsed */
 		free(l.filling->chars);
