@@ -48,8 +48,39 @@ bool project_id_valid(const char *id)
 	return true;
 }
 
+/*
+ * The documents parsed lately, by definition: each update's 201 renders
+ * its project, and parsing the text was a quarter of rendering one. A
+ * definition never changes (a redefinition makes a new one) and freeing
+ * one drops its entry, so an entry is never stale. Direct-mapped: a slot
+ * holds the latest of the definitions that map to it. Callers share the
+ * documents and must not change them (as they shared the kept tree).
+ */
+#define DEF_CACHE_BITS 11
+
+static struct {
+	const struct project_def *def;
+	json_t *json;
+} def_cache[1 << DEF_CACHE_BITS];
+
+static size_t def_cache_slot(const struct project_def *d)
+{
+	return (size_t)(((uint64_t)(uintptr_t)d >> 4) *
+			0x9E3779B97F4A7C15ULL >> (64 - DEF_CACHE_BITS));
+}
+
 void project_def_free(struct project_def *d)
 {
+	size_t i;
+
+	if (!d)
+		return;
+	i = def_cache_slot(d);
+	if (def_cache[i].def == d) {
+		json_decref(def_cache[i].json);
+		def_cache[i].def = NULL;
+		def_cache[i].json = NULL;
+	}
 	free(d);
 }
 
@@ -60,9 +91,20 @@ const char *project_def_text(const struct project_def *d)
 
 json_t *project_def_json(const struct project_def *d)
 {
+	size_t i = def_cache_slot(d);
+	json_t *j;
+
+	if (def_cache[i].def == d)
+		return json_incref(def_cache[i].json);
 	/* The text was written by paced and read back valid: only memory
 	 * can fail here. */
-	return json_loadb(project_def_text(d), d->text_len, 0, NULL);
+	j = json_loadb(project_def_text(d), d->text_len, 0, NULL);
+	if (j) {
+		json_decref(def_cache[i].json);
+		def_cache[i].def = d;
+		def_cache[i].json = json_incref(j);
+	}
+	return j;
 }
 
 const char *project_def_tag(const struct project_def *d, size_t i)

@@ -79,8 +79,9 @@ int project_def_load(const char *id, const char *text,
 /* The definition as stored: compact JSON without "id". Borrowed. */
 const char *project_def_text(const struct project_def *d);
 
-/* The definition as a jansson object, parsed from the text: a new
- * reference the caller releases; NULL only on ENOMEM. */
+/* The definition as a jansson object, parsed from the text (or shared
+ * with the previous caller: never change it): a new reference the caller
+ * releases; NULL only on ENOMEM. */
 json_t *project_def_json(const struct project_def *d);
 
 /* The i-th tag (i < d->n_tags), in the order given; borrowed. */
