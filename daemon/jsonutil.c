@@ -95,6 +95,10 @@ void jsonutil_scratch_begin(void)
 void jsonutil_scratch_end(void)
 {
 	json_set_alloc_funcs(malloc, free);
+}
+
+void jsonutil_scratch_reset(void)
+{
 	/* Keep the oldest block for the next use; the others go. */
 	while (scratch && scratch->next) {
 		struct scratch_block *next = scratch->next;
@@ -108,9 +112,17 @@ void jsonutil_scratch_end(void)
 
 void jsonutil_scratch_free(void)
 {
-	jsonutil_scratch_end();
+	jsonutil_scratch_reset();
 	free(scratch);
 	scratch = NULL;
+}
+
+void jsonutil_free(void *p)
+{
+	json_free_t f;
+
+	json_get_alloc_funcs(NULL, &f);
+	f(p);
 }
 
 size_t jsonutil_utf8_len(const char *s)

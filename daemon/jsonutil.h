@@ -34,17 +34,21 @@ char *jsonutil_dump_exact(const json_t *j, size_t *len);
 /*
  * Start-up parses a million small documents and frees each at once:
  * between scratch_begin and scratch_end jansson allocates from a bump
- * arena and frees nothing, and scratch_end drops it all. Everything
- * jansson made in between must be released (or never used again) before
- * scratch_end, and nothing jansson allocates in between may be passed to
- * free(). jansson's allocator is global: paced runs jansson on one
- * thread only.
+ * arena of the calling thread and frees nothing; scratch_reset empties
+ * the calling thread's arena, scratch_free gives it back (before the
+ * thread ends). What jansson made since the last reset must not be used
+ * after it, nor passed to free() (jsonutil_free releases it in either
+ * mode). jansson's allocator is global: nothing else may run jansson
+ * between begin and end.
  */
 void jsonutil_scratch_begin(void);
 void jsonutil_scratch_end(void);
-/* Frees the calling thread's arena (kept between uses otherwise): before
- * a thread that used it ends. */
+void jsonutil_scratch_reset(void);
 void jsonutil_scratch_free(void);
+
+/* Releases what jansson allocated (a json_dumps result) with jansson's
+ * allocator of the moment. */
+void jsonutil_free(void *p);
 
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t jsonutil_utf8_len(const char *s);

@@ -2,9 +2,11 @@
  * load.c - start-up loading on two threads. This thread steps the
  * projects query and copies each row into a batch; a worker parses and
  * checks the batch's definitions (project_def_load) and hands it back;
- * this thread then puts the projects in the registry, in the order read.
- * Only the worker runs jansson meanwhile (its allocator is global: see
- * jsonutil_scratch_begin), and only this thread touches SQLite, the
+ * this thread then puts the projects in the registry. When the worker
+ * falls behind, this thread parses the batch it just filled itself, and
+ * at the end it takes the batches still queued, so both cores parse.
+ * jansson allocates from each thread's scratch arena for the whole load
+ * (jsonutil_scratch_begin); only this thread touches SQLite, the
  * registry and the log. Without a thread the batches are parsed here.
  */
 #include "load.h"
@@ -20,7 +22,8 @@
 #include "registry.h"
 #include "store.h"
 
-/* Rows per batch, and batches under way at most (bounds the copies). */
+/* Rows per batch, and batches queued for the worker at most (bounds the
+ * copies). */
 #define LOAD_BATCH 512
 #define LOAD_IN_FLIGHT 8
 
@@ -167,7 +170,8 @@ static void collect(struct loader *l, bool wait)
 	}
 }
 
-/* Sends the batch being filled to the worker (or parses it here). */
+/* Sends the batch being filled to the worker, or parses it here when
+ * the worker has enough queued. */
 static void submit(struct loader *l)
 {
 	struct load_batch *b = l->filling;
@@ -175,17 +179,46 @@ static void submit(struct loader *l)
 	l->filling = NULL;
 	if (!b)
 		return;
-	if (!l->threaded) {
+	if (!l->threaded || l->in_flight >= LOAD_IN_FLIGHT) {
 		parse_batch(l, b);
 		adopt(l, b);
-		return;
+	} else {
+		pthread_mutex_lock(&l->mu);
+		push(&l->todo, &l->todo_tail, b);
+		l->in_flight++;
+		pthread_cond_broadcast(&l->cv);
+		pthread_mutex_unlock(&l->mu);
 	}
-	pthread_mutex_lock(&l->mu);
-	push(&l->todo, &l->todo_tail, b);
-	l->in_flight++;
-	pthread_cond_broadcast(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-	collect(l, l->in_flight >= LOAD_IN_FLIGHT);
+	collect(l, false);
+}
+
+/* The query is done: parses what the worker has not started, then waits
+ * for the rest. */
+static void finish(struct loader *l)
+{
+	for (;;) {
+		struct load_batch *b;
+
+		pthread_mutex_lock(&l->mu);
+		b = l->todo;
+		if (b) {
+			l->todo = b->next;
+			if (!l->todo)
+				l->todo_tail = NULL;
+		} else {
+			l->finished = true;
+			pthread_cond_broadcast(&l->cv);
+		}
+		pthread_mutex_unlock(&l->mu);
+		if (!b)
+			break;
+		parse_batch(l, b);
+		adopt(l, b);
+		l->in_flight--;
+		collect(l, false);
+	}
+	while (l->in_flight)
+		collect(l, true);
 }
 
 /* Copies s into the batch's chars; its offset, or SIZE_MAX on ENOMEM. */
@@ -260,20 +293,17 @@ int load_projects(struct app *app, size_t *declared)
 	pthread_t thread;
 	int rc;
 
+	jsonutil_scratch_begin();
 	l.threaded = pthread_create(&thread, NULL, worker, &l) == 0;
 	rc = store_projects_load(app->store, on_row, &l);
 	if (rc == 0)
 		submit(&l);
 	if (l.threaded) {
-		pthread_mutex_lock(&l.mu);
-		l.finished = true;
-		pthread_cond_broadcast(&l.cv);
-		pthread_mutex_unlock(&l.mu);
+		finish(&l);
 		pthread_join(thread, NULL);
-		collect(&l, false);
-	} else {
-		jsonutil_scratch_free();
 	}
+	jsonutil_scratch_free();
+	jsonutil_scratch_end();
 	if (l.filling) { /* the query failed part-way: nothing parsed */
 		free(l.filling->chars);
 		free(l.filling);

@@ -635,7 +635,7 @@ out:
 		free(s->pauses);
 	}
 	free(s);
-	free(dumped);
+	jsonutil_free(dumped);
 	json_decref(copy);
 	return rc;
 }
@@ -675,34 +675,25 @@ int project_def_load(const char *id, const char *text,
 		     double default_at_risk, double default_behind,
 		     struct project_def **out, struct field_error *err)
 {
-	json_t *body;
-	bool usual;
-	int rc = 0;
+	json_t *body = json_loads(text, 0, NULL);
+	int rc;
 
-	/* The stored text is parsed into scratch memory (parsing it was
-	 * half of a start-up with a million projects, most of it malloc and
-	 * free): checking it allocates nothing from jansson, and pack()
-	 * copies what stays. */
-	jsonutil_scratch_begin();
-	body = json_loads(text, 0, NULL);
+	if (!body)
+		rc = field_error_set(err, "invalid_json", NULL,
+				     "the stored definition is not JSON");
 	/* paced stores definitions without "id"; anything else goes the
-	 * long way below, which checks it and leaves it out. */
-	usual = json_is_object(body) && !json_object_get(body, "id") &&
-		project_id_valid(id);
-	if (usual)
+	 * long way, which checks it and leaves it out. */
+	else if (!json_is_object(body) || json_object_get(body, "id") ||
+		 !project_id_valid(id))
+		rc = project_def_parse(id, body, default_at_risk,
+				       default_behind, out, err);
+	else
 		rc = build(id, body, text, default_at_risk, default_behind,
 			   out, err);
 	json_decref(body);
-	jsonutil_scratch_end();
-	if (usual)
-		return rc;
-	body = json_loads(text, 0, NULL);
-	if (!body)
-		return field_error_set(err, "invalid_json", NULL,
-				       "the stored definition is not JSON");
-	rc = project_def_parse(id, body, default_at_risk, default_behind, out,
-			       err);
-	json_decref(body);
+	/* At start-up the tree was in scratch memory (load.c): pack()
+	 * copied what stays. */
+	jsonutil_scratch_reset();
 	return rc;
 }
 
