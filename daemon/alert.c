@@ -34,19 +34,11 @@ bool alert_channel_wants(const struct conf_channel *ch, const struct project *p,
 	const char *short_type = strncmp(type, "project.", 8) == 0 ? type + 8
 								   : type;
 	bool wanted = ch->n_events == 0, tagged = ch->n_tags == 0;
-	const json_t *tags = json_object_get(p->def->json, "tags");
 
 	for (size_t i = 0; i < ch->n_events && !wanted; i++)
 		wanted = strcmp(ch->events[i], short_type) == 0;
-	for (size_t i = 0; i < ch->n_tags && !tagged; i++) {
-		size_t k;
-		const json_t *t;
-
-		json_array_foreach(tags, k, t) {
-			if (strcmp(json_string_value(t), ch->tags[i]) == 0)
-				tagged = true;
-		}
-	}
+	for (size_t i = 0; i < ch->n_tags && !tagged; i++)
+		tagged = project_def_has_tag(p->def, ch->tags[i]);
 	return wanted && tagged;
 }
 
@@ -70,11 +62,16 @@ static int event_id(paced_ms now, char out[40])
 static int held_by_silence(struct store *s, const struct project *p,
 			   const char *type, paced_ms now, bool *held)
 {
-	const json_t *tags = json_object_get(p->def->json, "tags");
-	char *tags_json = tags ? jsonutil_dump(tags, NULL) : strdup("[]");
+	json_t *tags = json_array();
+	char *tags_json;
 	bool delivered = false;
 	int rc;
 
+	for (size_t i = 0; tags && i < p->def->n_tags; i++)
+		json_array_append_new(tags,
+				      json_string(project_def_tag(p->def, i)));
+	tags_json = tags ? jsonutil_dump(tags, NULL) : NULL;
+	json_decref(tags);
 	if (!tags_json)
 		return PACED_ENOMEM;
 	rc = store_silenced(s, p->def->id, tags_json, now, held);

@@ -202,7 +202,7 @@ void dash_stale_chip(struct fmt_text *b, enum message_lang lang)
 int dash_chart(struct fmt_text *b, struct app *app, const struct project *p,
 	       const struct project_view *v, paced_ms now, bool with_title)
 {
-	const json_t *def = p->def->json;
+	json_t *def = project_def_json(p->def);
 	const json_t *pauses = json_object_get(def, "pauses");
 	struct pace_point *pts = NULL;
 	size_t n_pts = 0;
@@ -213,7 +213,8 @@ int dash_chart(struct fmt_text *b, struct app *app, const struct project *p,
 
 	/* Every update since the first: the chart draws them all as steps
 	 * (updates within a unit of each other share one). */
-	rc = tracker_points(app, p, INT64_MIN, &pts, &n_pts);
+	rc = def ? tracker_points(app, p, INT64_MIN, &pts, &n_pts)
+		 : PACED_ENOMEM;
 	if (rc < 0)
 		goto out;
 	if (p->def->n_pauses) {
@@ -247,6 +248,7 @@ int dash_chart(struct fmt_text *b, struct app *app, const struct project *p,
 out:
 	free(pts);
 	free(reasons);
+	json_decref(def);
 	return rc;
 }
 
@@ -266,15 +268,18 @@ static void dash_image(const struct dash_ctx *ctx, const char *id,
 		return;
 	}
 	if (badge) {
+		json_t *def = project_def_json(p->def);
+
 		tracker_eval(ctx->app, p, now, &v);
 		svg_badge_render(
 			&b, &(struct svg_badge){
-				    .title = json_string_value(json_object_get(
-					    p->def->json, "title")),
+				    .title = json_string_value(
+					    json_object_get(def, "title")),
 				    .current = project_current(p),
 				    .target = p->def->target,
 				    .status = v.eval.status,
 				    .lang = ctx->lang});
+		json_decref(def);
 	} else {
 		rc = tracker_view(ctx->app, p, now, &v);
 		if (rc == 0)

@@ -59,20 +59,9 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static const json_t *tags_of(const struct project *p)
-{
-	return json_object_get(p->def->json, "tags");
-}
-
 static bool has_tag(const struct project *p, const char *tag)
 {
-	const json_t *t;
-	size_t i;
-
-	json_array_foreach(tags_of(p), i, t)
-		if (strcmp(json_string_value(t), tag) == 0)
-			return true;
-	return false;
+	return project_def_has_tag(p->def, tag);
 }
 
 /* Reads the filters; false after answering 422 for a bad one. */
@@ -129,11 +118,8 @@ static const char **all_tags(struct project *const *ps, size_t n_ps,
 	*n = 0;
 	*nomem = false;
 	for (size_t i = 0; i < n_ps; i++) {
-		const json_t *t;
-		size_t k;
-
-		json_array_foreach(tags_of(ps[i]), k, t) {
-			const char *s = json_string_value(t);
+		for (size_t k = 0; k < ps[i]->def->n_tags; k++) {
+			const char *s = project_def_tag(ps[i]->def, k);
 			bool seen = false;
 
 			for (size_t j = 0; j < *n && !seen; j++)
@@ -269,7 +255,7 @@ static double clamp01(double x)
 static void card(struct fmt_text *b, const struct dash_ctx *ctx,
 		 const struct row *r)
 {
-	const json_t *def = r->p->def->json;
+	json_t *def = project_def_json(r->p->def);
 	const char *unit = json_string_value(json_object_get(def, "unit"));
 	const char *owner = json_string_value(json_object_get(def, "owner"));
 	const char *status = pace_status_name(r->v.eval.status);
@@ -311,6 +297,7 @@ static void card(struct fmt_text *b, const struct dash_ctx *ctx,
 		    r->p->has_current
 			    ? dash_time(r->p->current_at, when)
 			    : DASH_T(lang, "尚无更新", "none yet"));
+	json_decref(def);
 }
 
 static bool shown(const struct row *r, const struct filters *f)
@@ -330,7 +317,7 @@ static void group(struct fmt_text *b, const struct dash_ctx *ctx,
 	for (size_t i = 0; i < n; i++)
 		count += shown(&rows[i], f) &&
 			 (tag ? has_tag(rows[i].p, tag)
-			      : json_array_size(tags_of(rows[i].p)) == 0);
+			      : rows[i].p->def->n_tags == 0);
 	if (!count)
 		return;
 	html_printf(b, "<section class=\"group\" data-tag=\"%s\"><h2>",
@@ -347,7 +334,7 @@ static void group(struct fmt_text *b, const struct dash_ctx *ctx,
 	for (size_t i = 0; i < n; i++)
 		if (shown(&rows[i], f) &&
 		    (tag ? has_tag(rows[i].p, tag)
-			 : json_array_size(tags_of(rows[i].p)) == 0))
+			 : rows[i].p->def->n_tags == 0))
 			card(b, ctx, &rows[i]);
 	fmt_text_str(b, "</section>\n");
 }

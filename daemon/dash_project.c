@@ -38,9 +38,10 @@ static void fact(struct fmt_text *b, const char *label)
 }
 
 static void facts(struct fmt_text *b, const struct dash_ctx *ctx,
-		  const struct project *p, const struct project_view *v)
+		  const struct project *p, const json_t *def,
+		  const struct project_view *v)
 {
-	const json_t *def = p->def->json, *t;
+	const json_t *t;
 	const char *unit = str_of(def, "unit"), *owner = str_of(def, "owner");
 	enum message_lang lang = ctx->lang;
 	char n1[48], n2[48], when[TIMEFMT_MAX], d1[TIMEFMT_MAX],
@@ -102,10 +103,10 @@ static void facts(struct fmt_text *b, const struct dash_ctx *ctx,
 }
 
 static void forecast(struct fmt_text *b, const struct dash_ctx *ctx,
-		     const struct project *p, const struct project_view *v)
+		     const json_t *def, const struct project_view *v)
 {
 	const struct pace_forecast *f = &v->forecast;
-	const char *unit = str_of(p->def->json, "unit");
+	const char *unit = str_of(def, "unit");
 	enum message_lang lang = ctx->lang;
 	char n1[48], n2[48], day[TIMEFMT_MAX];
 
@@ -138,10 +139,10 @@ static void forecast(struct fmt_text *b, const struct dash_ctx *ctx,
 /* The milestones and pauses as lists, for readers of the page who cannot
  * hover over the chart. */
 static void plan(struct fmt_text *b, const struct dash_ctx *ctx,
-		 const struct project *p)
+		 const struct project *p, const json_t *def)
 {
-	const json_t *pauses = json_object_get(p->def->json, "pauses");
-	const char *unit = str_of(p->def->json, "unit");
+	const json_t *pauses = json_object_get(def, "pauses");
+	const char *unit = str_of(def, "unit");
 	char n1[48], d1[TIMEFMT_MAX], d2[TIMEFMT_MAX];
 
 	if (!p->def->n_milestones && !p->def->n_pauses)
@@ -209,10 +210,10 @@ static int update_row(const struct store_update *u, void *data)
 }
 
 static void updates(struct fmt_text *b, const struct dash_ctx *ctx,
-		    const struct project *p, int *rc)
+		    const struct project *p, const json_t *def, int *rc)
 {
 	enum message_lang lang = ctx->lang;
-	const char *unit = str_of(p->def->json, "unit");
+	const char *unit = str_of(def, "unit");
 	struct page pg = {b, ctx, unit ? unit : "", 0};
 	const char *const cols[] = {
 		DASH_T(lang, "时间", "At"),    DASH_T(lang, "数值", "Value"),
@@ -318,6 +319,7 @@ void dash_project(const struct dash_ctx *ctx, const char *id)
 {
 	struct project *p = registry_get(ctx->app->reg, id);
 	const char *title;
+	json_t *def = NULL;
 	struct fmt_text b = {0};
 	struct project_view v;
 	paced_ms now = timefmt_now();
@@ -331,11 +333,14 @@ void dash_project(const struct dash_ctx *ctx, const char *id)
 		return;
 	}
 	rc = tracker_view(ctx->app, p, now, &v);
+	/* Parsed once from the stored text for the whole page. */
+	if (rc == 0 && !(def = project_def_json(p->def)))
+		rc = PACED_ENOMEM;
 	if (rc < 0) {
 		api_reply_failure(ctx->req, rc);
 		return;
 	}
-	title = str_of(p->def->json, "title");
+	title = str_of(def, "title");
 	dash_page_begin(&b, ctx, title);
 	html_printf(&b, "<p class=\"meta\"><a href=\"/\">← %s</a></p>"
 			"<h1>%s</h1><p>",
@@ -344,21 +349,22 @@ void dash_project(const struct dash_ctx *ctx, const char *id)
 	if (v.stale)
 		dash_stale_chip(&b, ctx->lang);
 	html_printf(&b, " <span class=\"meta\">%s</span></p>\n", id);
-	facts(&b, ctx, p, &v);
+	facts(&b, ctx, p, def, &v);
 	html_printf(&b, "<h2>%s</h2><figure class=\"chart\">",
 		    DASH_T(ctx->lang, "进度图", "Chart"));
 	rc = dash_chart(&b, ctx->app, p, &v, now, false);
 	fmt_text_str(&b, "</figure>\n");
 	if (rc == 0) {
 		if (v.eval.status != PACE_DONE)
-			forecast(&b, ctx, p, &v);
-		plan(&b, ctx, p);
-		updates(&b, ctx, p, &rc);
+			forecast(&b, ctx, def, &v);
+		plan(&b, ctx, p, def);
+		updates(&b, ctx, p, def, &rc);
 	}
 	if (rc == 0)
 		events(&b, ctx, p, &rc);
 	if (rc < 0) {
 		free(fmt_text_finish(&b, NULL));
+		json_decref(def);
 		api_reply_failure(ctx->req, rc);
 		return;
 	}
@@ -371,4 +377,5 @@ void dash_project(const struct dash_ctx *ctx, const char *id)
 		    id, id);
 	dash_page_end(&b);
 	dash_reply_html(ctx->req, 200, &b, NULL);
+	json_decref(def);
 }

@@ -64,9 +64,9 @@ static void count(struct note_digest *d, enum pace_status s)
 	}
 }
 
-static const char *def_string(const struct project *p, const char *key)
+static const char *def_string(const json_t *def, const char *key)
 {
-	const char *s = json_string_value(json_object_get(p->def->json, key));
+	const char *s = json_string_value(json_object_get(def, key));
 
 	return s ? s : "";
 }
@@ -76,6 +76,7 @@ int digest_send_now(struct app *app, paced_ms now)
 	struct note_digest d = {0};
 	struct note_digest_item *items;
 	struct project **all;
+	json_t *defs;
 	char day[TIMEFMT_MAX];
 	size_t n = 0;
 	int rc;
@@ -84,9 +85,13 @@ int digest_send_now(struct app *app, paced_ms now)
 		return PACED_ENOENT;
 	all = registry_sorted(app->reg, &n);
 	items = calloc(n ? n : 1, sizeof(*items));
-	if (!all || !items) {
+	/* Holds each definition parsed from its text while the items
+	 * borrow their titles and units. */
+	defs = json_array();
+	if (!all || !items || !defs) {
 		free(all);
 		free(items);
+		json_decref(defs);
 		return PACED_ENOMEM;
 	}
 	d.at = now;
@@ -94,13 +99,15 @@ int digest_send_now(struct app *app, paced_ms now)
 	for (size_t i = 0; i < n; i++) {
 		struct project_view v;
 		const struct project *p = all[i];
+		json_t *def = project_def_json(p->def);
 
 		/* The digest shows no forecast: no need to read each
 		 * project's recent updates. */
 		tracker_eval(app, p, now, &v);
 		items[i].id = p->def->id;
-		items[i].title = def_string(p, "title");
-		items[i].unit = def_string(p, "unit");
+		items[i].title = def_string(def, "title");
+		items[i].unit = def_string(def, "unit");
+		json_array_append_new(defs, def);
 		items[i].status = pace_status_name(v.eval.status);
 		items[i].stale = v.stale;
 		items[i].current = project_current(p);
@@ -118,6 +125,7 @@ int digest_send_now(struct app *app, paced_ms now)
 			 app->conf->digest.n_channels);
 	free(items);
 	free(all);
+	json_decref(defs);
 	return rc;
 }
 

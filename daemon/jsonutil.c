@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,82 @@ char *jsonutil_dump(const json_t *j, size_t *len)
 char *jsonutil_dump_exact(const json_t *j, size_t *len)
 {
 	return dump(j, len, 17);
+}
+
+/* The arena: blocks of SCRATCH_BLOCK bytes (or one larger, for a large
+ * allocation), the first kept from one use to the next. */
+#define SCRATCH_BLOCK 65536
+
+struct scratch_block {
+	struct scratch_block *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+/* Per thread: start-up parses on a worker (load.c). */
+static _Thread_local struct scratch_block *scratch;
+
+static void *scratch_alloc(size_t n)
+{
+	struct scratch_block *b = scratch;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!b || b->size - b->used < n) {
+		size_t size = n > SCRATCH_BLOCK ? n : SCRATCH_BLOCK;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = scratch;
+		scratch = b;
+	}
+	b->used += n;
+	return (char *)b->data + b->used - n;
+}
+
+static void scratch_free(void *p)
+{
+	(void)p;
+}
+
+void jsonutil_scratch_begin(void)
+{
+	json_set_alloc_funcs(scratch_alloc, scratch_free);
+}
+
+void jsonutil_scratch_end(void)
+{
+	json_set_alloc_funcs(malloc, free);
+}
+
+void jsonutil_scratch_reset(void)
+{
+	/* Keep the oldest block for the next use; the others go. */
+	while (scratch && scratch->next) {
+		struct scratch_block *next = scratch->next;
+
+		free(scratch);
+		scratch = next;
+	}
+	if (scratch)
+		scratch->used = 0;
+}
+
+void jsonutil_scratch_free(void)
+{
+	jsonutil_scratch_reset();
+	free(scratch);
+	scratch = NULL;
+}
+
+void jsonutil_free(void *p)
+{
+	json_free_t f;
+
+	json_get_alloc_funcs(NULL, &f);
+	f(p);
 }
 
 size_t jsonutil_utf8_len(const char *s)

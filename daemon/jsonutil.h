@@ -31,6 +31,25 @@ char *jsonutil_dump(const json_t *j, size_t *len);
  * very same double, so a definition survives a restart unchanged. */
 char *jsonutil_dump_exact(const json_t *j, size_t *len);
 
+/*
+ * Start-up parses a million small documents and frees each at once:
+ * between scratch_begin and scratch_end jansson allocates from a bump
+ * arena of the calling thread and frees nothing; scratch_reset empties
+ * the calling thread's arena, scratch_free gives it back (before the
+ * thread ends). What jansson made since the last reset must not be used
+ * after it, nor passed to free() (jsonutil_free releases it in either
+ * mode). jansson's allocator is global: nothing else may run jansson
+ * between begin and end.
+ */
+void jsonutil_scratch_begin(void);
+void jsonutil_scratch_end(void);
+void jsonutil_scratch_reset(void);
+void jsonutil_scratch_free(void);
+
+/* Releases what jansson allocated (a json_dumps result) with jansson's
+ * allocator of the moment. */
+void jsonutil_free(void *p);
+
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t jsonutil_utf8_len(const char *s);
 

@@ -1,5 +1,6 @@
 /* main.c - command line, configuration, start-up, signals, shutdown. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "group.h"
 #include "http.h"
 #include "httpc.h"
+#include "load.h"
 #include "log.h"
 #include "notify.h"
 #include "project.h"
@@ -174,62 +176,6 @@ static int load_conf(const char *path, struct conf **out)
 		*out = NULL;
 	}
 	return rc;
-}
-
-struct loading {
-	struct app *app;
-	size_t broken;
-	size_t declared; /* loaded rows from [project.ID] sections */
-};
-
-static int load_project(const struct store_project_row *row, void *data)
-{
-	struct loading *l = data;
-	struct project_def *def = NULL;
-	struct project *p;
-	struct field_error fe;
-	json_t *j = json_loads(row->definition, 0, NULL);
-	int rc;
-
-	rc = j ? project_def_parse(row->id, j, l->app->conf->at_risk,
-				   l->app->conf->behind, &def, &fe)
-	       : PACED_EINVAL;
-	json_decref(j);
-	if (rc < 0) {
-		/* Kept in the database untouched; only serving it stops. */
-		log_err("project %s: stored definition no longer valid (%s); "
-			"not loaded",
-			row->id, rc == PACED_EINVAL ? fe.message : "no memory");
-		l->broken++;
-		return 0;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		project_def_free(def);
-		return PACED_ENOMEM;
-	}
-	p->def = def;
-	p->declared = row->declared;
-	l->declared += row->declared;
-	p->created_at = row->created_at;
-	p->defined_at = row->defined_at;
-	p->has_current = row->has_current;
-	p->current = row->current;
-	p->current_at = row->current_at;
-	p->has_arrival = row->has_current;
-	p->last_arrival = row->last_received_at;
-	if (pace_status_parse(row->status, &p->status) < 0)
-		p->status = PACE_NONE;
-	p->status_since = row->status_since;
-	p->stale = row->stale;
-	p->has_last_event = row->has_last_event;
-	p->last_event_at = row->last_event_at;
-	rc = registry_put(l->app->reg, p);
-	if (rc < 0) {
-		project_free(p);
-		return rc;
-	}
-	return 0;
 }
 
 /* Brings the projects declared in the config file into the database:
@@ -431,7 +377,7 @@ static int run(struct conf *conf)
 	struct daemon d = {0};
 	struct app *app = &d.app;
 	struct http_limits limits;
-	struct loading l = {app, 0, 0};
+	size_t declared = 0;
 	char err[512];
 	int rc;
 
@@ -452,12 +398,12 @@ static int run(struct conf *conf)
 		rc = PACED_ENOMEM;
 		goto out;
 	}
-	rc = store_projects_load(app->store, load_project, &l);
+	rc = load_projects(app, &declared);
 	if (rc < 0) {
 		log_err("cannot load projects: %s", paced_strerror(rc));
 		goto out;
 	}
-	rc = sync_declared(app, l.declared);
+	rc = sync_declared(app, declared);
 	if (rc < 0) {
 		log_err("cannot store the declared projects: %s",
 			paced_strerror(rc));
@@ -477,6 +423,10 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
+	/* Loading left freed memory between the projects (the registry's
+	 * earlier tables, the start-up's sorted and settled copies); glibc
+	 * keeps it resident unless asked. */
+	malloc_trim(0);
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,
 			     conf)) < 0 ||

@@ -1,4 +1,5 @@
-/* project.c - project definitions: validation, curve, JSON. */
+/* project.c - project definitions: validation, the curve, and the compact
+ * form kept in memory (project_json.c renders the project object). */
 #include "project.h"
 
 #include <math.h>
@@ -49,15 +50,82 @@ bool project_id_valid(const char *id)
 	return true;
 }
 
+/*
+ * The documents parsed lately, by definition: each update's 201 renders
+ * its project, and parsing the text was a quarter of rendering one. A
+ * definition never changes (a redefinition makes a new one) and freeing
+ * one drops its entry, so an entry is never stale. Direct-mapped: a slot
+ * holds the latest of the definitions that map to it. Callers share the
+ * documents and must not change them (as they shared the kept tree).
+ */
+#define DEF_CACHE_BITS 11
+
+static struct {
+	const struct project_def *def;
+	json_t *json;
+} def_cache[1 << DEF_CACHE_BITS];
+
+static size_t def_cache_slot(const struct project_def *d)
+{
+	return (size_t)(((uint64_t)(uintptr_t)d >> 4) *
+			0x9E3779B97F4A7C15ULL >> (64 - DEF_CACHE_BITS));
+}
+
 void project_def_free(struct project_def *d)
 {
+	size_t i;
+
 	if (!d)
 		return;
-	free(d->id);
-	json_decref(d->json);
-	free(d->milestones);
-	free(d->pauses);
+	i = def_cache_slot(d);
+	if (def_cache[i].def == d) {
+		json_decref(def_cache[i].json);
+		def_cache[i].def = NULL;
+		def_cache[i].json = NULL;
+	}
 	free(d);
+}
+
+const char *project_def_text(const struct project_def *d)
+{
+	return d->id + d->id_len + 1;
+}
+
+json_t *project_def_json(const struct project_def *d)
+{
+	size_t i = def_cache_slot(d);
+	json_t *j;
+
+	if (def_cache[i].def == d)
+		return json_incref(def_cache[i].json);
+	/* The text was written by paced and read back valid: only memory
+	 * can fail here. */
+	j = json_loadb(project_def_text(d), d->text_len, 0, NULL);
+	if (j) {
+		json_decref(def_cache[i].json);
+		def_cache[i].def = d;
+		def_cache[i].json = json_incref(j);
+	}
+	return j;
+}
+
+const char *project_def_tag(const struct project_def *d, size_t i)
+{
+	const char *t = project_def_text(d) + d->text_len + 1;
+
+	while (i--)
+		t += strlen(t) + 1;
+	return t;
+}
+
+bool project_def_has_tag(const struct project_def *d, const char *tag)
+{
+	const char *t = project_def_text(d) + d->text_len + 1;
+
+	for (size_t i = 0; i < d->n_tags; i++, t += strlen(t) + 1)
+		if (strcmp(t, tag) == 0)
+			return true;
+	return false;
 }
 
 void project_free(struct project *p)
@@ -202,7 +270,7 @@ static int parse_milestones(struct project_def *d, const json_t *arr,
 		prev_at = pt->at;
 		prev_progress = progress;
 	}
-	d->n_milestones = n;
+	d->n_milestones = (uint16_t)n;
 	return 0;
 }
 
@@ -270,7 +338,22 @@ static int parse_pauses(struct project_def *d, const json_t *arr,
 					       "and must not overlap");
 		prev_to = pp->to;
 	}
-	d->n_pauses = n;
+	d->n_pauses = (uint16_t)n;
+	return 0;
+}
+
+int project_def_check_thresholds(const struct project_def *d,
+				 double default_at_risk,
+				 double default_behind,
+				 struct field_error *err)
+{
+	if ((d->has_at_risk ? d->at_risk : default_at_risk) >
+	    (d->has_behind ? d->behind : default_behind))
+		return field_error_set(
+			err, "invalid_value",
+			d->has_behind ? "thresholds.behind" : "thresholds.at_risk",
+			"thresholds.behind must not be below "
+			"thresholds.at_risk");
 	return 0;
 }
 
@@ -307,14 +390,8 @@ static int parse_thresholds(struct project_def *d, const json_t *obj,
 			d->behind = x;
 		}
 	}
-	if ((d->has_at_risk ? d->at_risk : default_at_risk) >
-	    (d->has_behind ? d->behind : default_behind))
-		return field_error_set(
-			err, "invalid_value",
-			d->has_behind ? "thresholds.behind" : "thresholds.at_risk",
-			"thresholds.behind must not be below "
-			"thresholds.at_risk");
-	return 0;
+	return project_def_check_thresholds(d, default_at_risk, default_behind,
+					    err);
 }
 
 static int parse_tags(const json_t *arr, struct field_error *err)
@@ -458,13 +535,119 @@ static int validate(struct project_def *d, const json_t *b,
 	return 0;
 }
 
+/* Rounds n up to a multiple of 8, for the arrays after the strings. */
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/*
+ * Packs the validated scratch s into one allocation: the fields, then the
+ * id, the text (text_len bytes), the tags and the milestone and pause
+ * arrays. NULL on ENOMEM.
+ */
+static struct project_def *pack(const struct project_def *s, const char *id,
+				const char *text, size_t text_len,
+				const json_t *tags)
+{
+	size_t id_len = strlen(id), strings, size, i;
+	size_t n_tags = json_array_size(tags);
+	struct project_def *d;
+	const json_t *t;
+	char *at;
+
+	strings = id_len + 1 + text_len + 1;
+	json_array_foreach(tags, i, t)
+		strings += strlen(json_string_value(t)) + 1;
+	size = align8(offsetof(struct project_def, id) + strings) +
+	       s->n_milestones * sizeof(*s->milestones) +
+	       s->n_pauses * sizeof(*s->pauses);
+	d = malloc(size);
+	if (!d)
+		return NULL;
+	*d = *s;
+	d->id_len = (uint8_t)id_len;
+	d->text_len = (uint32_t)text_len;
+	d->n_tags = (uint8_t)n_tags;
+	at = d->id;
+	memcpy(at, id, id_len + 1);
+	at += id_len + 1;
+	memcpy(at, text, text_len);
+	at[text_len] = '\0';
+	at += text_len + 1;
+	json_array_foreach(tags, i, t) {
+		size_t n = strlen(json_string_value(t)) + 1;
+
+		memcpy(at, json_string_value(t), n);
+		at += n;
+	}
+	at = (char *)d + align8(offsetof(struct project_def, id) + strings);
+	d->milestones = NULL;
+	d->pauses = NULL;
+	if (s->n_milestones) {
+		d->milestones = (struct pace_point *)(void *)at;
+		memcpy(at, s->milestones,
+		       s->n_milestones * sizeof(*s->milestones));
+		at += s->n_milestones * sizeof(*s->milestones);
+	}
+	if (s->n_pauses) {
+		d->pauses = (struct pace_pause *)(void *)at;
+		memcpy(at, s->pauses, s->n_pauses * sizeof(*s->pauses));
+	}
+	return d;
+}
+
+/* Validates body for `id` (checked by the caller) and packs it with text,
+ * or with body's own serialisation (without "id") when text is NULL. */
+static int build(const char *id, const json_t *body, const char *text,
+		 double default_at_risk, double default_behind,
+		 struct project_def **out, struct field_error *err)
+{
+	struct project_def *s = calloc(1, sizeof(*s));
+	char *dumped = NULL;
+	json_t *copy = NULL;
+	int rc;
+
+	if (!s)
+		goto nomem;
+	rc = validate(s, body, default_at_risk, default_behind, err);
+	if (rc == PACED_ENOMEM)
+		goto nomem;
+	if (rc < 0)
+		goto out;
+	if (!text) {
+		copy = json_copy((json_t *)body);
+		if (!copy)
+			goto nomem;
+		json_object_del(copy, "id");
+		text = dumped = jsonutil_dump_exact(copy, NULL);
+		if (!dumped)
+			goto nomem;
+	}
+	*out = pack(s, id, text, strlen(text), json_object_get(body, "tags"));
+	if (!*out)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	field_error_set(err, "internal", NULL, "out of memory");
+	rc = PACED_ENOMEM;
+out:
+	if (s) {
+		free(s->milestones);
+		free(s->pauses);
+	}
+	free(s);
+	jsonutil_free(dumped);
+	json_decref(copy);
+	return rc;
+}
+
 int project_def_parse(const char *id, const json_t *body,
 		      double default_at_risk, double default_behind,
 		      struct project_def **out, struct field_error *err)
 {
-	struct project_def *d;
 	const json_t *jid;
-	int rc;
 
 	if (!json_is_object(body))
 		return field_error_set(err, "invalid_json", NULL,
@@ -487,25 +670,33 @@ int project_def_parse(const char *id, const json_t *body,
 		return field_error_set(err, "invalid_value", "id",
 				       "id must match "
 				       "^[a-z0-9][a-z0-9._-]{0,63}$");
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return PACED_ENOMEM;
-	d->id = strdup(id);
-	d->json = json_deep_copy(body);
-	if (!d->id || !d->json) {
-		rc = PACED_ENOMEM;
-		goto fail;
-	}
-	json_object_del(d->json, "id");
-	rc = validate(d, body, default_at_risk, default_behind, err);
-	if (rc < 0)
-		goto fail;
-	*out = d;
-	return 0;
-fail:
-	if (rc == PACED_ENOMEM)
-		field_error_set(err, "internal", NULL, "out of memory");
-	project_def_free(d);
+	return build(id, body, NULL, default_at_risk, default_behind, out,
+		     err);
+}
+
+int project_def_load(const char *id, const char *text,
+		     double default_at_risk, double default_behind,
+		     struct project_def **out, struct field_error *err)
+{
+	json_t *body = json_loads(text, 0, NULL);
+	int rc;
+
+	if (!body)
+		rc = field_error_set(err, "invalid_json", NULL,
+				     "the stored definition is not JSON");
+	/* paced stores definitions without "id"; anything else goes the
+	 * long way, which checks it and leaves it out. */
+	else if (!json_is_object(body) || json_object_get(body, "id") ||
+		 !project_id_valid(id))
+		rc = project_def_parse(id, body, default_at_risk,
+				       default_behind, out, err);
+	else
+		rc = build(id, body, text, default_at_risk, default_behind,
+			   out, err);
+	json_decref(body);
+	/* At start-up the tree was in scratch memory (load.c): pack()
+	 * copied what stays. */
+	jsonutil_scratch_reset();
 	return rc;
 }
 
@@ -527,85 +718,20 @@ void project_def_curve(const struct project_def *d, double default_at_risk,
 bool project_def_equal(const struct project_def *a,
 		       const struct project_def *b)
 {
-	return strcmp(a->id, b->id) == 0 && json_equal(a->json, b->json);
-}
+	json_t *ja, *jb;
+	bool same;
 
-/* Copies a definition field into the response, or a default. */
-static void put_field(json_t *o, const json_t *def, const char *key,
-		      json_t *fallback)
-{
-	json_t *v = json_object_get(def, key);
-
-	if (v) {
-		json_object_set(o, key, v);
-		json_decref(fallback);
-	} else if (fallback) {
-		json_object_set_new(o, key, fallback);
-	}
-}
-
-static json_t *forecast_json(const struct pace_forecast *f)
-{
-	char day[TIMEFMT_MAX];
-	json_t *o = json_object();
-
-	json_object_set_new(o, "rate_per_day",
-			    jsonutil_number(f->rate_per_day));
-	json_object_set_new(o, "projected_at_due",
-			    jsonutil_number(f->projected_at_due));
-	json_object_set_new(o, "eta",
-			    f->has_eta ? json_string(timefmt_day(f->eta, day))
-				       : json_null());
-	json_object_set_new(o, "required_rate_per_day",
-			    f->has_required_rate
-				    ? jsonutil_number(f->required_rate_per_day)
-				    : json_null());
-	return o;
-}
-
-json_t *project_to_json(const struct project *p, const struct project_view *v)
-{
-	const json_t *def = p->def->json;
-	json_t *o = json_object(), *th = json_object();
-
-	json_object_set_new(o, "id", json_string(p->def->id));
-	put_field(o, def, "title", NULL);
-	put_field(o, def, "unit", json_string(""));
-	put_field(o, def, "baseline", json_integer(0));
-	put_field(o, def, "target", NULL);
-	put_field(o, def, "start", NULL);
-	put_field(o, def, "due", NULL);
-	json_object_set_new(o, "curve",
-			    json_string(p->def->n_milestones ? "milestones"
-							     : "linear"));
-	put_field(o, def, "milestones", NULL);
-	put_field(o, def, "pauses", json_array());
-	json_object_set_new(th, "at_risk", json_real(v->at_risk));
-	json_object_set_new(th, "behind", json_real(v->behind));
-	json_object_set_new(o, "thresholds", th);
-	put_field(o, def, "report_every", json_null());
-	put_field(o, def, "grace", json_string("1d"));
-	put_field(o, def, "repeat_every", json_null());
-	put_field(o, def, "tags", json_array());
-	put_field(o, def, "owner", json_null());
-	json_object_set_new(o, "declared", json_boolean(p->declared));
-
-	json_object_set_new(o, "current", jsonutil_number(project_current(p)));
-	json_object_set_new(o, "updated_at",
-			    p->has_current ? jsonutil_instant(p->current_at)
-					   : json_null());
-	json_object_set_new(o, "expected", jsonutil_number(v->eval.expected));
-	json_object_set_new(o, "progress", jsonutil_number(v->eval.progress));
-	json_object_set_new(o, "expected_progress",
-			    jsonutil_number(v->eval.expected_progress));
-	json_object_set_new(o, "gap", jsonutil_number(v->eval.gap));
-	json_object_set_new(o, "status",
-			    json_string(pace_status_name(v->eval.status)));
-	json_object_set_new(o, "status_since",
-			    jsonutil_instant(p->status_since));
-	json_object_set_new(o, "stale", json_boolean(v->stale));
-	json_object_set_new(o, "forecast", forecast_json(&v->forecast));
-	json_object_set_new(o, "created_at", jsonutil_instant(p->created_at));
-	json_object_set_new(o, "defined_at", jsonutil_instant(p->defined_at));
-	return o;
+	if (strcmp(a->id, b->id) != 0)
+		return false;
+	if (a->text_len == b->text_len &&
+	    memcmp(project_def_text(a), project_def_text(b), a->text_len) == 0)
+		return true;
+	/* The same definition with its keys in another order is the same:
+	 * compare the documents. */
+	ja = project_def_json(a);
+	jb = project_def_json(b);
+	same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
 }

@@ -114,23 +114,20 @@ static int check_live_projects(struct app *app, const struct conf *next,
 		return PACED_ENOMEM;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct project_def *def;
 		struct field_error fe;
 
 		if (all[i]->declared)
 			continue;
-		rc = project_def_parse(all[i]->def->id, all[i]->def->json,
-				       next->at_risk, next->behind, &def, &fe);
+		/* Only the thresholds depend on the defaults: the rest of
+		 * the definition was checked when it was stored. */
+		rc = project_def_check_thresholds(all[i]->def, next->at_risk,
+						  next->behind, &fe);
 		if (rc < 0)
 			snprintf(err, errlen,
 				 "%s: [alerts] at_risk/behind: project %s "
 				 "(created through the API) would then be "
 				 "invalid: %s",
-				 next->file, all[i]->def->id,
-				 rc == PACED_ENOMEM ? "out of memory"
-						    : fe.message);
-		else
-			project_def_free(def);
+				 next->file, all[i]->def->id, fe.message);
 	}
 	free(all);
 	return rc;

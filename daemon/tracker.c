@@ -341,16 +341,13 @@ void tracker_after_commit(struct app *app, bool queued)
 static int insert_project(struct app *app, struct project *p, paced_ms now,
 			  bool *queued)
 {
-	char *text = jsonutil_dump_exact(p->def->json, NULL);
 	int rc;
 
-	if (!text)
-		return PACED_ENOMEM;
 	/* The row needs a status before tracker_settle_status() knows it; it is
 	 * overwritten there in the same transaction. */
-	rc = store_project_insert(app->store, p->def->id, text, p->declared,
-				  now, "not_started", now);
-	free(text);
+	rc = store_project_insert(app->store, p->def->id,
+				  project_def_text(p->def), p->declared, now,
+				  "not_started", now);
 	return rc < 0 ? rc : tracker_settle_status(app, p, now, false, queued);
 }
 
@@ -424,7 +421,6 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 	struct project *live = registry_get(app->reg, def->id);
 	struct project next, *restored = NULL;
 	bool exists, archived, queued = false;
-	char *text = NULL;
 	int rc;
 
 	if (!live) {
@@ -451,11 +447,6 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 			goto fail;
 		live = restored;
 	}
-	text = jsonutil_dump_exact(def->json, NULL);
-	if (!text) {
-		rc = PACED_ENOMEM;
-		goto fail;
-	}
 	next = *live;
 	next.def = def;
 	next.declared = declared;
@@ -463,13 +454,13 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 	rc = store_begin(app->store);
 	if (rc < 0)
 		goto fail;
-	rc = store_project_redefine(app->store, def->id, text, declared, now);
+	rc = store_project_redefine(app->store, def->id, project_def_text(def),
+				    declared, now);
 	if (rc == 0)
 		rc = tracker_settle_status(app, &next, now, false, &queued);
 	rc = store_finish(app->store, rc);
 	if (rc < 0)
 		goto fail;
-	free(text);
 	if (restored) {
 		*restored = next;
 		rc = registry_put(app->reg, restored);
@@ -490,7 +481,6 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 	tracker_after_commit(app, queued);
 	return 0;
 fail:
-	free(text);
 	if (restored)
 		project_free(restored); /* frees def too */
 	else

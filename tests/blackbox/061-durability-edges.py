@@ -173,3 +173,45 @@ def test_migration_0004_fills_the_current_value_of_existing_projects(d):
     assert "0004_projects_current.sql" in d.stderr()
     assert _current_view(d.project("a")) == before
     assert d.project("b")["current"] == 0
+
+
+def test_restart_loads_many_projects_and_skips_a_broken_definition(d):
+    # Start-up parses the stored definitions in batches on a second
+    # thread: more projects than a batch, one whose stored definition no
+    # longer passes the checks and one that is not JSON, all come back
+    # as they were, in order, except those two, which are logged and
+    # kept in the database.
+    d.create(project("seed", tags=["民生实事"], unit="个"))
+    d.update("seed", {"value": 7})
+    seed = d.project("seed")
+    d.stop()
+    con = sqlite3.connect(d.db)
+    cols = [r[1] for r in con.execute("PRAGMA table_info(projects)")]
+    pick = ", ".join("?" if c == "id" else c for c in cols)
+    ids = [f"p{i:04d}" for i in range(1300)]
+    con.executemany(f"INSERT INTO projects ({', '.join(cols)}) "
+                    f"SELECT {pick} FROM projects WHERE id = 'seed'",
+                    [(i,) for i in ids])
+    con.execute("UPDATE projects SET definition = json_set(definition, "
+                "'$.target', 0) WHERE id = 'p0600'")
+    con.execute("UPDATE projects SET definition = '{\"title\": ' "
+                "WHERE id = 'p1299'")
+    con.commit()
+    con.close()
+    d.start()
+    got = [p["id"] for p in d.projects()]
+    want = sorted(set(ids + ["seed"]) - {"p0600", "p1299"})
+    assert got == want, (len(got), len(want))
+    again = d.project("p1234")
+    for key in ("title", "unit", "tags", "target", "current", "status"):
+        assert again[key] == seed[key], (key, again[key], seed[key])
+    assert d.projects(tag="民生实事")[0]["id"] == "p0000"
+    assert d.get("/v1/projects/p0600").status == 404
+    log = d.stderr()
+    assert "project p0600: stored definition no longer valid" in log, log
+    assert "project p1299: stored definition no longer valid" in log, log
+    con = sqlite3.connect(d.db)
+    (n,) = con.execute("SELECT count(*) FROM projects WHERE id IN "
+                       "('p0600', 'p1299')").fetchone()
+    con.close()
+    assert n == 2

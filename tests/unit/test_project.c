@@ -1,0 +1,176 @@
+/* test_project.c - project.c: the compact definition (text, tags, curve
+ * arrays in one allocation), its reload from the stored text, equality
+ * across key order, and the project object rendered from the text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "jsonutil.h"
+#include "project.h"
+
+static const char *const body_text =
+	"{\"id\": \"road-7\", \"title\": \"新建道路 7\", \"target\": 12.5,"
+	" \"start\": \"2022-01-01\", \"due\": \"2022-12-31\","
+	" \"milestones\": [{\"at\": \"2022-06-30\", \"value\": 5}],"
+	" \"pauses\": [{\"from\": \"2022-02-01\", \"to\": \"2022-02-07\","
+	" \"reason\": \"春节\"}],"
+	" \"thresholds\": {\"behind\": 0.2},"
+	" \"tags\": [\"交通\", \"民生实事\"], \"owner\": \"交通局\"}";
+
+static struct project_def *parse(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	struct project_def *d = NULL;
+	struct field_error e;
+
+	assert_non_null(j);
+	assert_int_equal(project_def_parse(NULL, j, 0.05, 0.10, &d, &e), 0);
+	json_decref(j);
+	return d;
+}
+
+static void check_fields(const struct project_def *d)
+{
+	assert_string_equal(d->id, "road-7");
+	assert_true(d->target == 12.5);
+	assert_int_equal(d->n_milestones, 1);
+	assert_true(d->milestones[0].value == 5);
+	assert_int_equal(d->n_pauses, 1);
+	assert_true(d->pauses[0].to > d->pauses[0].from);
+	assert_true(d->has_behind && d->behind == 0.2 && !d->has_at_risk);
+	assert_int_equal(d->n_tags, 2);
+	assert_string_equal(project_def_tag(d, 0), "交通");
+	assert_string_equal(project_def_tag(d, 1), "民生实事");
+	assert_true(project_def_has_tag(d, "民生实事"));
+	assert_false(project_def_has_tag(d, "民生"));
+}
+
+/* The text kept is what paced stores: no "id", and it loads back into
+ * the same definition, keeping the very text. */
+static void test_parse_and_load(void **state)
+{
+	struct project_def *d = parse(body_text), *back = NULL;
+	struct field_error e;
+	json_t *j;
+
+	(void)state;
+	check_fields(d);
+	assert_null(strstr(project_def_text(d), "\"id\""));
+	j = project_def_json(d);
+	assert_string_equal(json_string_value(json_object_get(j, "owner")),
+			    "交通局");
+	json_decref(j);
+	assert_int_equal(project_def_load("road-7", project_def_text(d), 0.05,
+					  0.10, &back, &e),
+			 0);
+	check_fields(back);
+	assert_string_equal(project_def_text(back), project_def_text(d));
+	assert_true(project_def_equal(d, back));
+	project_def_free(back);
+	/* A stored text that still names an id is checked against it. */
+	assert_int_equal(project_def_load("other", "{\"id\": \"road-7\"}", 0.05,
+					  0.10, &back, &e),
+			 PACED_EINVAL);
+	assert_string_equal(e.field, "id");
+	assert_int_equal(project_def_load("road-7", "{nope", 0.05, 0.10, &back,
+					  &e),
+			 PACED_EINVAL);
+	project_def_free(d);
+}
+
+/* Reloads compare documents: key order does not make a change, a value
+ * does. */
+static void test_equal(void **state)
+{
+	struct project_def *a = parse("{\"id\": \"x\", \"title\": \"t\", "
+				      "\"target\": 1, \"start\": \"2022-01-01\","
+				      " \"due\": \"2022-12-31\"}");
+	struct project_def *b = parse("{\"due\": \"2022-12-31\", \"id\": \"x\","
+				      " \"start\": \"2022-01-01\", "
+				      "\"target\": 1, \"title\": \"t\"}");
+	struct project_def *c = parse("{\"id\": \"x\", \"title\": \"t\", "
+				      "\"target\": 2, \"start\": \"2022-01-01\","
+				      " \"due\": \"2022-12-31\"}");
+
+	(void)state;
+	assert_true(project_def_equal(a, b));
+	assert_false(project_def_equal(a, c));
+	project_def_free(a);
+	project_def_free(b);
+	project_def_free(c);
+}
+
+/* The thresholds are the one part that depends on the configuration. */
+static void test_check_thresholds(void **state)
+{
+	struct project_def *d = parse(body_text);
+	struct field_error e;
+
+	(void)state;
+	assert_int_equal(project_def_check_thresholds(d, 0.05, 0.10, &e), 0);
+	assert_int_equal(project_def_check_thresholds(d, 0.3, 0.4, &e),
+			 PACED_EINVAL);
+	assert_string_equal(e.field, "thresholds.behind");
+	project_def_free(d);
+}
+
+/* The project object: SPEC's keys in SPEC's order, the definition's
+ * values as given and defaults for the rest. */
+static void test_to_json(void **state)
+{
+	struct project p = {.def = parse(body_text)};
+	struct project_view v = {.at_risk = 0.05, .behind = 0.2};
+	json_t *o;
+	char *s;
+	const char *key;
+	json_t *val;
+	static const char *const keys[] = {
+		"id", "title", "unit", "baseline", "target", "start", "due",
+		"curve", "milestones", "pauses", "thresholds", "report_every",
+		"grace", "repeat_every", "tags", "owner", "declared", "current",
+		"updated_at", "expected", "progress", "expected_progress",
+		"gap", "status", "status_since", "stale", "forecast",
+		"created_at", "defined_at",
+	};
+	size_t i = 0;
+
+	(void)state;
+	o = project_to_json(&p, &v);
+	json_object_foreach(o, key, val) {
+		assert_true(i < PACED_ARRAY_LEN(keys));
+		assert_string_equal(key, keys[i++]);
+	}
+	assert_int_equal(i, PACED_ARRAY_LEN(keys));
+	s = jsonutil_dump(json_object_get(o, "pauses"), NULL);
+	assert_string_equal(s, "[{\"from\":\"2022-02-01\",\"to\":\"2022-02-07\","
+			       "\"reason\":\"春节\"}]");
+	free(s);
+	assert_string_equal(json_string_value(json_object_get(o, "unit")), "");
+	assert_true(json_real_value(json_object_get(o, "target")) == 12.5);
+	assert_int_equal(json_integer_value(json_object_get(o, "baseline")), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "curve")),
+			    "milestones");
+	assert_string_equal(json_string_value(json_object_get(o, "grace")),
+			    "1d");
+	assert_true(json_is_null(json_object_get(o, "report_every")));
+	json_decref(o);
+	project_def_free(p.def);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_and_load),
+		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_check_thresholds),
+		cmocka_unit_test(test_to_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,72 @@
+/* test_registry.c - registry.c: look-ups and the order by id. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "registry.h"
+
+static struct project *make(const char *id)
+{
+	json_t *j = json_pack("{s:s, s:i, s:s, s:s}", "title", id, "target", 1,
+			      "start", "2022-01-01", "due", "2022-12-31");
+	struct project *p = calloc(1, sizeof(*p));
+	struct field_error e;
+
+	assert_non_null(p);
+	assert_int_equal(project_def_parse(id, j, 0.05, 0.10, &p->def, &e), 0);
+	json_decref(j);
+	return p;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Ids sharing their first 8 bytes, shorter than 8, and differing only
+ * past the prefix come out in strcmp's order. */
+static void test_sorted(void **state)
+{
+	const char *ids[] = {
+		"project-b",  "project-a10", "project-a9", "p",   "pa",
+		"project-a",  "project-",    "project",    "z",   "project-a1",
+		"projectzz",  "0",           "p.",         "p-9", "p_",
+	};
+	size_t n_ids = sizeof(ids) / sizeof(ids[0]), n;
+	struct registry *r = registry_new();
+	struct project **all;
+
+	(void)state;
+	for (size_t i = 0; i < n_ids; i++)
+		assert_int_equal(registry_put(r, make(ids[i])), 0);
+	assert_int_equal(registry_count(r), n_ids);
+	assert_string_equal(registry_get(r, "project-a9")->def->id,
+			    "project-a9");
+	assert_null(registry_get(r, "project-a2"));
+	registry_remove(r, "pa");
+	assert_null(registry_get(r, "pa"));
+	ids[4] = "~"; /* after every other id: dropped below */
+	qsort(ids, n_ids, sizeof(ids[0]), cmp);
+	all = registry_sorted(r, &n);
+	assert_non_null(all);
+	assert_int_equal(n, n_ids - 1);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(all[i]->def->id, ids[i]);
+	free(all);
+	registry_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sorted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
