@@ -2,7 +2,9 @@
  * with the fsync off the loop, per fsync (see group.h). */
 #include "group.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "paced.h"
@@ -34,11 +36,45 @@ static void on_check(uv_check_t *h);
 static void on_synced(int rc, void *data);
 static int commit(struct group *g, bool wait);
 
-/* Another transaction is about to begin: the group's must end first, but
- * its writers can wait for their sync as usual. */
-static int flush_hook(void *data)
+/*
+ * A committed group whose WAL frames could not be synced: SQLite counts
+ * the transaction as done and later transactions build on it, yet after
+ * a power cut it may be gone, and with it every frame written after it
+ * (WAL recovery stops at the first bad frame). Linux reports a writeback
+ * error once, so a later fdatasync that succeeds proves nothing; undoing
+ * memory would disagree with the database. Nothing of the group has been
+ * acknowledged, so the one honest way on is to stop: systemd restarts
+ * paced, which loads what the database really holds.
+ */
+static void sync_failed(struct group *g, int rc)
 {
-	return commit(data, false);
+	log_err("the write-ahead log could not be synced (%s): stopping "
+		"so that nothing unsynced is acknowledged or built upon",
+		paced_strerror(rc));
+	store_set_fault(g->store, rc);
+	_exit(EXIT_FAILURE);
+}
+
+/* durable false: another transaction is about to begin; the group's must
+ * end first, but its writers can wait for their sync as usual. durable
+ * true: whatever was written so far must be on disk now (the outbox is
+ * about to be read for sending, and nothing may leave the machine that a
+ * crash could still take back). */
+static int flush_hook(void *data, bool durable)
+{
+	struct group *g = data;
+	int rc;
+
+	if (!durable)
+		return commit(g, false);
+	if (g->open)
+		return commit(g, true);
+	if (g->sync && walsync_busy(g->sync)) {
+		rc = walsync_now(g->sync);
+		if (rc < 0)
+			sync_failed(g, rc);
+	}
+	return 0;
 }
 
 int group_new(struct group **out, uv_loop_t *loop, struct store *s,
@@ -166,6 +202,8 @@ static bool sync_later(struct group *g, struct deferred *after, size_t n,
 		return true;
 	}
 	*rc = walsync_now(g->sync);
+	if (*rc < 0)
+		sync_failed(g, *rc);
 	return false;
 }
 
@@ -231,7 +269,8 @@ static void on_synced(int rc, void *data)
 
 	g->syncing = NULL;
 	g->n_syncing = 0;
-	store_set_fault(g->store, rc);
+	if (rc < 0)
+		sync_failed(g, rc);
 	commit(g, false);
 	run_callbacks(after, n, rc);
 }

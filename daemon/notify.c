@@ -589,7 +589,12 @@ static void on_timer(uv_timer_t *t)
 
 	started += start_digests(n, now);
 	notify_batch_rows_init(&due);
-	rc = notify_batch_read_due(n->store, now, SCAN_ROWS, &due);
+	/* An event still in an open group, or committed but not yet synced
+	 * (`sync = thread`), could vanish in a crash after its alert went
+	 * out: make it durable first (a no-op with the sync on the loop). */
+	rc = store_make_durable(n->store);
+	if (rc == 0)
+		rc = notify_batch_read_due(n->store, now, SCAN_ROWS, &due);
 	if (rc < 0)
 		log_err("reading the outbox: %s", paced_strerror(rc));
 	/* Each channel's rows, in the order the events happened, without

@@ -638,7 +638,7 @@ out:
 		free(s->pauses);
 	}
 	free(s);
-	jsonutil_free(dumped);
+	free(dumped);
 	json_decref(copy);
 	return rc;
 }

@@ -358,7 +358,7 @@ int store_begin(struct store *s)
 {
 	/* A group's transaction, still open: it ends first, committed. */
 	if (!sqlite3_get_autocommit(s->db) && s->flush)
-		s->flush(s->flush_data);
+		s->flush(s->flush_data, false);
 	if (s->fault == PACED_EROFS)
 		store_reopen_if_read_only(s);
 	if (store_sync_apply(s, s->begin_unsynced) < 0)
@@ -402,7 +402,12 @@ int store_release(struct store *s, int rc)
 	return rc < 0 ? rc : r;
 }
 
-void store_set_flush(struct store *s, int (*fn)(void *), void *data)
+int store_make_durable(struct store *s)
+{
+	return s->flush ? s->flush(s->flush_data, true) : 0;
+}
+
+void store_set_flush(struct store *s, int (*fn)(void *, bool), void *data)
 {
 	s->flush = fn;
 	s->flush_data = data;

@@ -42,9 +42,14 @@ int store_savepoint(struct store *s);
 int store_release(struct store *s, int rc);
 /* Whether a transaction is open. */
 bool store_in_transaction(const struct store *s);
-/* fn(data) is called by store_begin() when it finds a transaction still
- * open: the group commit's, which must end before another begins. */
-void store_set_flush(struct store *s, int (*fn)(void *), void *data);
+/* fn(data, false) is called by store_begin() when it finds a transaction
+ * still open: the group commit's, which must end before another begins.
+ * fn(data, true) by store_make_durable(). */
+void store_set_flush(struct store *s, int (*fn)(void *, bool), void *data);
+/* Returns once everything written so far is committed and on disk (with
+ * `sync = thread` a group may be open or committed but not yet synced):
+ * before anything is read to be sent out of the machine. 0 or an error. */
+int store_make_durable(struct store *s);
 
 /* For `[storage] sync = thread` (group.c, walsync.c): a transaction
  * whose COMMIT writes the WAL without syncing it, as store_begin()

@@ -67,7 +67,7 @@ struct store {
 	enum store_durability durability;
 	/* Commits a group left open across requests (group.h) before any
 	 * other transaction begins. NULL: there is none. */
-	int (*flush)(void *data);
+	int (*flush)(void *data, bool durable);
 	void *flush_data;
 	/* At synchronous = NORMAL for a group whose sync is done off the
 	 * loop (store_sync.c); begin_unsynced: the next store_begin() is

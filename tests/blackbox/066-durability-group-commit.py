@@ -13,8 +13,10 @@ import re
 import socket
 import subprocess
 import threading
+import time
 
-from harness import Daemon, not_under_valgrind, project, wait_for
+from harness import (ConnectionClosed, Daemon, Receiver, not_under_valgrind,
+                     project, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -102,17 +104,19 @@ def _unanswered(c):
     return False
 
 
-def _gated_daemon():
+def _gated_daemon(**kw):
     """paced with sync = thread and the gate preloaded (not started)."""
-    d = Daemon(storage={"sync": "thread"}, start=False)
+    d = Daemon(storage={"sync": "thread"}, start=False, **kw)
     lib = os.path.join(d.tmp, "syncgate.so")
     subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", lib,
                     os.path.join(HERE, "syncgate.c"), "-ldl"], check=True)
     gate = os.path.join(d.tmp, "gate")
     saved = {k: os.environ.get(k) for k in
-             ("LD_PRELOAD", "PACED_SYNC_GATE", "ASAN_OPTIONS")}
+             ("LD_PRELOAD", "PACED_SYNC_GATE", "PACED_SYNC_FAIL",
+              "ASAN_OPTIONS")}
     os.environ["LD_PRELOAD"] = lib
     os.environ["PACED_SYNC_GATE"] = gate
+    os.environ["PACED_SYNC_FAIL"] = gate + ".fail"
     if saved["ASAN_OPTIONS"] is not None:  # make asan: the shim comes first
         os.environ["ASAN_OPTIONS"] = (saved["ASAN_OPTIONS"]
                                       + ":verify_asan_link_order=0")
@@ -172,6 +176,85 @@ def test_reads_flow_while_a_group_is_synced():
     d.start()
     assert [u["id"] for u in d.updates("a")][0] == "held-1"
     assert [u["id"] for u in d.updates("b")][0] == "held-2"
+
+
+def test_no_alert_leaves_before_its_event_is_synced():
+    # With the sync on a worker, an event can sit in a committed but
+    # unsynced group, or in the group gathering behind it: its alert must
+    # wait until the event is on disk, or a crash could take back an event
+    # whose alert was already sent.
+    rx = Receiver()
+    d, gate = _gated_daemon(channels=[rx.channel("ops")])
+    d.create(project("a"))
+    d.update("a", {"value": 175})  # on track
+    quiet, = wait_for(lambda: _settled(rx), msg="the receiver quiet")
+    behind0 = _log(d).count("project.behind")
+    open(gate, "w").close()
+    try:
+        c = d.connect()
+        c.send(_post("a", {"value": 10, "id": "falls-behind"}))
+        # The event is written (and logged) in the group, whose sync is
+        # held; the loop may itself be waiting at the gate now, to make
+        # the event durable before the alert's outbox is read.
+        wait_for(lambda: _log(d).count("project.behind") > behind0,
+                 msg="the event written")
+        # The alert's timer fires at once: sent early, the webhook would
+        # arrive within milliseconds.
+        time.sleep(1.0)
+        assert len(rx.hooks) == quiet, rx.hooks[quiet:]
+        assert _unanswered(c)
+    finally:
+        os.unlink(gate)
+    r = c.read_response("POST")
+    assert r.status == 201, r
+    assert r.json["project"]["status"] == "behind", r.json
+    wait_for(lambda: len(rx.hooks) > quiet, msg="the alert after the sync")
+    assert b"behind" in rx.hooks[quiet].body, rx.hooks[quiet].body
+
+
+def test_a_failed_worker_sync_stops_paced_without_a_201():
+    # The transaction is committed in SQLite but maybe not on disk, and a
+    # later fdatasync would not report the lost writeback again: paced
+    # must not answer 201 nor go on building on it. It stops (systemd
+    # restarts it) and after the restart holds a consistent state.
+    d, gate = _gated_daemon()
+    d.create(project("a"))
+    d.update("a", {"value": 10, "id": "before"})
+    open(gate + ".fail", "w").close()
+    try:
+        c = d.connect()
+        c.send(_post("a", {"value": 20, "id": "unsynced"}))
+        wait_for(lambda: d.proc.poll() is not None, msg="paced stopped")
+        assert d.proc.returncode != 0
+        assert "could not be synced" in _log(d)
+        try:
+            r = c.read_response("POST")
+        except ConnectionClosed:
+            r = None
+        assert r is None, f"answered {r.status} by a stopping paced"
+    finally:
+        os.unlink(gate + ".fail")
+    d.start()
+    ids = [u["id"] for u in d.updates("a")]
+    assert "before" in ids
+    # Whether the unacknowledged update survived is up to the disk; a
+    # retry with its id is stored once either way.
+    r = d.post("/v1/projects/a/updates", {"value": 20, "id": "unsynced"})
+    assert r.status in (200, 201), r
+    assert [u["id"] for u in d.updates("a")].count("unsynced") == 1
+    assert d.project("a")["current"] == 20
+
+
+def _log(d):
+    with open(d.stderr_path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def _settled(rx):
+    """(len(rx.hooks),) once no request arrived for half a second."""
+    n = len(rx.hooks)
+    time.sleep(0.5)
+    return (n,) if len(rx.hooks) == n else None
 
 
 def test_sync_thread_survives_kill9_with_every_201_stored():
