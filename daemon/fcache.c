@@ -66,15 +66,8 @@ int fcache_add(struct fcache *fc, paced_ms at, double value)
 		return 0;
 	if (fc->n >= FCACHE_MAX_POINTS || fcache_held >= FCACHE_BUDGET)
 		return PACED_ENOMEM;
-	if (fc->n == fc->cap) {
-		size_t cap = fc->cap ? fc->cap * 2 : 8;
-		struct pace_point *v = realloc(fc->v, cap * sizeof(*v));
-
-		if (!v)
-			return PACED_ENOMEM;
-		fc->v = v;
-		fc->cap = cap;
-	}
+	if (pace_points_reserve(&fc->v, &fc->cap, fc->n + 1) < 0)
+		return PACED_ENOMEM;
 	/* Nearly always the newest: appended. A back-dated one goes after
 	 * the points of its instant, being the latest stored of them. */
 	while (i > 0 && fc->v[i - 1].at > at)

@@ -46,7 +46,7 @@ static int commit(struct group *g, bool wait);
  * acknowledged, so the one honest way on is to stop: systemd restarts
  * paced, which loads what the database really holds.
  */
-static void sync_failed(struct group *g, int rc)
+static __attribute__((noreturn)) void sync_failed(struct group *g, int rc)
 {
 	log_err("the write-ahead log could not be synced (%s): stopping "
 		"so that nothing unsynced is acknowledged or built upon",
@@ -270,9 +270,9 @@ static void on_synced(int rc, void *data)
 	g->syncing = NULL;
 	g->n_syncing = 0;
 	if (rc < 0)
-		sync_failed(g, rc);
+		sync_failed(g, rc); /* does not return */
 	commit(g, false);
-	run_callbacks(after, n, rc);
+	run_callbacks(after, n, 0);
 }
 
 static void on_check(uv_check_t *h)

@@ -6,6 +6,7 @@
 #include "pace.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Progress this close to 1 is done: 349.9999999999 of 350 is float noise,
@@ -446,6 +447,23 @@ static double pace_trend(const struct pace_point *upd, size_t n_upd,
 	*mean_day = mx;
 	*mean_value = my;
 	return sxy / sxx;
+}
+
+int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need)
+{
+	size_t grown = *cap ? *cap : 8;
+	struct pace_point *nv;
+
+	if (need <= *cap)
+		return 0;
+	while (grown < need)
+		grown *= 2;
+	nv = realloc(*v, grown * sizeof(*nv));
+	if (!nv)
+		return PACED_ENOMEM;
+	*v = nv;
+	*cap = grown;
+	return 0;
 }
 
 void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,

@@ -38,6 +38,11 @@ struct pace_point {
 	double value;
 };
 
+/* Room for `need` points in *v (capacity *cap, grown by doubling): the
+ * arrays of updates read for a forecast and kept by its cache. 0 or
+ * PACED_ENOMEM (*v untouched). */
+int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need);
+
 /* The curve stands still in [from, to). Pauses are sorted by `from` and do
  * not overlap; they may reach outside [start, due]. */
 struct pace_pause {

@@ -30,15 +30,8 @@ static int collect_point(const struct store_update *u, void *data)
 {
 	struct points *pts = data;
 
-	if (pts->n == pts->cap) {
-		size_t cap = pts->cap ? pts->cap * 2 : 16;
-		struct pace_point *v = realloc(pts->v, cap * sizeof(*v));
-
-		if (!v)
-			return PACED_ENOMEM;
-		pts->v = v;
-		pts->cap = cap;
-	}
+	if (pace_points_reserve(&pts->v, &pts->cap, pts->n + 1) < 0)
+		return PACED_ENOMEM;
 	pts->v[pts->n].at = u->at;
 	pts->v[pts->n].value = u->value;
 	pts->n++;
