@@ -8,6 +8,9 @@
  * jansson allocates from each thread's scratch arena for the whole load
  * (jsonutil_scratch_begin); only this thread touches SQLite, the
  * registry and the log. Without a thread the batches are parsed here.
+ * jansson's allocator is process-wide: the load must run before any
+ * other thread that could call jansson (the fsync worker, libcurl,
+ * notify) starts, or that thread would get arena memory.
  */
 #include "load.h"
 
