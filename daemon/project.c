@@ -86,21 +86,47 @@ void project_def_free(struct project_def *d)
 	free(d);
 }
 
+/* Where a definition kept without its text finds it (main.c sets it to
+ * the store's projects table). */
+static char *(*def_fetch)(const char *id, void *data);
+static void *def_fetch_data;
+
+void project_def_set_source(char *(*fetch)(const char *id, void *data),
+			    void *data)
+{
+	def_fetch = fetch;
+	def_fetch_data = data;
+}
+
 const char *project_def_text(const struct project_def *d)
 {
-	return d->id + d->id_len + 1;
+	return d->text_len ? d->id + d->id_len + 1 : NULL;
+}
+
+/* The first tag: after the id and, when kept, the text. */
+static const char *first_tag(const struct project_def *d)
+{
+	return d->id + d->id_len + 1 + (d->text_len ? d->text_len + 1 : 0);
 }
 
 json_t *project_def_json(const struct project_def *d)
 {
 	size_t i = def_cache_slot(d);
+	char *fetched = NULL;
 	json_t *j;
 
 	if (def_cache[i].def == d)
 		return json_incref(def_cache[i].json);
+	if (!d->text_len) {
+		fetched = def_fetch ? def_fetch(d->id, def_fetch_data) : NULL;
+		if (!fetched)
+			return NULL;
+	}
 	/* The text was written by paced and read back valid: only memory
-	 * can fail here. */
-	j = json_loadb(project_def_text(d), d->text_len, 0, NULL);
+	 * (or the database, for a text not kept) can fail here. */
+	j = fetched ? json_loads(fetched, 0, NULL)
+		    : json_loadb(project_def_text(d), d->text_len, 0, NULL);
+	free(fetched);
 	if (j) {
 		json_decref(def_cache[i].json);
 		def_cache[i].def = d;
@@ -111,7 +137,7 @@ json_t *project_def_json(const struct project_def *d)
 
 const char *project_def_tag(const struct project_def *d, size_t i)
 {
-	const char *t = project_def_text(d) + d->text_len + 1;
+	const char *t = first_tag(d);
 
 	while (i--)
 		t += strlen(t) + 1;
@@ -120,7 +146,7 @@ const char *project_def_tag(const struct project_def *d, size_t i)
 
 bool project_def_has_tag(const struct project_def *d, const char *tag)
 {
-	const char *t = project_def_text(d) + d->text_len + 1;
+	const char *t = first_tag(d);
 
 	for (size_t i = 0; i < d->n_tags; i++, t += strlen(t) + 1)
 		if (strcmp(t, tag) == 0)
@@ -543,8 +569,8 @@ static size_t align8(size_t n)
 
 /*
  * Packs the validated scratch s into one allocation: the fields, then the
- * id, the text (text_len bytes), the tags and the milestone and pause
- * arrays. NULL on ENOMEM.
+ * id, the text (text_len bytes; left out when text is NULL), the tags and
+ * the milestone and pause arrays. NULL on ENOMEM.
  */
 static struct project_def *pack(const struct project_def *s, const char *id,
 				const char *text, size_t text_len,
@@ -556,7 +582,7 @@ static struct project_def *pack(const struct project_def *s, const char *id,
 	const json_t *t;
 	char *at;
 
-	strings = id_len + 1 + text_len + 1;
+	strings = id_len + 1 + (text ? text_len + 1 : 0);
 	json_array_foreach(tags, i, t)
 		strings += strlen(json_string_value(t)) + 1;
 	size = align8(offsetof(struct project_def, id) + strings) +
@@ -567,14 +593,16 @@ static struct project_def *pack(const struct project_def *s, const char *id,
 		return NULL;
 	*d = *s;
 	d->id_len = (uint8_t)id_len;
-	d->text_len = (uint32_t)text_len;
+	d->text_len = text ? (uint32_t)text_len : 0;
 	d->n_tags = (uint8_t)n_tags;
 	at = d->id;
 	memcpy(at, id, id_len + 1);
 	at += id_len + 1;
-	memcpy(at, text, text_len);
-	at[text_len] = '\0';
-	at += text_len + 1;
+	if (text) {
+		memcpy(at, text, text_len);
+		at[text_len] = '\0';
+		at += text_len + 1;
+	}
 	json_array_foreach(tags, i, t) {
 		size_t n = strlen(json_string_value(t)) + 1;
 
@@ -597,10 +625,11 @@ static struct project_def *pack(const struct project_def *s, const char *id,
 	return d;
 }
 
-/* Validates body for `id` (checked by the caller) and packs it with text,
- * or with body's own serialisation (without "id") when text is NULL. */
+/* Validates body for `id` (checked by the caller) and packs it, with
+ * keep_text with text, or with body's own serialisation (without "id")
+ * when text is NULL. */
 static int build(const char *id, const json_t *body, const char *text,
-		 double default_at_risk, double default_behind,
+		 bool keep_text, double default_at_risk, double default_behind,
 		 struct project_def **out, struct field_error *err)
 {
 	struct project_def *s = calloc(1, sizeof(*s));
@@ -615,7 +644,7 @@ static int build(const char *id, const json_t *body, const char *text,
 		goto nomem;
 	if (rc < 0)
 		goto out;
-	if (!text) {
+	if (!text && keep_text) {
 		copy = json_copy((json_t *)body);
 		if (!copy)
 			goto nomem;
@@ -624,7 +653,8 @@ static int build(const char *id, const json_t *body, const char *text,
 		if (!dumped)
 			goto nomem;
 	}
-	*out = pack(s, id, text, strlen(text), json_object_get(body, "tags"));
+	*out = pack(s, id, keep_text ? text : NULL, text ? strlen(text) : 0,
+		    json_object_get(body, "tags"));
 	if (!*out)
 		goto nomem;
 	rc = 0;
@@ -670,8 +700,8 @@ int project_def_parse(const char *id, const json_t *body,
 		return field_error_set(err, "invalid_value", "id",
 				       "id must match "
 				       "^[a-z0-9][a-z0-9._-]{0,63}$");
-	return build(id, body, NULL, default_at_risk, default_behind, out,
-		     err);
+	return build(id, body, NULL, true, default_at_risk, default_behind,
+		     out, err);
 }
 
 int project_def_load(const char *id, const char *text,
@@ -691,9 +721,13 @@ int project_def_load(const char *id, const char *text,
 		rc = project_def_parse(id, body, default_at_risk,
 				       default_behind, out, err);
 	else
-		rc = build(id, body, text, default_at_risk, default_behind,
-			   out, err);
+		rc = build(id, body, text, !def_fetch, default_at_risk,
+			   default_behind, out, err);
 	json_decref(body);
+	/* Not kept: the store has it (project_def_json reads it back). A
+	 * text that stays for want of memory does no harm. */
+	if (rc == 0)
+		(void)project_def_forget_text(out);
 	/* At start-up the tree was in scratch memory (load.c): pack()
 	 * copied what stays. */
 	jsonutil_scratch_reset();
@@ -715,6 +749,45 @@ void project_def_curve(const struct project_def *d, double default_at_risk,
 	out->behind = d->has_behind ? d->behind : default_behind;
 }
 
+int project_def_forget_text(struct project_def **d)
+{
+	struct project_def *o = *d, *n;
+	size_t head = offsetof(struct project_def, id) + o->id_len + 1;
+	size_t tags = 0, old_strings, new_strings, arrays;
+	const char *t = first_tag(o);
+
+	/* Without a source (tools, tests) the text is the only copy. */
+	if (!o->text_len || !def_fetch)
+		return 0;
+	for (size_t i = 0; i < o->n_tags; i++) {
+		tags += strlen(t) + 1;
+		t += strlen(t) + 1;
+	}
+	old_strings = align8(head + o->text_len + 1 + tags);
+	new_strings = align8(head + tags);
+	arrays = o->n_milestones * sizeof(*o->milestones) +
+		 o->n_pauses * sizeof(*o->pauses);
+	n = malloc(new_strings + arrays);
+	if (!n)
+		return PACED_ENOMEM;
+	memcpy(n, o, head);
+	memcpy((char *)n + head, first_tag(o), tags);
+	memcpy((char *)n + new_strings, (char *)o + old_strings, arrays);
+	n->text_len = 0;
+	n->milestones = NULL;
+	n->pauses = NULL;
+	if (o->n_milestones)
+		n->milestones = (struct pace_point *)(void *)((char *)n +
+							       new_strings);
+	if (o->n_pauses)
+		n->pauses = (struct pace_pause *)(void *)((char *)n +
+							   new_strings +
+							   (arrays - o->n_pauses * sizeof(*o->pauses)));
+	project_def_free(o);
+	*d = n;
+	return 0;
+}
+
 bool project_def_equal(const struct project_def *a,
 		       const struct project_def *b)
 {
@@ -723,7 +796,7 @@ bool project_def_equal(const struct project_def *a,
 
 	if (strcmp(a->id, b->id) != 0)
 		return false;
-	if (a->text_len == b->text_len &&
+	if (a->text_len && a->text_len == b->text_len &&
 	    memcmp(project_def_text(a), project_def_text(b), a->text_len) == 0)
 		return true;
 	/* The same definition with its keys in another order is the same:

@@ -30,9 +30,10 @@ int field_error_set(struct field_error *e, const char *code,
 
 /*
  * One allocation per definition: a million projects are held at once, so
- * the definition is kept as the compact JSON text paced stores (not as a
- * jansson tree, which took five times the room), with the fields the
- * evaluation and alert routing read already taken out of it.
+ * only the fields the evaluation and alert routing read are kept, taken
+ * out of the JSON text. The text itself (half the room) is kept only
+ * until paced has stored it: a definition loaded or stored is shown from
+ * the text in the database (project_def_json).
  */
 struct project_def {
 	double baseline, target;
@@ -45,13 +46,14 @@ struct project_def {
 	 * linear. */
 	struct pace_point *milestones;
 	struct pace_pause *pauses;
-	uint32_t text_len;
+	uint32_t text_len; /* 0: the text is not kept */
 	uint16_t n_milestones, n_pauses;
 	uint8_t id_len, n_tags;
 	bool has_at_risk, has_behind; /* own thresholds, else config's */
 	bool has_repeat_every;        /* own reminder interval, else config's */
-	/* The id, then the definition's text (as stored: "id" left out,
-	 * reals with 17 digits), then each tag, each NUL-terminated. */
+	/* The id, then the definition's text when kept (as stored: "id"
+	 * left out, reals with 17 digits), then each tag, each
+	 * NUL-terminated. */
 	char id[];
 };
 
@@ -70,18 +72,31 @@ int project_def_parse(const char *id, const json_t *body,
 		      struct project_def **out, struct field_error *err);
 void project_def_free(struct project_def *d);
 
-/* The same from the text paced stored (read back at start-up and on
- * reload); the text is kept as given. */
+/* The same from the text paced stored (read back at start-up); the text
+ * is not kept when a source is set (the database has it). */
 int project_def_load(const char *id, const char *text,
 		     double default_at_risk, double default_behind,
 		     struct project_def **out, struct field_error *err);
 
-/* The definition as stored: compact JSON without "id". Borrowed. */
+/* The definition as to be stored: compact JSON without "id". Borrowed;
+ * NULL once the text is no longer kept (project_def_forget_text). */
 const char *project_def_text(const struct project_def *d);
 
-/* The definition as a jansson object, parsed from the text (or shared
- * with the previous caller: never change it): a new reference the caller
- * releases; NULL only on ENOMEM. */
+/* Replaces *d by a copy without its text, once the text is stored (the
+ * old one is freed); nothing while no source is set. 0, or PACED_ENOMEM
+ * with *d unchanged. */
+int project_def_forget_text(struct project_def **d);
+
+/* Where a definition without its text reads it: fetch(id, data) returns
+ * the text stored for the live project id, malloc'd, or NULL when it
+ * cannot. Set once before any definition is shown. */
+void project_def_set_source(char *(*fetch)(const char *id, void *data),
+			    void *data);
+
+/* The definition as a jansson object, parsed from its text (kept, or read
+ * through the source; or shared with the previous caller: never change
+ * it): a new reference the caller releases; NULL on ENOMEM or when the
+ * source failed. */
 json_t *project_def_json(const struct project_def *d);
 
 /* The i-th tag (i < d->n_tags), in the order given; borrowed. */

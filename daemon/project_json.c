@@ -42,7 +42,14 @@ static json_t *forecast_json(const struct pace_forecast *f)
 json_t *project_to_json(const struct project *p, const struct project_view *v)
 {
 	json_t *def = project_def_json(p->def);
-	json_t *o = json_object(), *th = json_object();
+	json_t *o, *th;
+
+	/* Without its definition (no memory, or the database failed to
+	 * give the text back) there is no object to show. */
+	if (!def)
+		return NULL;
+	o = json_object();
+	th = json_object();
 
 	json_object_set_new(o, "id", json_string(p->def->id));
 	put_field(o, def, "title", NULL);

@@ -329,6 +329,14 @@ void tracker_after_commit(struct app *app, bool queued)
 		notify_kick(app->notify);
 }
 
+/* Once a definition's text is committed the database keeps it and a
+ * copy in memory would only take room (project.h); without memory for the
+ * smaller copy, the text stays. */
+static void forget_stored_text(struct project *p)
+{
+	(void)project_def_forget_text(&p->def);
+}
+
 /* Inserts a new project row for p, evaluates it and records the event of
  * its first status, inside the open transaction. */
 static int insert_project(struct app *app, struct project *p, paced_ms now,
@@ -382,6 +390,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 	rc = registry_put(app->reg, p);
 	if (rc < 0)
 		goto fail;
+	forget_stored_text(p);
 	log_info("project %s created", p->def->id);
 	*out = p;
 	tracker_reschedule(app, p, now);
@@ -469,8 +478,10 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		*out = live;
 		*created = false;
 	}
+	forget_stored_text(*out);
 	tracker_reschedule(app, *out, now);
-	log_info("project %s %s", def->id, restored ? "restored" : "redefined");
+	log_info("project %s %s", (*out)->def->id,
+		 restored ? "restored" : "redefined");
 	tracker_after_commit(app, queued);
 	return 0;
 fail:

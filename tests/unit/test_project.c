@@ -51,13 +51,27 @@ static void check_fields(const struct project_def *d)
 	assert_false(project_def_has_tag(d, "民生"));
 }
 
+/* A stand-in for the database: the text stored for one id, and how
+ * often it was asked for. */
+static char stored_text[2048];
+static int fetches;
+
+static char *fetch_stored(const char *id, void *data)
+{
+	assert_string_equal(id, "road-7");
+	assert_ptr_equal(data, stored_text);
+	fetches++;
+	return stored_text[0] ? strdup(stored_text) : NULL;
+}
+
 /* The text kept is what paced stores: no "id", and it loads back into
- * the same definition, keeping the very text. */
+ * the same definition. Loaded, the text is not kept: it is read from the
+ * source when the definition is shown, once while the parse is cached. */
 static void test_parse_and_load(void **state)
 {
 	struct project_def *d = parse(body_text), *back = NULL;
 	struct field_error e;
-	json_t *j;
+	json_t *j, *jb;
 
 	(void)state;
 	check_fields(d);
@@ -65,14 +79,33 @@ static void test_parse_and_load(void **state)
 	j = project_def_json(d);
 	assert_string_equal(json_string_value(json_object_get(j, "owner")),
 			    "交通局");
-	json_decref(j);
+	snprintf(stored_text, sizeof(stored_text), "%s", project_def_text(d));
+	project_def_set_source(fetch_stored, stored_text);
 	assert_int_equal(project_def_load("road-7", project_def_text(d), 0.05,
 					  0.10, &back, &e),
 			 0);
 	check_fields(back);
-	assert_string_equal(project_def_text(back), project_def_text(d));
+	assert_null(project_def_text(back));
+	fetches = 0;
+	jb = project_def_json(back);
+	assert_non_null(jb);
+	assert_true(json_equal(j, jb));
+	json_decref(jb);
+	jb = project_def_json(back);
+	json_decref(jb);
+	assert_int_equal(fetches, 1);
 	assert_true(project_def_equal(d, back));
+	assert_true(project_def_equal(back, d));
 	project_def_free(back);
+	/* A source that fails makes no document (and no crash). */
+	assert_int_equal(project_def_load("road-7", project_def_text(d), 0.05,
+					  0.10, &back, &e),
+			 0);
+	stored_text[0] = '\0';
+	assert_null(project_def_json(back));
+	project_def_free(back);
+	project_def_set_source(NULL, NULL);
+	json_decref(j);
 	/* A stored text that still names an id is checked against it. */
 	assert_int_equal(project_def_load("other", "{\"id\": \"road-7\"}", 0.05,
 					  0.10, &back, &e),
@@ -104,6 +137,37 @@ static void test_equal(void **state)
 	project_def_free(a);
 	project_def_free(b);
 	project_def_free(c);
+}
+
+/* Forgetting the text keeps every field, the tags and the arrays. */
+static void test_forget_text(void **state)
+{
+	struct project_def *d = parse(body_text), *ref = parse(body_text);
+	struct project_def *before = d;
+
+	(void)state;
+	assert_non_null(project_def_text(d));
+	/* Kept while there is nowhere to read it back from. */
+	assert_int_equal(project_def_forget_text(&d), 0);
+	assert_ptr_equal(d, before);
+	assert_non_null(project_def_text(d));
+	project_def_set_source(fetch_stored, stored_text);
+	assert_int_equal(project_def_forget_text(&d), 0);
+	assert_true(d != before);
+	assert_null(project_def_text(d));
+	check_fields(d);
+	assert_memory_equal(d->milestones, ref->milestones,
+			    sizeof(*d->milestones));
+	assert_memory_equal(d->pauses, ref->pauses, sizeof(*d->pauses));
+	assert_true(d->start == ref->start && d->due == ref->due);
+	project_def_free(ref);
+	/* Nothing to forget twice. */
+	before = d;
+	assert_int_equal(project_def_forget_text(&d), 0);
+	assert_ptr_equal(d, before);
+	check_fields(d);
+	project_def_free(d);
+	project_def_set_source(NULL, NULL);
 }
 
 /* The thresholds are the one part that depends on the configuration. */
@@ -168,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_load),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_forget_text),
 		cmocka_unit_test(test_check_thresholds),
 		cmocka_unit_test(test_to_json),
 	};
