@@ -35,7 +35,9 @@ int sched_new(struct sched **out, uv_loop_t *loop, sched_fire_fn fire,
  * replacing its earlier entry if any. at == PACED_NEVER removes it.
  * `slot` is storage the caller keeps with the item (initialised to 0) in
  * which the scheduler records the item's place in the heap, which makes
- * moving and removing O(log n) without a search. 0 or PACED_ENOMEM.
+ * moving and removing O(log n) without a search. It must lie at the same
+ * offset in every item of one scheduler (the entries do not keep it).
+ * 0 or PACED_ENOMEM.
  */
 int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at);
 
