@@ -1,6 +1,7 @@
-/* project.c - project definitions: validation, the curve, and the compact
- * form kept in memory (project_json.c renders the project object). */
-#include "project.h"
+/* project.c - project definitions: validation, with errors that name the
+ * field (project_mem.c keeps the compact form, project_json.c renders the
+ * project object). */
+#include "project_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcache.h"
 #include "jsonutil.h"
 #include "timefmt.h"
 
@@ -48,124 +48,6 @@ bool project_id_valid(const char *id)
 			return false;
 	}
 	return true;
-}
-
-/*
- * The documents parsed lately, by definition: each update's 201 renders
- * its project, and parsing the text was a quarter of rendering one. A
- * definition never changes (a redefinition makes a new one) and freeing
- * one drops its entry, so an entry is never stale. Direct-mapped: a slot
- * holds the latest of the definitions that map to it. Callers share the
- * documents and must not change them (as they shared the kept tree).
- */
-#define DEF_CACHE_BITS 11
-
-static struct {
-	const struct project_def *def;
-	json_t *json;
-} def_cache[1 << DEF_CACHE_BITS];
-
-static size_t def_cache_slot(const struct project_def *d)
-{
-	return (size_t)(((uint64_t)(uintptr_t)d >> 4) *
-			0x9E3779B97F4A7C15ULL >> (64 - DEF_CACHE_BITS));
-}
-
-void project_def_free(struct project_def *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	i = def_cache_slot(d);
-	if (def_cache[i].def == d) {
-		json_decref(def_cache[i].json);
-		def_cache[i].def = NULL;
-		def_cache[i].json = NULL;
-	}
-	free(d);
-}
-
-/* Where a definition kept without its text finds it (main.c sets it to
- * the store's projects table). */
-static char *(*def_fetch)(const char *id, void *data);
-static void *def_fetch_data;
-
-void project_def_set_source(char *(*fetch)(const char *id, void *data),
-			    void *data)
-{
-	def_fetch = fetch;
-	def_fetch_data = data;
-}
-
-const char *project_def_text(const struct project_def *d)
-{
-	return d->text_len ? d->id + d->id_len + 1 : NULL;
-}
-
-/* The first tag: after the id and, when kept, the text. */
-static const char *first_tag(const struct project_def *d)
-{
-	return d->id + d->id_len + 1 + (d->text_len ? d->text_len + 1 : 0);
-}
-
-json_t *project_def_json(const struct project_def *d)
-{
-	size_t i = def_cache_slot(d);
-	char *fetched = NULL;
-	json_t *j;
-
-	if (def_cache[i].def == d)
-		return json_incref(def_cache[i].json);
-	if (!d->text_len) {
-		fetched = def_fetch ? def_fetch(d->id, def_fetch_data) : NULL;
-		if (!fetched)
-			return NULL;
-	}
-	/* The text was written by paced and read back valid: only memory
-	 * (or the database, for a text not kept) can fail here. */
-	j = fetched ? json_loads(fetched, 0, NULL)
-		    : json_loadb(project_def_text(d), d->text_len, 0, NULL);
-	free(fetched);
-	if (j) {
-		json_decref(def_cache[i].json);
-		def_cache[i].def = d;
-		def_cache[i].json = json_incref(j);
-	}
-	return j;
-}
-
-const char *project_def_tag(const struct project_def *d, size_t i)
-{
-	const char *t = first_tag(d);
-
-	while (i--)
-		t += strlen(t) + 1;
-	return t;
-}
-
-bool project_def_has_tag(const struct project_def *d, const char *tag)
-{
-	const char *t = first_tag(d);
-
-	for (size_t i = 0; i < d->n_tags; i++, t += strlen(t) + 1)
-		if (strcmp(t, tag) == 0)
-			return true;
-	return false;
-}
-
-void project_free(struct project *p)
-{
-	if (!p)
-		return;
-	project_def_free(p->def);
-	fcache_free(p->fc);
-	free(p);
-}
-
-double project_current(const struct project *p)
-{
-	return p->has_current ? p->current : p->def->baseline;
 }
 
 static int need_string(const json_t *v, const char *field, size_t min,
@@ -227,7 +109,7 @@ static int need_duration(const json_t *v, const char *field, int64_t *out,
 	return 0;
 }
 
-static int parse_milestones(struct project_def *d, const json_t *arr,
+static int parse_milestones(struct def_scratch *d, const json_t *arr,
 			    struct field_error *err)
 {
 	size_t n = json_array_size(arr), i;
@@ -296,11 +178,11 @@ static int parse_milestones(struct project_def *d, const json_t *arr,
 		prev_at = pt->at;
 		prev_progress = progress;
 	}
-	d->n_milestones = (uint16_t)n;
+	d->n_milestones = n;
 	return 0;
 }
 
-static int parse_pauses(struct project_def *d, const json_t *arr,
+static int parse_pauses(struct def_scratch *d, const json_t *arr,
 			struct field_error *err)
 {
 	size_t n = json_array_size(arr), i;
@@ -364,26 +246,26 @@ static int parse_pauses(struct project_def *d, const json_t *arr,
 					       "and must not overlap");
 		prev_to = pp->to;
 	}
-	d->n_pauses = (uint16_t)n;
+	d->n_pauses = n;
 	return 0;
 }
 
-int project_def_check_thresholds(const struct project_def *d,
-				 double default_at_risk,
-				 double default_behind,
-				 struct field_error *err)
+int project_thresholds_check(bool has_at_risk, double at_risk,
+			     bool has_behind, double behind,
+			     double default_at_risk, double default_behind,
+			     struct field_error *err)
 {
-	if ((d->has_at_risk ? d->at_risk : default_at_risk) >
-	    (d->has_behind ? d->behind : default_behind))
+	if ((has_at_risk ? at_risk : default_at_risk) >
+	    (has_behind ? behind : default_behind))
 		return field_error_set(
 			err, "invalid_value",
-			d->has_behind ? "thresholds.behind" : "thresholds.at_risk",
+			has_behind ? "thresholds.behind" : "thresholds.at_risk",
 			"thresholds.behind must not be below "
 			"thresholds.at_risk");
 	return 0;
 }
 
-static int parse_thresholds(struct project_def *d, const json_t *obj,
+static int parse_thresholds(struct def_scratch *d, const json_t *obj,
 			    double default_at_risk, double default_behind,
 			    struct field_error *err)
 {
@@ -416,8 +298,9 @@ static int parse_thresholds(struct project_def *d, const json_t *obj,
 			d->behind = x;
 		}
 	}
-	return project_def_check_thresholds(d, default_at_risk, default_behind,
-					    err);
+	return project_thresholds_check(d->has_at_risk, d->at_risk,
+					d->has_behind, d->behind,
+					default_at_risk, default_behind, err);
 }
 
 static int parse_tags(const json_t *arr, struct field_error *err)
@@ -449,7 +332,7 @@ static const char *const known_fields[] = {
 
 /* Checks every field's type and range, in a fixed order so the error a
  * client sees does not depend on the order of its keys. */
-static int validate(struct project_def *d, const json_t *b,
+static int validate(struct def_scratch *d, const json_t *b,
 		    double default_at_risk, double default_behind,
 		    struct field_error *err)
 {
@@ -561,70 +444,6 @@ static int validate(struct project_def *d, const json_t *b,
 	return 0;
 }
 
-/* Rounds n up to a multiple of 8, for the arrays after the strings. */
-static size_t align8(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
-/*
- * Packs the validated scratch s into one allocation: the fields, then the
- * id, the text (text_len bytes; left out when text is NULL), the tags and
- * the milestone and pause arrays. NULL on ENOMEM.
- */
-static struct project_def *pack(const struct project_def *s, const char *id,
-				const char *text, size_t text_len,
-				const json_t *tags)
-{
-	size_t id_len = strlen(id), strings, size, i;
-	size_t n_tags = json_array_size(tags);
-	struct project_def *d;
-	const json_t *t;
-	char *at;
-
-	strings = id_len + 1 + (text ? text_len + 1 : 0);
-	json_array_foreach(tags, i, t)
-		strings += strlen(json_string_value(t)) + 1;
-	size = align8(offsetof(struct project_def, id) + strings) +
-	       s->n_milestones * sizeof(*s->milestones) +
-	       s->n_pauses * sizeof(*s->pauses);
-	d = malloc(size);
-	if (!d)
-		return NULL;
-	*d = *s;
-	d->id_len = (uint8_t)id_len;
-	d->text_len = text ? (uint32_t)text_len : 0;
-	d->n_tags = (uint8_t)n_tags;
-	at = d->id;
-	memcpy(at, id, id_len + 1);
-	at += id_len + 1;
-	if (text) {
-		memcpy(at, text, text_len);
-		at[text_len] = '\0';
-		at += text_len + 1;
-	}
-	json_array_foreach(tags, i, t) {
-		size_t n = strlen(json_string_value(t)) + 1;
-
-		memcpy(at, json_string_value(t), n);
-		at += n;
-	}
-	at = (char *)d + align8(offsetof(struct project_def, id) + strings);
-	d->milestones = NULL;
-	d->pauses = NULL;
-	if (s->n_milestones) {
-		d->milestones = (struct pace_point *)(void *)at;
-		memcpy(at, s->milestones,
-		       s->n_milestones * sizeof(*s->milestones));
-		at += s->n_milestones * sizeof(*s->milestones);
-	}
-	if (s->n_pauses) {
-		d->pauses = (struct pace_pause *)(void *)at;
-		memcpy(at, s->pauses, s->n_pauses * sizeof(*s->pauses));
-	}
-	return d;
-}
-
 /* Validates body for `id` (checked by the caller) and packs it, with
  * keep_text with text, or with body's own serialisation (without "id")
  * when text is NULL. */
@@ -632,7 +451,7 @@ static int build(const char *id, const json_t *body, const char *text,
 		 bool keep_text, double default_at_risk, double default_behind,
 		 struct project_def **out, struct field_error *err)
 {
-	struct project_def *s = calloc(1, sizeof(*s));
+	struct def_scratch *s = calloc(1, sizeof(*s));
 	char *dumped = NULL;
 	json_t *copy = NULL;
 	int rc;
@@ -653,8 +472,9 @@ static int build(const char *id, const json_t *body, const char *text,
 		if (!dumped)
 			goto nomem;
 	}
-	*out = pack(s, id, keep_text ? text : NULL, text ? strlen(text) : 0,
-		    json_object_get(body, "tags"));
+	*out = project_def_pack(s, id, keep_text ? text : NULL,
+				text ? strlen(text) : 0,
+				json_object_get(body, "tags"));
 	if (!*out)
 		goto nomem;
 	rc = 0;
@@ -721,7 +541,8 @@ int project_def_load(const char *id, const char *text,
 		rc = project_def_parse(id, body, default_at_risk,
 				       default_behind, out, err);
 	else
-		rc = build(id, body, text, !def_fetch, default_at_risk,
+		rc = build(id, body, text, !project_def_has_source(),
+			   default_at_risk,
 			   default_behind, out, err);
 	json_decref(body);
 	/* Not kept: the store has it (project_def_json reads it back). A
@@ -732,60 +553,6 @@ int project_def_load(const char *id, const char *text,
 	 * copied what stays. */
 	jsonutil_scratch_reset();
 	return rc;
-}
-
-void project_def_curve(const struct project_def *d, double default_at_risk,
-		       double default_behind, struct pace_curve *out)
-{
-	out->baseline = d->baseline;
-	out->target = d->target;
-	out->start = d->start;
-	out->due = d->due;
-	out->milestones = d->milestones;
-	out->n_milestones = d->n_milestones;
-	out->pauses = d->pauses;
-	out->n_pauses = d->n_pauses;
-	out->at_risk = d->has_at_risk ? d->at_risk : default_at_risk;
-	out->behind = d->has_behind ? d->behind : default_behind;
-}
-
-int project_def_forget_text(struct project_def **d)
-{
-	struct project_def *o = *d, *n;
-	size_t head = offsetof(struct project_def, id) + o->id_len + 1;
-	size_t tags = 0, old_strings, new_strings, arrays;
-	const char *t = first_tag(o);
-
-	/* Without a source (tools, tests) the text is the only copy. */
-	if (!o->text_len || !def_fetch)
-		return 0;
-	for (size_t i = 0; i < o->n_tags; i++) {
-		tags += strlen(t) + 1;
-		t += strlen(t) + 1;
-	}
-	old_strings = align8(head + o->text_len + 1 + tags);
-	new_strings = align8(head + tags);
-	arrays = o->n_milestones * sizeof(*o->milestones) +
-		 o->n_pauses * sizeof(*o->pauses);
-	n = malloc(new_strings + arrays);
-	if (!n)
-		return PACED_ENOMEM;
-	memcpy(n, o, head);
-	memcpy((char *)n + head, first_tag(o), tags);
-	memcpy((char *)n + new_strings, (char *)o + old_strings, arrays);
-	n->text_len = 0;
-	n->milestones = NULL;
-	n->pauses = NULL;
-	if (o->n_milestones)
-		n->milestones = (struct pace_point *)(void *)((char *)n +
-							       new_strings);
-	if (o->n_pauses)
-		n->pauses = (struct pace_pause *)(void *)((char *)n +
-							   new_strings +
-							   (arrays - o->n_pauses * sizeof(*o->pauses)));
-	project_def_free(o);
-	*d = n;
-	return 0;
 }
 
 bool project_def_equal(const struct project_def *a,

@@ -38,24 +38,38 @@ int field_error_set(struct field_error *e, const char *code,
 struct project_def {
 	double baseline, target;
 	paced_ms start, due;
-	double at_risk, behind; /* when has_at_risk / has_behind */
-	int64_t report_every_ms; /* 0: no reporting cadence */
-	int64_t grace_ms;
-	int64_t repeat_every_ms; /* 0: no reminders */
-	/* Both point into this allocation (NULL when none); n == 0:
-	 * linear. */
-	struct pace_point *milestones;
-	struct pace_pause *pauses;
-	uint32_t text_len; /* 0: the text is not kept */
-	uint16_t n_milestones, n_pauses;
-	uint8_t id_len, n_tags;
-	bool has_at_risk, has_behind; /* own thresholds, else config's */
-	bool has_repeat_every;        /* own reminder interval, else config's */
+	uint32_t text_len;  /* 0: the text is not kept */
+	uint16_t n_milestones;
+	uint16_t tags_len;  /* the tags' bytes, NULs included */
+	uint8_t n_pauses, n_tags, id_len;
+	uint8_t has;        /* PROJECT_DEF_HAS_*: the numbers given */
 	/* The id, then the definition's text when kept (as stored: "id"
 	 * left out, reals with 17 digits), then each tag, each
-	 * NUL-terminated. */
+	 * NUL-terminated; then, 8-aligned, the numbers the definition
+	 * gives of at_risk, behind, report_every, grace (other than 1d)
+	 * and repeat_every, in that order, 8 bytes each; then the
+	 * milestones and the pauses. Most definitions give none of them. */
 	char id[];
 };
+
+#define PROJECT_DEF_HAS_AT_RISK 0x01
+#define PROJECT_DEF_HAS_BEHIND 0x02
+#define PROJECT_DEF_HAS_REPORT_EVERY 0x04
+#define PROJECT_DEF_HAS_GRACE 0x08
+#define PROJECT_DEF_HAS_REPEAT_EVERY 0x10
+
+/* The arrays (NULL when empty; n_milestones == 0: linear curve). */
+const struct pace_point *project_def_milestones(const struct project_def *d);
+const struct pace_pause *project_def_pauses(const struct project_def *d);
+/* report_every in ms (0: no reporting cadence) and grace (1d unless
+ * given). */
+int64_t project_def_report_every(const struct project_def *d);
+int64_t project_def_grace(const struct project_def *d);
+/* Whether d gives its own reminder interval (*ms; 0: never); else the
+ * configuration's applies. */
+bool project_def_repeat_every(const struct project_def *d, int64_t *ms);
+/* The bytes d takes, all of it in one piece. */
+size_t project_def_size(const struct project_def *d);
 
 /* Valid project ids: ^[a-z0-9][a-z0-9._-]{0,63}$ */
 bool project_id_valid(const char *id);
@@ -87,11 +101,24 @@ const char *project_def_text(const struct project_def *d);
  * with *d unchanged. */
 int project_def_forget_text(struct project_def **d);
 
-/* Where a definition without its text reads it: fetch(id, data) returns
- * the text stored for the live project id, malloc'd, or NULL when it
- * cannot. Set once before any definition is shown. */
-void project_def_set_source(char *(*fetch)(const char *id, void *data),
-			    void *data);
+/* What the database holds of a project for showing it: the definition's
+ * text (malloc'd) and when the project was created and defined. */
+struct project_stored {
+	char *text;
+	paced_ms created_at, defined_at;
+};
+
+/* Where a definition without its text reads it: fetch(id, data, out)
+ * fills out for the project id and returns 0, or < 0 when it cannot.
+ * Set once before any definition is shown. */
+typedef int (*project_fetch_fn)(const char *id, void *data,
+				struct project_stored *out);
+void project_def_set_source(project_fetch_fn fetch, void *data);
+
+/* When the project of d was created and defined, as stored (through the
+ * source; 0 without one). 0, or < 0 when the source failed. */
+int project_def_times(const struct project_def *d, paced_ms *created_at,
+		      paced_ms *defined_at);
 
 /* The definition as a jansson object, parsed from its text (kept, or read
  * through the source; or shared with the previous caller: never change
@@ -120,32 +147,44 @@ bool project_def_equal(const struct project_def *a,
 		       const struct project_def *b);
 
 /* A live project: its definition and what paced remembers of it. The
- * eight-byte fields come first and the flags after them, so that a
- * million of these take 88 bytes each (a 96-byte malloc chunk), not
- * 112. */
+ * eight-byte fields come first and the flags after them, so that the
+ * struct takes 64 bytes; a loaded project has its definition right after
+ * it, in the same allocation (project_new): a million of them are held. */
 struct project {
-	struct project_def *def; /* owned */
-	paced_ms created_at, defined_at;
+	struct project_def *def; /* owned (or inline: def_inline) */
 	double current;          /* latest value by `at` */
 	paced_ms current_at;
 	paced_ms last_arrival;   /* when the latest update was received */
 	paced_ms status_since;
 	paced_ms last_event_at;
-	size_t sched_slot;       /* the scheduler's bookkeeping (sched.h) */
-	/* The group commit (group.h) whose undo already holds this
-	 * project's state from before the group: group_turn() + 1. */
-	unsigned long long undo_turn;
 	/* The recent points for the forecast (fcache.h); NULL until the
 	 * first forecast. Owned; survives copies of the struct only in the
 	 * live project (tracker_adopt keeps it). */
 	struct fcache *fc;
+	uint32_t sched_slot;     /* the scheduler's bookkeeping (sched.h) */
 	enum pace_status status : 8;
-	bool declared;           /* from a [project.ID] section */
-	bool has_current;        /* false until the first update */
-	bool has_arrival;        /* an update has been received */
-	bool stale;
-	bool has_last_event;
+	bool declared : 1;       /* from a [project.ID] section */
+	bool has_current : 1;    /* false until the first update */
+	bool has_arrival : 1;    /* an update has been received */
+	bool stale : 1;
+	bool has_last_event : 1;
+	/* The open group commit (group.h) holds this project's state from
+	 * before the group, to put back should the commit fail. */
+	bool in_undo : 1;
+	bool def_inline : 1;     /* def lies in this allocation */
 };
+
+/* A project with a copy of def in the same allocation (def is freed)
+ * and state's other fields. NULL on ENOMEM (def still the caller's). */
+struct project *project_new(struct project_def *def,
+			    const struct project *state);
+
+/* Frees p's definition unless it lies in p, before p takes another. */
+void project_drop_def(struct project *p);
+
+/* Replaces p's definition by a copy without its text (stored now);
+ * nothing when there is none or no source, or without memory. */
+void project_forget_text(struct project *p);
 
 void project_free(struct project *p);
 

@@ -17,10 +17,11 @@
 
 /*
  * A slot with this bit set names an entry in the due list of the run in
- * progress rather than in the heap. Heap indexes never reach it: an array
- * that long would not fit in the address space.
+ * progress rather than in the heap. Heap indexes never reach it: the
+ * heap does not grow that long (SCHED_MAX_ENTRIES).
  */
-#define SCHED_DUE_BIT (SIZE_MAX - SIZE_MAX / 2)
+#define SCHED_DUE_BIT 0x80000000u
+#define SCHED_MAX_ENTRIES (SCHED_DUE_BIT - 1)
 
 struct sched_entry {
 	paced_ms at;
@@ -65,20 +66,30 @@ struct sched {
 
 static void sched_on_timer(uv_timer_t *t);
 
-/* Doubles both arrays together, keeping the due list as large as the
- * heap. 0 or PACED_ENOMEM; on failure cap is unchanged. */
-static int sched_grow(struct sched *s)
+/* Gives both arrays room for cap entries, keeping the due list as large
+ * as the heap. 0 or PACED_ENOMEM; on failure cap is unchanged. */
+static int sched_resize(struct sched *s, size_t cap)
 {
-	size_t cap = s->cap ? s->cap * 2 : SCHED_INIT_CAP;
 	struct sched_entry *p;
 
-	if (cap < s->cap || cap > SIZE_MAX / sizeof(*p))
+	if (cap > SCHED_MAX_ENTRIES)
+		cap = SCHED_MAX_ENTRIES;
+	if (cap <= s->cap)
 		return PACED_ENOMEM;
 	p = realloc(s->heap, cap * sizeof(*p));
 	if (!p)
 		return PACED_ENOMEM;
 	s->heap = p;
-	p = realloc(s->due, cap * sizeof(*p));
+	/* Outside a run the due list holds nothing: a fresh one, not a
+	 * copy, so that its pages stay untouched (and out of the RSS)
+	 * until a run needs them. */
+	if (s->running) {
+		p = realloc(s->due, cap * sizeof(*p));
+	} else {
+		p = malloc(cap * sizeof(*p));
+		if (p)
+			free(s->due);
+	}
 	if (!p)
 		return PACED_ENOMEM;
 	s->due = p;
@@ -86,15 +97,26 @@ static int sched_grow(struct sched *s)
 	return 0;
 }
 
-static size_t *sched_slot(const struct sched *s, void *item)
+/* Doubles both arrays. */
+static int sched_grow(struct sched *s)
 {
-	return (size_t *)(void *)((char *)item + s->slot_off);
+	return sched_resize(s, s->cap ? s->cap * 2 : SCHED_INIT_CAP);
+}
+
+int sched_reserve(struct sched *s, size_t n)
+{
+	return n <= s->cap ? 0 : sched_resize(s, n);
+}
+
+static uint32_t *sched_slot(const struct sched *s, void *item)
+{
+	return (uint32_t *)(void *)((char *)item + s->slot_off);
 }
 
 static void sched_place(struct sched *s, size_t i, struct sched_entry e)
 {
 	s->heap[i] = e;
-	*sched_slot(s, e.item) = i + 1;
+	*sched_slot(s, e.item) = (uint32_t)(i + 1);
 }
 
 static void sched_sift_up(struct sched *s, size_t i)
@@ -151,7 +173,7 @@ static void sched_delete(struct sched *s, size_t i)
 }
 
 /* A fire callback moved or removed an entry its run has not fired yet. */
-static void sched_cancel_due(struct sched *s, size_t *slot)
+static void sched_cancel_due(struct sched *s, uint32_t *slot)
 {
 	size_t j = *slot & ~SCHED_DUE_BIT;
 
@@ -259,7 +281,7 @@ fail:
 	return err;
 }
 
-int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at)
+int sched_set(struct sched *s, void *item, uint32_t *slot, paced_ms at)
 {
 	size_t i;
 
@@ -296,7 +318,7 @@ int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at)
 	return 0;
 }
 
-void sched_remove(struct sched *s, size_t *slot)
+void sched_remove(struct sched *s, uint32_t *slot)
 {
 	size_t i;
 
@@ -341,7 +363,7 @@ static void sched_collect(struct sched *s, paced_ms now)
 		struct sched_entry e = s->heap[0];
 
 		sched_delete(s, 0);
-		*sched_slot(s, e.item) = SCHED_DUE_BIT | s->ndue;
+		*sched_slot(s, e.item) = SCHED_DUE_BIT | (uint32_t)s->ndue;
 		s->due[s->ndue++] = e;
 	}
 	s->due_pos = 0;

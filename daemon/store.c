@@ -50,7 +50,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROJECT_STATE] =
 		"SELECT archived_at IS NOT NULL FROM projects WHERE id = ?1",
 	[ST_PROJECT_DEFINITION] =
-		"SELECT definition FROM projects WHERE id = ?1",
+		"SELECT definition, created_at, defined_at FROM projects "
+		"WHERE id = ?1",
 	[ST_PROJECT_INSERT] =
 		"INSERT INTO projects (id, definition, declared, created_at, "
 		"defined_at, status, status_since) "

@@ -102,8 +102,10 @@ int store_projects_load(struct store *s, store_project_fn fn, void *data);
  * *text (malloc'd). 0, PACED_ENOENT, PACED_EDB or PACED_ENOMEM
  * (store_def.c). */
 int store_project_definition(struct store *s, const char *id, char **text);
-/* The same as a project_def_set_source() fetch: data is the store. */
-char *store_def_fetch(const char *id, void *data);
+/* The same with the project's times, as a project_def_set_source()
+ * fetch: data is the store. */
+struct project_stored;
+int store_def_fetch(const char *id, void *data, struct project_stored *out);
 
 /* Whether a project with this id was ever created, and if so whether it
  * is archived now. */

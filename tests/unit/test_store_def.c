@@ -172,6 +172,7 @@ static void test_load_and_unknown(void **state)
 	struct project *p = NULL;
 	struct field_error e;
 	char *stored, *none = (char *)"x";
+	struct project_stored st;
 	json_t *a, *b;
 
 	assert_int_equal(tracker_create(&f->app, define(first, &stored), false,
@@ -193,7 +194,9 @@ static void test_load_and_unknown(void **state)
 	assert_int_equal(store_project_definition(f->app.store, "nope", &none),
 			 PACED_ENOENT);
 	assert_null(none);
-	assert_null(store_def_fetch("nope", f->app.store));
+	assert_int_equal(store_def_fetch("nope", f->app.store, &st),
+			 PACED_ENOENT);
+	assert_null(st.text);
 }
 
 int main(void)
