@@ -80,10 +80,21 @@ static struct project_def *define(const char *text, char **stored)
 	return d;
 }
 
+static paced_ms instant_of(const json_t *o, const char *key)
+{
+	paced_ms t = 0;
+
+	assert_int_equal(timefmt_parse(json_string_value(json_object_get(o, key)),
+				       false, &t, NULL),
+			 0);
+	return t;
+}
+
 /* The live project keeps no text, the database has exactly the one
  * stored, and the object shows it. */
 static void check_shown(struct fixture *f, const char *stored,
-			const char *title)
+			const char *title, paced_ms created_at,
+			paced_ms defined_at)
 {
 	struct project *p = registry_get(f->app.reg, "road-7");
 	struct project_view v;
@@ -104,6 +115,9 @@ static void check_shown(struct fixture *f, const char *stored,
 			    title);
 	assert_string_equal(json_string_value(json_object_get(o, "owner")),
 			    "交通局");
+	/* The times as stored with it. */
+	assert_int_equal(instant_of(o, "created_at"), created_at);
+	assert_int_equal(instant_of(o, "defined_at"), defined_at);
 	/* Reals as given, to the last digit. */
 	assert_true(json_real_value(json_object_get(o, "target")) ==
 		    0.1 + 0.2);
@@ -125,12 +139,13 @@ static void test_round_trip(void **state)
 	struct project *p;
 	char *stored, *again;
 	bool created;
+	paced_ms t0 = f->now;
 
 	p = NULL;
 	assert_int_equal(tracker_create(&f->app, define(first, &stored), false,
 					f->now, &p),
 			 0);
-	check_shown(f, stored, "新建道路 7");
+	check_shown(f, stored, "新建道路 7", t0, t0);
 	assert_true(project_def_has_tag(p->def, "交通"));
 	free(stored);
 
@@ -140,7 +155,7 @@ static void test_round_trip(void **state)
 					 false, f->now, &p, &created),
 			 0);
 	assert_false(created);
-	check_shown(f, stored, "道路 7（二期）");
+	check_shown(f, stored, "道路 7（二期）", t0, t0 + PACED_MS_PER_DAY);
 	assert_int_equal(p->def->n_tags, 0);
 
 	/* Archived: gone from memory, its text kept in the database. */
@@ -159,7 +174,8 @@ static void test_round_trip(void **state)
 					 false, f->now, &p, &created),
 			 0);
 	assert_true(created);
-	check_shown(f, stored, "新建道路 7");
+	/* Created when it was first created (as stored), defined now. */
+	check_shown(f, stored, "新建道路 7", t0, t0 + 2 * PACED_MS_PER_DAY);
 	free(stored);
 }
 
