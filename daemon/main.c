@@ -506,6 +506,7 @@ out:
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("event loop closed with handles still open");
 	registry_free(app->reg);
+	project_slab_release();
 	token_rates_free(app->token_rates);
 	free(app->waking);
 	project_def_set_source(NULL, NULL);

@@ -563,8 +563,8 @@ bool project_def_equal(const struct project_def *a,
 
 	if (strcmp(a->id, b->id) != 0)
 		return false;
-	if (a->text_len && a->text_len == b->text_len &&
-	    memcmp(project_def_text(a), project_def_text(b), a->text_len) == 0)
+	if (project_def_text(a) && project_def_text(b) &&
+	    strcmp(project_def_text(a), project_def_text(b)) == 0)
 		return true;
 	/* The same definition with its keys in another order is the same:
 	 * compare the documents. */

@@ -38,11 +38,11 @@ int field_error_set(struct field_error *e, const char *code,
 struct project_def {
 	double baseline, target;
 	paced_ms start, due;
-	uint32_t text_len;  /* 0: the text is not kept */
 	uint16_t n_milestones;
 	uint16_t tags_len;  /* the tags' bytes, NULs included */
 	uint8_t n_pauses, n_tags, id_len;
-	uint8_t has;        /* PROJECT_DEF_HAS_*: the numbers given */
+	uint8_t has;        /* PROJECT_DEF_HAS_*: the numbers given, and
+			     * whether the text is kept */
 	/* The id, then the definition's text when kept (as stored: "id"
 	 * left out, reals with 17 digits), then each tag, each
 	 * NUL-terminated; then, 8-aligned, the numbers the definition
@@ -57,6 +57,7 @@ struct project_def {
 #define PROJECT_DEF_HAS_REPORT_EVERY 0x04
 #define PROJECT_DEF_HAS_GRACE 0x08
 #define PROJECT_DEF_HAS_REPEAT_EVERY 0x10
+#define PROJECT_DEF_HAS_TEXT 0x80
 
 /* The arrays (NULL when empty; n_milestones == 0: linear curve). */
 const struct pace_point *project_def_milestones(const struct project_def *d);
@@ -172,12 +173,19 @@ struct project {
 	 * before the group, to put back should the commit fail. */
 	bool in_undo : 1;
 	bool def_inline : 1;     /* def lies in this allocation */
+	bool in_slab : 1;        /* from project_new's blocks */
 };
 
 /* A project with a copy of def in the same allocation (def is freed)
- * and state's other fields. NULL on ENOMEM (def still the caller's). */
+ * and state's other fields, for the projects loaded at start-up: carved
+ * from large blocks, its room is not reused once it is freed. NULL on
+ * ENOMEM (def still the caller's). */
 struct project *project_new(struct project_def *def,
 			    const struct project *state);
+
+/* Frees the blocks of project_new, once every project made by it is
+ * freed (at exit). */
+void project_slab_release(void);
 
 /* Frees p's definition unless it lies in p, before p takes another. */
 void project_drop_def(struct project *p);

@@ -17,16 +17,24 @@ static size_t align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* The bytes of the text with its NUL, 0 when it is not kept. */
+static size_t text_size(const struct project_def *d)
+{
+	return d->has & PROJECT_DEF_HAS_TEXT
+		       ? strlen(d->id + d->id_len + 1) + 1
+		       : 0;
+}
+
 /* Where the numbers start: after the id, the text when kept, the tags. */
 static size_t numbers_at(const struct project_def *d)
 {
 	return align8(offsetof(struct project_def, id) + d->id_len + 1 +
-		      (d->text_len ? d->text_len + 1u : 0) + d->tags_len);
+		      text_size(d) + d->tags_len);
 }
 
 static size_t n_numbers(const struct project_def *d)
 {
-	return (size_t)__builtin_popcount(d->has);
+	return (size_t)__builtin_popcount(d->has & ~PROJECT_DEF_HAS_TEXT);
 }
 
 /* The 8 bytes of the number `bit` (which d must have). */
@@ -137,13 +145,13 @@ int project_def_check_thresholds(const struct project_def *d,
 
 const char *project_def_text(const struct project_def *d)
 {
-	return d->text_len ? d->id + d->id_len + 1 : NULL;
+	return d->has & PROJECT_DEF_HAS_TEXT ? d->id + d->id_len + 1 : NULL;
 }
 
 /* The first tag: after the id and, when kept, the text. */
 static const char *first_tag(const struct project_def *d)
 {
-	return d->id + d->id_len + 1 + (d->text_len ? d->text_len + 1 : 0);
+	return d->id + d->id_len + 1 + text_size(d);
 }
 
 const char *project_def_tag(const struct project_def *d, size_t i)
@@ -175,7 +183,6 @@ struct project_def *project_def_pack(const struct def_scratch *s,
 		.target = s->target,
 		.start = s->start,
 		.due = s->due,
-		.text_len = text ? (uint32_t)text_len : 0,
 		.n_milestones = (uint16_t)s->n_milestones,
 		.n_pauses = (uint8_t)s->n_pauses,
 		.n_tags = (uint8_t)json_array_size(tags),
@@ -190,6 +197,9 @@ struct project_def *project_def_pack(const struct def_scratch *s,
 	json_array_foreach(tags, i, t)
 		tags_len += strlen(json_string_value(t)) + 1;
 	head.tags_len = (uint16_t)tags_len;
+	/* strlen finds the text's end (project_def_text). */
+	if (text)
+		head.has |= PROJECT_DEF_HAS_TEXT;
 	/* In the order of the PROJECT_DEF_HAS_* bits. */
 	if (s->has_at_risk) {
 		head.has |= PROJECT_DEF_HAS_AT_RISK;
@@ -211,7 +221,10 @@ struct project_def *project_def_pack(const struct def_scratch *s,
 		head.has |= PROJECT_DEF_HAS_REPEAT_EVERY;
 		numbers[n++] = s->repeat_every_ms;
 	}
-	size = project_def_size(&head);
+	size = align8(offsetof(struct project_def, id) + id_len + 1 +
+		      (text ? text_len + 1 : 0) + tags_len) +
+	       8 * n + s->n_milestones * sizeof(struct pace_point) +
+	       s->n_pauses * sizeof(struct pace_pause);
 	d = malloc(size);
 	if (!d)
 		return NULL;
@@ -313,10 +326,10 @@ static long def_cache_get(const struct project_def *d)
 
 	if (def_cache[i].def == d)
 		return (long)i;
-	if (d->text_len) {
+	if (project_def_text(d)) {
 		/* A text kept is the definition's own: one not stored yet,
 		 * or stored by the transaction still open. */
-		j = json_loadb(project_def_text(d), d->text_len, 0, NULL);
+		j = json_loads(project_def_text(d), 0, NULL);
 	} else {
 		if (!def_fetch || def_fetch(d->id, def_fetch_data, &st) < 0)
 			return -1;
@@ -330,7 +343,7 @@ static long def_cache_get(const struct project_def *d)
 	def_cache[i].json = j;
 	def_cache[i].created_at = st.created_at;
 	def_cache[i].defined_at = st.defined_at;
-	def_cache[i].times_known = !d->text_len;
+	def_cache[i].times_known = !project_def_text(d);
 	return (long)i;
 }
 
@@ -371,7 +384,7 @@ int project_def_forget_text(struct project_def **d)
 	size_t from, rest;
 
 	/* Without a source (tools, tests) the text is the only copy. */
-	if (!o->text_len || !def_fetch)
+	if (!project_def_text(o) || !def_fetch)
 		return 0;
 	from = numbers_at(o);
 	rest = project_def_size(o) - from;
@@ -379,7 +392,7 @@ int project_def_forget_text(struct project_def **d)
 	if (!n)
 		return PACED_ENOMEM;
 	memcpy(n, o, head);
-	n->text_len = 0;
+	n->has &= (uint8_t)~PROJECT_DEF_HAS_TEXT;
 	memcpy((char *)n + head, first_tag(o), o->tags_len);
 	memcpy((char *)n + numbers_at(n), (char *)o + from, rest);
 	project_def_free(o);
@@ -387,18 +400,69 @@ int project_def_forget_text(struct project_def **d)
 	return 0;
 }
 
+/*
+ * The loaded projects are carved from large blocks, one after the other
+ * (8-aligned, no header of malloc's own: 8 to 16 bytes less each). A
+ * project freed (archived) leaves its room unused until the blocks go
+ * at exit: memory never exceeds what the start-up took, and few loaded
+ * projects are ever archived.
+ */
+#define SLAB_BLOCK ((size_t)1 << 20)
+
+static struct slab_block {
+	struct slab_block *next;
+	size_t used;
+	char room[];
+} *slab;
+
+/* n bytes (n is a multiple of 8) from the blocks; NULL on ENOMEM. */
+static void *slab_alloc(size_t n)
+{
+	size_t cap = SLAB_BLOCK - offsetof(struct slab_block, room);
+	void *p;
+
+	if (!slab || cap - slab->used < n) {
+		struct slab_block *b = malloc(SLAB_BLOCK);
+
+		if (!b)
+			return NULL;
+		b->next = slab;
+		b->used = 0;
+		slab = b;
+	}
+	p = slab->room + slab->used;
+	slab->used += n;
+	return p;
+}
+
+void project_slab_release(void)
+{
+	while (slab) {
+		struct slab_block *next = slab->next;
+
+		free(slab);
+		slab = next;
+	}
+}
+
 struct project *project_new(struct project_def *def,
 			    const struct project *state)
 {
 	size_t size = project_def_size(def);
-	struct project *p = malloc(sizeof(*p) + size);
+	struct project *p;
+	bool in_slab = sizeof(*p) + size <= SLAB_BLOCK / 16;
 
+	/* A definition too big for a block's share has a malloc of its
+	 * own. */
+	p = in_slab ? slab_alloc(align8(sizeof(*p) + size))
+		    : malloc(sizeof(*p) + size);
 	if (!p)
 		return NULL;
 	*p = *state;
 	p->def = (struct project_def *)(void *)(p + 1);
 	memcpy(p->def, def, size);
 	p->def_inline = true;
+	p->in_slab = in_slab;
 	project_def_free(def);
 	return p;
 }
@@ -427,7 +491,8 @@ void project_free(struct project *p)
 		return;
 	project_drop_def(p);
 	fcache_free(p->fc);
-	free(p);
+	if (!p->in_slab)
+		free(p);
 }
 
 double project_current(const struct project *p)

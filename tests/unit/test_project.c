@@ -263,6 +263,7 @@ static void test_numbers_and_inline(void **state)
 		assert_false(p->def_inline);
 		project_free(p);
 	}
+	project_slab_release();
 }
 
 /* The thresholds are the one part that depends on the configuration. */
