@@ -72,7 +72,8 @@ static void facts(struct fmt_text *b, const struct dash_ctx *ctx,
 	html_printf(b, "%s – %s（%s %s）</dd>", timefmt_day(p->def->start, d1),
 		    timefmt_day(p->def->due, d2),
 		    DASH_T(lang, "基线", "baseline"),
-		    message_number(p->def->baseline, n1, sizeof(n1)));
+		    message_number(project_def_baseline(p->def), n1,
+				   sizeof(n1)));
 	if (owner) {
 		fact(b, DASH_T(lang, "责任单位", "Owner"));
 		html_printf(b, "%s</dd>", owner);

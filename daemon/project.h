@@ -36,7 +36,7 @@ int field_error_set(struct field_error *e, const char *code,
  * the text in the database (project_def_json).
  */
 struct project_def {
-	double baseline, target;
+	double target;
 	paced_ms start, due;
 	uint16_t n_milestones;
 	uint16_t tags_len;  /* the tags' bytes, NULs included */
@@ -46,9 +46,10 @@ struct project_def {
 	/* The id, then the definition's text when kept (as stored: "id"
 	 * left out, reals with 17 digits), then each tag, each
 	 * NUL-terminated; then, 8-aligned, the numbers the definition
-	 * gives of at_risk, behind, report_every, grace (other than 1d)
-	 * and repeat_every, in that order, 8 bytes each; then the
-	 * milestones and the pauses. Most definitions give none of them. */
+	 * gives of at_risk, behind, report_every, grace (other than 1d),
+	 * repeat_every and baseline (other than 0), in that order, 8 bytes
+	 * each; then the milestones and the pauses. Most definitions give
+	 * none of them. */
 	char id[];
 };
 
@@ -57,8 +58,11 @@ struct project_def {
 #define PROJECT_DEF_HAS_REPORT_EVERY 0x04
 #define PROJECT_DEF_HAS_GRACE 0x08
 #define PROJECT_DEF_HAS_REPEAT_EVERY 0x10
+#define PROJECT_DEF_HAS_BASELINE 0x20
 #define PROJECT_DEF_HAS_TEXT 0x80
 
+/* The baseline (0 unless given). */
+double project_def_baseline(const struct project_def *d);
 /* The arrays (NULL when empty; n_milestones == 0: linear curve). */
 const struct pace_point *project_def_milestones(const struct project_def *d);
 const struct pace_pause *project_def_pauses(const struct project_def *d);

@@ -5,6 +5,7 @@
  * rest of a definition read back from the database when it is shown,
  * behind a cache of the parsed documents.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,8 @@ static size_t numbers_at(const struct project_def *d)
 
 static size_t n_numbers(const struct project_def *d)
 {
-	return (size_t)__builtin_popcount(d->has & ~PROJECT_DEF_HAS_TEXT);
+	return (size_t)__builtin_popcount(d->has & ~PROJECT_DEF_HAS_TEXT &
+					  0xff);
 }
 
 /* The 8 bytes of the number `bit` (which d must have). */
@@ -87,6 +89,13 @@ const struct pace_pause *project_def_pauses(const struct project_def *d)
 								 sizeof(struct pace_point));
 }
 
+double project_def_baseline(const struct project_def *d)
+{
+	return d->has & PROJECT_DEF_HAS_BASELINE
+		       ? real_number(d, PROJECT_DEF_HAS_BASELINE)
+		       : 0;
+}
+
 int64_t project_def_report_every(const struct project_def *d)
 {
 	return d->has & PROJECT_DEF_HAS_REPORT_EVERY
@@ -112,7 +121,7 @@ bool project_def_repeat_every(const struct project_def *d, int64_t *ms)
 void project_def_curve(const struct project_def *d, double default_at_risk,
 		       double default_behind, struct pace_curve *out)
 {
-	out->baseline = d->baseline;
+	out->baseline = project_def_baseline(d);
 	out->target = d->target;
 	out->start = d->start;
 	out->due = d->due;
@@ -179,7 +188,6 @@ struct project_def *project_def_pack(const struct def_scratch *s,
 {
 	size_t id_len = strlen(id), tags_len = 0, size, i;
 	struct project_def head = {
-		.baseline = s->baseline,
 		.target = s->target,
 		.start = s->start,
 		.due = s->due,
@@ -188,7 +196,7 @@ struct project_def *project_def_pack(const struct def_scratch *s,
 		.n_tags = (uint8_t)json_array_size(tags),
 		.id_len = (uint8_t)id_len,
 	};
-	int64_t numbers[5];
+	int64_t numbers[6];
 	size_t n = 0;
 	struct project_def *d;
 	const json_t *t;
@@ -220,6 +228,11 @@ struct project_def *project_def_pack(const struct def_scratch *s,
 	if (s->has_repeat_every) {
 		head.has |= PROJECT_DEF_HAS_REPEAT_EVERY;
 		numbers[n++] = s->repeat_every_ms;
+	}
+	/* -0 is kept: it is not the 0 left out. */
+	if (s->baseline != 0 || signbit(s->baseline)) {
+		head.has |= PROJECT_DEF_HAS_BASELINE;
+		memcpy(&numbers[n++], &s->baseline, 8);
 	}
 	size = align8(offsetof(struct project_def, id) + id_len + 1 +
 		      (text ? text_len + 1 : 0) + tags_len) +
@@ -497,5 +510,5 @@ void project_free(struct project *p)
 
 double project_current(const struct project *p)
 {
-	return p->has_current ? p->current : p->def->baseline;
+	return p->has_current ? p->current : project_def_baseline(p->def);
 }

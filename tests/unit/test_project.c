@@ -195,21 +195,27 @@ static void test_numbers_and_inline(void **state)
 		double at_risk, behind;
 		int64_t report_every, grace, repeat;
 		bool own_repeat;
+		double baseline;
 	} cases[] = {
-		{"", 0.05, 0.10, 0, PACED_MS_PER_DAY, 0, false},
+		{"", 0.05, 0.10, 0, PACED_MS_PER_DAY, 0, false, 0},
+		{", \"baseline\": 12.5", 0.05, 0.10, 0, PACED_MS_PER_DAY, 0,
+		 false, 12.5},
+		{", \"baseline\": -0.0, \"repeat_every\": \"1d\"", 0.05, 0.10, 0,
+		 PACED_MS_PER_DAY, PACED_MS_PER_DAY, true, -0.0},
 		{", \"thresholds\": {\"at_risk\": 0.02}", 0.02, 0.10, 0,
-		 PACED_MS_PER_DAY, 0, false},
+		 PACED_MS_PER_DAY, 0, false, 0},
 		{", \"report_every\": \"14d\", \"grace\": \"1d\"", 0.05, 0.10,
-		 14 * PACED_MS_PER_DAY, PACED_MS_PER_DAY, 0, false},
+		 14 * PACED_MS_PER_DAY, PACED_MS_PER_DAY, 0, false, 0},
 		{", \"grace\": \"1500ms\", \"repeat_every\": \"0\"", 0.05,
-		 0.10, 0, 1500, 0, true},
+		 0.10, 0, 1500, 0, true, 0},
 		{", \"thresholds\": {\"at_risk\": 0.3, \"behind\": 0.4}, "
 		 "\"report_every\": \"1s\", \"grace\": \"2w\", "
 		 "\"repeat_every\": \"3h\", \"tags\": [\"a\", \"bcd\"], "
 		 "\"pauses\": [{\"from\": \"2022-02-01\", "
 		 "\"to\": \"2022-02-03\"}, {\"from\": \"2022-03-01\", "
 		 "\"to\": \"2022-03-02\"}]",
-		 0.3, 0.4, 1000, 14 * PACED_MS_PER_DAY, 3 * 3600 * 1000, true},
+		 0.3, 0.4, 1000, 14 * PACED_MS_PER_DAY, 3 * 3600 * 1000, true,
+		 0},
 	};
 
 	(void)state;
@@ -243,6 +249,10 @@ static void test_numbers_and_inline(void **state)
 					 cases[i].report_every);
 			assert_int_equal(project_def_grace(x),
 					 cases[i].grace);
+			assert_memory_equal(&(double){project_def_baseline(x)},
+					    &cases[i].baseline,
+					    sizeof(double));
+			assert_true(c.baseline == cases[i].baseline);
 			assert_int_equal(project_def_repeat_every(x, &own),
 					 cases[i].own_repeat);
 			if (cases[i].own_repeat)
