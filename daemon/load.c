@@ -140,7 +140,8 @@ static void adopt(struct loader *l, struct load_batch *b)
 			l->rc = PACED_ENOMEM;
 			continue;
 		}
-		if (registry_put(l->app->reg, p) < 0) {
+		/* The projects table keeps ids unique. */
+		if (registry_put_new(l->app->reg, p) < 0) {
 			project_free(p);
 			l->rc = PACED_ENOMEM;
 			continue;
