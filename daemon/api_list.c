@@ -33,10 +33,11 @@ struct list_id {
 
 /* Registries of at most this many projects are picked from at once, in
  * the request's own turn (a project costs some 200 ns); from a larger
- * one LIST_PICK_SLOTS slots of its table (about half hold a project)
- * per loop turn, so a million projects are some 30 turns of 7 ms. */
+ * one LIST_PICK_SLOTS slots of its table (a quarter to a half hold a
+ * project) per loop turn, so a million projects are some 130 turns of
+ * 1-2 ms. */
 #define LIST_PICK_AT_ONCE 4096
-#define LIST_PICK_SLOTS 32768
+#define LIST_PICK_SLOTS 16384
 
 struct api_list {
 	struct app *app;
