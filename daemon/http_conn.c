@@ -272,7 +272,7 @@ void http_conn_check(struct http_conn *c)
 {
 	if (c->closing || c->shut)
 		return;
-	if (c->draining && !c->nfifo && !c->writing) {
+	if (c->draining && !c->nfifo && !c->writing && !c->stream) {
 		c->shut = 1;
 		timer_set(c, TM_NONE, 0);
 		if (uv_shutdown(&c->shut_req, &c->u.s, on_shutdown))
