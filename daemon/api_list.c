@@ -165,7 +165,8 @@ static int pick_more(struct api_list *l, paced_ms now)
 	if (l->nomem)
 		return PACED_ENOMEM;
 	sorting_ids = l->ids.p;
-	qsort(l->order, l->n, sizeof(*l->order), by_id);
+	if (l->n > 1) /* qsort wants an array even for none */
+		qsort(l->order, l->n, sizeof(*l->order), by_id);
 	sorting_ids = NULL;
 	l->picking = false;
 	return 0;

@@ -193,3 +193,25 @@ def test_client_leaving_mid_list_leaves_paced_healthy(d):
     got = d.get("/v1/projects")
     assert got.status == 200
     assert [p["id"] for p in json.loads(got.raw)["projects"]] == ids
+
+
+def test_many_projects_picked_over_several_turns(d):
+    # Over the 4096 projects picked from at once: the registry is looked
+    # through a part per loop turn, while the answer is already streamed.
+    ids = sorted(f"old-{i:05d}" for i in range(4200))
+    _create_all(d, [_old(pid, tags=["x"] if pid.endswith("7") else [])
+                    for pid in ids])
+    c = d.connect()
+    c.send(_get("/v1/projects?tag=x"))
+    r = c.read_response()
+    assert r.status == 200, r
+    assert r.headers.get("transfer-encoding") == "chunked", r.head
+    tagged = [pid for pid in ids if pid.endswith("7")]
+    assert r.raw == _one_by_one(d, tagged)
+    c.send(_get("/v1/projects?tag=nosuch"))
+    r = c.read_response()
+    assert r.status == 200 and r.raw == b'{"projects":[]}', r
+    c.send(_get("/v1/projects.csv"))
+    r = c.read_response()
+    rows = r.raw.decode("utf-8").split("\r\n")[1:-1]
+    assert [row.split(",")[0] for row in rows] == ids
