@@ -41,10 +41,12 @@ static void on_stream_written(uv_write_t *w, int status)
 	}
 	/* The next piece is made now, in the callback of this write: one
 	 * piece per loop turn at most, with reads and other answers
-	 * served between. */
-	http_conn_after_write(c);
+	 * served between. Its write is under way before anything else
+	 * (reading on may close the connection), so its callback is what
+	 * frees the request whatever happens. */
+	stream_write(c);
 	if (!c->closing)
-		stream_write(c);
+		http_conn_after_write(c);
 }
 
 /* Writes the response head (the first time) and the next piece of the

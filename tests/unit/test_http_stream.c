@@ -69,6 +69,7 @@ static void c_chunked(struct env *e)
 {
 	struct cli *c = cli_open(e);
 	struct resp r;
+	char head[512];
 	size_t h;
 
 	CHECK(e, c);
@@ -76,12 +77,15 @@ static void c_chunked(struct env *e)
 	CHECK(e, cli_sends(c, "GET /stream?n=6&size=10 HTTP/1.1\r\n\r\n"
 			      "GET /after HTTP/1.1\r\n\r\n") == 0);
 	h = read_head(c);
-	CHECK(e, h > 0);
-	CHECK(e, strncmp(c->buf, "HTTP/1.1 200 ", 13) == 0);
-	CHECK(e, strncasecmp(find_header(c->buf, "Transfer-Encoding"),
+	CHECK(e, h > 0 && h < sizeof(head));
+	/* What follows may be read already: the head alone. */
+	memcpy(head, c->buf, h);
+	head[h] = 0;
+	CHECK(e, strncmp(head, "HTTP/1.1 200 ", 13) == 0);
+	CHECK(e, strncasecmp(find_header(head, "Transfer-Encoding"),
 			     "chunked", 7) == 0);
-	CHECK(e, find_header(c->buf, "X-Stream"));
-	CHECK(e, !strstr(c->buf, "Content-Length"));
+	CHECK(e, find_header(head, "X-Stream"));
+	CHECK(e, !strstr(head, "Content-Length"));
 	consume(c, h);
 	CHECK(e, want(c, sizeof(six) - 1) == 0);
 	CHECK(e, memcmp(c->buf, six, sizeof(six) - 1) == 0);
