@@ -1,8 +1,9 @@
 /*
  * api_list.c - picking the projects a list shows and rendering them a
  * slice at a time (api_list.h). Picking costs no database read (status
- * and staleness come from memory); the forecast each listed project shows
- * does, which is why rendering is what gets spread over loop turns.
+ * and staleness come from memory) but looks at every project: from a
+ * large registry it takes a part of the table per loop turn. Rendering
+ * reads each listed project's forecast window from SQLite: 64 a turn.
  */
 #include "api_list.h"
 
@@ -145,8 +146,8 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Picks from the next part of the registry the projects that match at
- * now; once the whole of it was
- * seen, sorts the picked ids and picking is over. 0 or PACED_ENOMEM. */
+ * now; once the whole of it was seen, sorts the picked ids and picking
+ * is over. 0 or PACED_ENOMEM. */
 static int pick_more(struct api_list *l, paced_ms now)
 {
 	struct registry *reg = l->app->reg;

@@ -26,15 +26,20 @@
 struct api_list;
 
 /* Reads the filters (?status=, ?tag=, ?stale=) from req and picks the
- * live projects that match them at now, without reading the database.
- * NULL after answering a bad query or a failure itself. */
+ * live projects that match them at now, without reading the database
+ * (from a registry of more than 4096 projects, later: a part of it in
+ * each piece of the streamed answer). NULL after answering a bad query
+ * or a failure itself. */
 struct api_list *api_list_select(struct http_request *req, struct app *app,
 				 paced_ms now);
 
-/* How many projects were picked. */
+/* How many projects were picked (all of them once picking is over: from
+ * a registry of more than 4096 projects, picking goes on while the answer
+ * is streamed). */
 size_t api_list_count(const struct api_list *l);
 
-/* Whether every picked project has been through api_list_next(). */
+/* Whether picking is over and every picked project has been through
+ * api_list_next() (which renders nothing while picking goes on). */
 bool api_list_done(const struct api_list *l);
 
 /*
