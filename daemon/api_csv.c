@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "api_list.h"
 #include "conf.h"
 #include "csv.h"
 #include "fmt_text.h"
@@ -117,37 +118,58 @@ static void put_json(struct csv_out *o, const json_t *v)
 		csv_out_text(o, NULL);
 }
 
-void api_csv_projects(struct http_request *req, struct app *app)
+/* projects.csv is written by the list (api_list.h) on the text it
+ * builds: a csv_out is that text and where the row stands. */
+static void projects_open(struct fmt_text *b)
 {
-	struct csv_out o;
-	json_t *arr, *p;
-	size_t i;
+	struct csv_out o = {*b, false};
 
-	if (!allow_get(req, "/v1/projects.csv"))
-		return;
-	arr = api_projects_select(req, app, timefmt_now());
-	if (!arr)
-		return;
-	csv_out_init(&o);
 	csv_out_bom(&o);
 	for (size_t c = 0; c < PACED_ARRAY_LEN(project_columns); c++)
 		csv_out_text(&o, project_columns[c].sub
 					 ? project_columns[c].sub
 					 : project_columns[c].key);
 	csv_out_end_row(&o);
-	json_array_foreach(arr, i, p) {
-		for (size_t c = 0; c < PACED_ARRAY_LEN(project_columns); c++) {
-			const json_t *v =
-				json_object_get(p, project_columns[c].key);
+	*b = o.text;
+}
 
-			if (project_columns[c].sub)
-				v = json_object_get(v, project_columns[c].sub);
-			put_json(&o, v);
-		}
-		csv_out_end_row(&o);
+static int projects_row(struct fmt_text *b, json_t *p, bool first)
+{
+	struct csv_out o = {*b, false};
+
+	(void)first;
+	for (size_t c = 0; c < PACED_ARRAY_LEN(project_columns); c++) {
+		const json_t *v = json_object_get(p, project_columns[c].key);
+
+		if (project_columns[c].sub)
+			v = json_object_get(v, project_columns[c].sub);
+		put_json(&o, v);
 	}
-	json_decref(arr);
-	reply_csv(req, &o, "projects.csv");
+	csv_out_end_row(&o);
+	*b = o.text;
+	return 0;
+}
+
+static void projects_close(struct fmt_text *b)
+{
+	(void)b;
+}
+
+static const struct api_list_format projects_csv = {
+	CSV_TYPE "; charset=utf-8",
+	"Content-Disposition: attachment; filename=\"projects.csv\"\r\n",
+	projects_open, projects_row, projects_close};
+
+void api_csv_projects(struct http_request *req, struct app *app)
+{
+	paced_ms now = timefmt_now();
+	struct api_list *l;
+
+	if (!allow_get(req, "/v1/projects.csv"))
+		return;
+	l = api_list_select(req, app, now);
+	if (l)
+		api_list_reply(req, l, now, &projects_csv);
 }
 
 static int put_update(const struct store_update *u, void *data)

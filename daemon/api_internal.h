@@ -114,12 +114,6 @@ bool api_batch_forbidden(struct http_request *req,
 void api_reply_batch(struct http_request *req, struct app *app,
 		     const struct tracker_update *u, size_t n, paced_ms now);
 
-/* The projects GET /v1/projects lists, with its filters (?status=, ?tag=,
- * ?stale=) read from req, as an array of project objects evaluated at
- * now; NULL after answering a bad query or a failure. New reference. */
-json_t *api_projects_select(struct http_request *req, struct app *app,
-			    paced_ms now);
-
 /* Handlers, one per route and method group. `id` is the decoded
  * project id from the path (NULL when the route has none). */
 void api_projects(struct http_request *req, struct app *app, const char *id);

@@ -19,6 +19,7 @@ struct sched;
 struct project;
 struct token_rates;
 struct group;
+struct ckpt;
 
 struct app {
 	uv_loop_t *loop;
@@ -27,6 +28,9 @@ struct app {
 	/* The loop turn's group commit (group.h); NULL: every write
 	 * commits alone. */
 	struct group *group;
+	/* The WAL's checkpoints, off the loop (ckpt.h); NULL: SQLite's,
+	 * inside the COMMIT. */
+	struct ckpt *ckpt;
 	struct registry *reg;
 	struct notify *notify;
 	struct sched *sched;     /* NULL: no time-driven checks */

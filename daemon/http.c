@@ -104,6 +104,10 @@ struct http_request *http_req_new(struct http_conn *c)
 
 void http_req_free(struct http_request *r)
 {
+	/* Whatever ends a streamed response ends its source. */
+	if (r->src)
+		r->src->release(r->src_ctx);
+	free(r->piece);
 	free(r->url.p);
 	free(r->hbuf.p);
 	free(r->body.p);
@@ -156,11 +160,14 @@ static int set_response(struct http_request *r, int status, const char *extra,
 	if (!body || status == 204 || status == 304)
 		len = 0;
 	if (buf_printf(&r->out,
-		       "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
-		       "Content-Length: %zu\r\n%s",
+		       "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n",
 		       status, http_status_text(status), http_date(),
-		       ctype ? ctype : "application/octet-stream", len,
-		       extra ? extra : "")) {
+		       ctype ? ctype : "application/octet-stream") ||
+	    (r->src ? (r->http10 ? 0
+				 : buf_printf(&r->out,
+					      "Transfer-Encoding: chunked\r\n"))
+		    : buf_printf(&r->out, "Content-Length: %zu\r\n", len)) ||
+	    buf_printf(&r->out, "%s", extra ? extra : "")) {
 		free(owned);
 		return PACED_ENOMEM;
 	}
@@ -345,6 +352,21 @@ static void respond(struct http_request *req, int status,
 	}
 	http_conn_flush(c);
 	http_conn_check(c);
+}
+
+void http_respond_stream(struct http_request *req, int status,
+			 const char *extra_headers, const char *content_type,
+			 const struct http_source *src, void *ctx)
+{
+	if (!req || !req->dispatched || req->responded || req->src) {
+		log_warn("http: respond on a request not awaiting an answer");
+		src->release(ctx);
+		return;
+	}
+	/* From here http_req_free() releases it, whatever happens. */
+	req->src = src;
+	req->src_ctx = ctx;
+	respond(req, status, extra_headers, content_type, NULL, 0, NULL);
 }
 
 void http_respond(struct http_request *req, int status,

@@ -98,6 +98,38 @@ void http_respond_take(struct http_request *req, int status,
 		       const char *extra_headers, const char *content_type,
 		       char *body, size_t len);
 
+/*
+ * A body made piece by piece, for answers too large to build at once
+ * (lists of many projects): the server asks for the next piece only when
+ * the response has its turn on the connection and the previous piece has
+ * been written, so each piece is made in its own loop turn, other
+ * requests are served in between, and a slow reader holds one piece, not
+ * the whole body.
+ */
+struct http_source {
+	/* Makes the next piece: *piece (malloc'd, taken by the server;
+	 * NULL with *len 0 for none) of *len bytes. 1: more follows, 0: that
+	 * was the last piece, negative PACED_E*: stop; the response is cut
+	 * short (the connection is closed, so the client cannot take it for
+	 * whole). */
+	int (*next)(void *ctx, char **piece, size_t *len);
+	/* Called exactly once, when the body is done or abandoned (client
+	 * gone, error, HEAD, server stopping); frees ctx. */
+	void (*release)(void *ctx);
+};
+
+/*
+ * Sends a response whose body src makes (ctx passed to its functions),
+ * with Transfer-Encoding: chunked instead of Content-Length (an HTTP/1.0
+ * client gets the body delimited by the connection's close). A HEAD
+ * response carries the headers only. src is borrowed (static), ctx owned
+ * by the server from now on: release(ctx) runs in every case, possibly
+ * before this returns.
+ */
+void http_respond_stream(struct http_request *req, int status,
+			 const char *extra_headers, const char *content_type,
+			 const struct http_source *src, void *ctx);
+
 /* "OK", "Not Found", ... for a status code. */
 const char *http_status_text(int status);
 

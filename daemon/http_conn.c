@@ -27,9 +27,6 @@
 #define HTTP_RESUME_QUEUED 32
 #define HTTP_LINGER_MS 2000
 
-#define CONTAINER_OF(p, type, field) \
-	((type *)(void *)((char *)(p) - offsetof(type, field)))
-
 static void conn_parse(struct http_conn *c, const char *data, size_t len);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
@@ -139,20 +136,8 @@ static void conn_continue(struct http_conn *c)
 	c->writing++;
 }
 
-static void on_written(uv_write_t *w, int status)
+void http_conn_after_write(struct http_conn *c)
 {
-	struct http_request *r = CONTAINER_OF(w, struct http_request, wr);
-	struct http_conn *c = r->conn;
-
-	http_req_free(r);
-	c->writing--;
-	if (c->closing)
-		return;
-	if (status < 0) {
-		log_debug("http: %s: write: %s", c->peer, uv_strerror(status));
-		http_conn_close(c);
-		return;
-	}
 	if (c->tm == TM_IDLE) /* the peer is reading: restart the clock */
 		c->tm = TM_NONE;
 	if (c->paused && !c->draining &&
@@ -175,6 +160,42 @@ static void on_written(uv_write_t *w, int status)
 	http_conn_check(c);
 }
 
+static void on_written(uv_write_t *w, int status)
+{
+	struct http_request *r = CONTAINER_OF(w, struct http_request, wr);
+	struct http_conn *c = r->conn;
+
+	http_req_free(r);
+	c->writing--;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		log_debug("http: %s: write: %s", c->peer, uv_strerror(status));
+		http_conn_close(c);
+		return;
+	}
+	http_conn_after_write(c);
+}
+
+/* Drops every queued request: those the handler still holds become
+ * orphans (their answer is discarded). For a close, and behind an
+ * HTTP/1.0 stream, whose body ends with the connection. */
+static void fifo_drop(struct http_conn *c)
+{
+	struct http_request *r, *next;
+
+	for (r = c->head; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		if (r->dispatched && !r->responded)
+			r->conn = NULL; /* freed by http_respond() */
+		else
+			http_req_free(r);
+	}
+	c->head = c->tail = NULL;
+	c->nfifo = 0;
+}
+
 /* Writes the answered requests at the head of the FIFO, in order. */
 void http_conn_flush(struct http_conn *c)
 {
@@ -182,12 +203,17 @@ void http_conn_flush(struct http_conn *c)
 	const char *end;
 	uv_buf_t b[2];
 
-	while (!c->closing && (r = c->head) && r->responded) {
+	while (!c->closing && !c->stream && (r = c->head) && r->responded) {
 		c->head = r->next;
 		if (!c->head)
 			c->tail = NULL;
 		c->nfifo--;
 		r->next = NULL;
+		if (r->src && r->http10 && !r->is_head) {
+			/* No length and no chunks: the close ends the body. */
+			conn_drain(c);
+			fifo_drop(c);
+		}
 		if (c->draining && !c->head)
 			end = "Connection: close\r\n\r\n";
 		else if (r->http10)
@@ -198,6 +224,10 @@ void http_conn_flush(struct http_conn *c)
 			http_req_free(r);
 			http_conn_close(c);
 			return;
+		}
+		if (r->src && !r->is_head) {
+			http_stream_start(c, r);
+			break;
 		}
 		b[0] = uv_buf_init(r->out.p, (unsigned)r->out.len);
 		b[1] = uv_buf_init(r->resp_body, (unsigned)r->resp_len);
@@ -210,7 +240,8 @@ void http_conn_flush(struct http_conn *c)
 		c->writing++;
 	}
 	/* 100 Continue only once every earlier response is on its way. */
-	if (!c->closing && !c->head && c->want_continue && c->cur) {
+	if (!c->closing && !c->stream && !c->head && c->want_continue &&
+	    c->cur) {
 		c->want_continue = 0;
 		conn_continue(c);
 	}
@@ -241,7 +272,7 @@ void http_conn_check(struct http_conn *c)
 {
 	if (c->closing || c->shut)
 		return;
-	if (c->draining && !c->nfifo && !c->writing) {
+	if (c->draining && !c->nfifo && !c->writing && !c->stream) {
 		c->shut = 1;
 		timer_set(c, TM_NONE, 0);
 		if (uv_shutdown(&c->shut_req, &c->u.s, on_shutdown))
@@ -277,21 +308,11 @@ static void on_conn_closed(uv_handle_t *h)
 
 void http_conn_close(struct http_conn *c)
 {
-	struct http_request *r, *next;
-
 	if (c->closing)
 		return;
 	c->closing = 1;
-	for (r = c->head; r; r = next) {
-		next = r->next;
-		r->next = NULL;
-		if (r->dispatched && !r->responded)
-			r->conn = NULL; /* freed by http_respond() */
-		else
-			http_req_free(r);
-	}
-	c->head = c->tail = NULL;
-	c->nfifo = 0;
+	fifo_drop(c);
+	/* A stream's write in flight is cancelled: its callback frees it. */
 	if (c->cur) {
 		http_req_free(c->cur);
 		c->cur = NULL;

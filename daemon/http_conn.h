@@ -17,6 +17,10 @@
 
 #define HTTP_RBUF_SIZE 16384
 
+/* The struct holding a member, from the member's address. */
+#define CONTAINER_OF(p, type, field) \
+	((type *)(void *)((char *)(p) - offsetof(type, field)))
+
 enum http_tmode { TM_NONE, TM_IDLE, TM_HEAD, TM_BODY, TM_LINGER };
 enum http_hstate { HS_NONE, HS_FIELD, HS_VALUE };
 
@@ -51,8 +55,16 @@ struct http_request {
 	size_t head_bytes, max_header, max_body;
 	char *resp_body;
 	size_t resp_len;
+	/* A streamed body (http_respond_stream): its source, the piece
+	 * being written and its chunk-size line. */
+	const struct http_source *src;
+	void *src_ctx;
+	char *piece;
+	size_t piece_len;
+	char chunk_line[24];
 	unsigned keep_alive : 1, http10 : 1, is_head : 1, head_done : 1;
 	unsigned dispatched : 1, responded : 1;
+	unsigned src_done : 1, head_sent : 1;
 	char peer[64];
 };
 
@@ -66,6 +78,9 @@ struct http_conn {
 	http_parser parser;
 	struct http_request *cur;         /* being parsed; not in the FIFO */
 	struct http_request *head, *tail; /* complete, in arrival order */
+	/* The response whose body is being streamed, out of the FIFO; the
+	 * responses behind it wait. Owned by its write in flight. */
+	struct http_request *stream;
 	unsigned nfifo, writing, nclosed;
 	unsigned nreq; /* requests read so far, against max_requests */
 	enum http_tmode tm;
@@ -138,8 +153,18 @@ void http_conn_flush(struct http_conn *c);
 void http_conn_check(struct http_conn *c);
 /* Closes c now; requests the handler still holds become orphans. */
 void http_conn_close(struct http_conn *c);
+/* A response (or a piece of one) left: restarts the idle clock, reads
+ * again if reading paused for the queue, re-checks the connection. */
+void http_conn_after_write(struct http_conn *c);
 /* The server closes: close c if it is idle, else answer what is queued
  * and close then. */
 void http_conn_stop(struct http_conn *c);
+
+/* ---- http_stream.c ---- */
+
+/* Starts writing r (answered with a source, taken off c's FIFO): its head
+ * and its body piece by piece; the responses behind it wait until it is
+ * done (then http_conn_flush() runs again). */
+void http_stream_start(struct http_conn *c, struct http_request *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "backup.h"
 #include "chan.h"
+#include "ckpt.h"
 #include "conf.h"
 #include "digest.h"
 #include "group.h"
@@ -261,6 +262,8 @@ static void on_http_closed(void *data)
 	/* Every response is out, so the last group is committed. */
 	group_close(d->app.group);
 	d->app.group = NULL;
+	ckpt_close(d->app.ckpt);
+	d->app.ckpt = NULL;
 	notify_close(d->app.notify, on_notify_closed, d);
 	d->app.notify = NULL;
 	digest_close(d->digest);
@@ -414,6 +417,9 @@ static int run(struct conf *conf)
 	rc = group_new(&app->group, &d.loop, app->store, sync_off_loop(conf));
 	if (rc < 0)
 		goto out;
+	rc = ckpt_new(&app->ckpt, &d.loop, app->store, NULL);
+	if (rc < 0)
+		goto out;
 	rc = sched_new(&app->sched, &d.loop, tracker_wake, app, NULL);
 	if (rc < 0)
 		goto out;
@@ -501,6 +507,7 @@ out:
 		if (app->sched)
 			sched_close(app->sched, NULL, NULL);
 		group_close(app->group);
+		ckpt_close(app->ckpt);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 	}
 	if (uv_loop_close(&d.loop) != 0)

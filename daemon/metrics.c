@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ckpt.h"
 #include "conf.h"
 #include "group.h"
 #include "log.h"
@@ -517,6 +518,22 @@ static void put_group(struct out *o, struct app *app)
 	sample(o, "paced_group_writes_total", NULL, (double)writes);
 }
 
+/* Whether the WAL's checkpoints keep up off the loop (ckpt.h). */
+static void put_checkpoints(struct out *o, struct app *app)
+{
+	struct ckpt_stats st;
+
+	ckpt_stats(app->ckpt, &st);
+	family(o, "paced_wal_checkpoints_total", "counter",
+	       "Checkpoints of the database's write-ahead log, by the thread "
+	       "that ran them: the worker, or the event loop when the worker "
+	       "had fallen behind.");
+	sample(o, "paced_wal_checkpoints_total", LABELS("thread", "worker"),
+	       (double)st.worker);
+	sample(o, "paced_wal_checkpoints_total", LABELS("thread", "loop"),
+	       (double)st.loop);
+}
+
 /* ---- HTTP ---- */
 
 static void put_http(struct out *o)
@@ -662,6 +679,7 @@ int metrics_render(struct app *app, paced_ms now, char **out, size_t *len)
 	put_projects(&o, app, now);
 	put_store_counts(&o, app);
 	put_group(&o, app);
+	put_checkpoints(&o, app);
 	put_deliveries(&o, app);
 	put_http(&o);
 	put_process(&o);

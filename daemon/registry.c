@@ -16,6 +16,7 @@ struct registry {
 	size_t cap;             /* 2^k or 3 * 2^k */
 	size_t used;            /* live entries */
 	size_t filled;          /* live entries + tombstones */
+	unsigned long layout;   /* rebuilds so far (registry_scan) */
 };
 
 static struct project tombstone_mark;
@@ -127,6 +128,7 @@ static int grow(struct registry *r)
 		return PACED_ENOMEM;
 	}
 	r->filled = r->used;
+	r->layout++;
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i] && old[i] != TOMBSTONE)
 			put_new(r, old[i]);
@@ -204,7 +206,7 @@ struct keyed {
 	struct project *p;
 };
 
-static uint64_t id_key(const char *id)
+uint64_t registry_id_key(const char *id)
 {
 	uint64_t k = 0;
 	size_t i = 0;
@@ -239,7 +241,7 @@ struct project **registry_sorted(const struct registry *r, size_t *n)
 	}
 	for (size_t i = 0; i < r->cap; i++)
 		if (r->slots[i] && r->slots[i] != TOMBSTONE) {
-			keyed[k].key = id_key(r->slots[i]->def->id);
+			keyed[k].key = registry_id_key(r->slots[i]->def->id);
 			keyed[k++].p = r->slots[i];
 		}
 	qsort(keyed, k, sizeof(*keyed), by_key);
@@ -248,4 +250,22 @@ struct project **registry_sorted(const struct registry *r, size_t *n)
 	free(keyed);
 	*n = k;
 	return out;
+}
+
+bool registry_scan(const struct registry *r, size_t *pos, size_t slots,
+		   void (*fn)(struct project *p, void *data), void *data)
+{
+	size_t end = *pos >= r->cap || slots >= r->cap - *pos ? r->cap
+							    : *pos + slots;
+
+	for (size_t i = *pos; i < end; i++)
+		if (r->slots[i] && r->slots[i] != TOMBSTONE)
+			fn(r->slots[i], data);
+	*pos = end;
+	return end < r->cap;
+}
+
+unsigned long registry_layout(const struct registry *r)
+{
+	return r->layout;
 }

@@ -8,6 +8,7 @@
 #define PACED_REGISTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "project.h"
 
@@ -36,5 +37,24 @@ size_t registry_count(const struct registry *r);
 /* Every project sorted by id, in a malloc'd array the caller frees (the
  * projects stay borrowed). *n gets the count. NULL on ENOMEM. */
 struct project **registry_sorted(const struct registry *r, size_t *n);
+
+/*
+ * A look at every project spread over several calls (loop turns), in no
+ * particular order and without sorting: calls fn(p, data) for the
+ * projects in the next `slots` slots from *pos and advances *pos; false
+ * once the whole table was seen. fn must not change the registry.
+ * Between calls the registry may change; a project added may or may not
+ * be seen, and when the table is rebuilt (registry_layout() changes) the
+ * positions mean nothing any more: start again from 0.
+ */
+bool registry_scan(const struct registry *r, size_t *pos, size_t slots,
+		   void (*fn)(struct project *p, void *data), void *data);
+
+/* The first 8 bytes of id as a big-endian number: sorting on it first
+ * makes most comparisons of ids one integer comparison. */
+uint64_t registry_id_key(const char *id);
+
+/* Changes whenever the projects move to other slots. */
+unsigned long registry_layout(const struct registry *r);
 
 #endif

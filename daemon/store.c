@@ -455,6 +455,9 @@ static void store_reopen_if_read_only(struct store *s)
 	*n = tmp;
 	s->flush = n->flush;
 	s->flush_data = n->flush_data;
+	s->wal_hook = n->wal_hook;
+	s->wal_hook_data = n->wal_hook_data;
+	store_apply_wal_hook(s);
 	store_close(n);
 }
 

@@ -66,6 +66,20 @@ const char *store_wal_path(struct store *s);
  * synced COMMIT does), a PACED_E* sets it. */
 void store_set_fault(struct store *s, int rc);
 
+/* fn(data, frames) is called after every commit with the length of the
+ * write-ahead log in frames (pages), and SQLite no longer checkpoints
+ * inside the COMMIT that crosses its 1000-frame mark: ckpt.c does it on
+ * a worker. NULL gives the checkpoints back to SQLite. Survives the
+ * reconnection after a read-only file. */
+void store_set_wal_hook(struct store *s, void (*fn)(void *data, int frames),
+			void *data);
+/* Copies every frame of the write-ahead log into the database now, on
+ * the calling thread (PASSIVE: readers are not waited for), for when the
+ * worker's checkpoints fall behind. 0 or PACED_EBUSY / PACED_EDB. */
+int store_checkpoint(struct store *s);
+/* The database file as opened. */
+const char *store_path(const struct store *s);
+
 /* 0 when a write can be stored right now (readyz), else PACED_EBUSY
  * (locked), PACED_ENOSPC, PACED_EROFS or PACED_EIO. After a refused
  * write this writes a probe, so it sees the cause go away. */

@@ -74,6 +74,10 @@ struct store {
 	 * loop (store_sync.c); begin_unsynced: the next store_begin() is
 	 * such a group's. */
 	bool relaxed, begin_unsynced;
+	/* Told the WAL's length after every commit, in place of SQLite's
+	 * own checkpoint inside the COMMIT (ckpt.c). NULL: SQLite's. */
+	void (*wal_hook)(void *data, int frames);
+	void *wal_hook_data;
 };
 
 /* Takes a prepared statement, reset and unbound, ready for binding. */
@@ -86,6 +90,10 @@ int store_run(struct store *s, sqlite3_stmt *st);
 /* Puts the connection at synchronous = NORMAL (unsynced) or back at the
  * durability's level, between transactions. 0 or PACED_EDB. */
 int store_sync_apply(struct store *s, bool unsynced);
+
+/* Registers the store's WAL hook (or SQLite's checkpoints) on the
+ * connection: at set-up and on a new connection. */
+void store_apply_wal_hook(struct store *s);
 
 void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
 const char *store_col_text(sqlite3_stmt *st, int i);

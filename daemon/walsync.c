@@ -34,11 +34,14 @@
  * 4. Every other transaction (project definitions, deliveries, the
  *    readyz probe) stays at synchronous = FULL and syncs inside its
  *    COMMIT as before; its sync covers the frames of any group before it.
- * 5. A failed sync is reported to the group's writers as a 503 (their
- *    in-memory changes undone) and as the store's fault for readyz. As
- *    with a failed sync inside SQLite's COMMIT, the rows may still reach
- *    the disk later; what is promised is only that no 201 goes out
- *    before its fdatasync succeeded.
+ * 5. A failed sync stops paced without answering the group (group.c,
+ *    sync_failed): SQLite has committed the group and later groups build
+ *    on it, so it cannot be undone, and the disk may have lost it. What
+ *    is promised is that no 201 goes out before its fdatasync succeeded;
+ *    systemd restarts paced on what the database holds.
+ * 6. Checkpoints run on another worker with their own connection at
+ *    synchronous = FULL (ckpt.c): SQLite syncs the WAL there before it
+ *    copies a frame, so 1. holds for them too.
  *
  * Reads on the loop thread go on while this runs: the COMMIT is over,
  * the connection is free, and the worker never touches it.

@@ -77,6 +77,70 @@ static void on_deferred(uv_timer_t *t)
 	uv_close((uv_handle_t *)&d->t, on_deferred_closed);
 }
 
+/* A streamed body: pieces 1..n; the odd ones are empty (the source
+ * worked without output), the even ones "<i>:" padded with '.' to size
+ * bytes; piece `fail` (0: none) fails. */
+struct stream {
+	struct env *e;
+	unsigned i, n, fail;
+	size_t size;
+};
+
+static int stream_next(void *ctx, char **piece, size_t *len)
+{
+	struct stream *s = ctx;
+	char *p;
+
+	if (++s->i == s->fail)
+		return -6; /* PACED_EIO */
+	*piece = NULL;
+	*len = 0;
+	if (s->i % 2 == 0) {
+		p = malloc(s->size + 16);
+		if (!p)
+			return -1;
+		*len = (size_t)snprintf(p, s->size + 16, "%u:", s->i);
+		memset(p + *len, '.', s->size > *len ? s->size - *len : 0);
+		*len = s->size > *len ? s->size : *len;
+		*piece = p;
+	}
+	return s->i < s->n;
+}
+
+static void stream_release(void *ctx)
+{
+	struct stream *s = ctx;
+
+	s->e->released++;
+	free(s);
+}
+
+static const struct http_source stream_source = {stream_next,
+						 stream_release};
+
+static unsigned query_num(const char *q, const char *name, unsigned def)
+{
+	const char *p = strstr(q, name);
+
+	return p ? (unsigned)strtoul(p + strlen(name), NULL, 10) : def;
+}
+
+static void stream(struct env *e, struct http_request *req)
+{
+	const char *q = http_request_query(req);
+	struct stream *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	e->pending--;
+	e->streams++;
+	s->e = e;
+	s->n = query_num(q, "n=", 4);
+	s->size = query_num(q, "size=", 10);
+	s->fail = query_num(q, "fail=", 0);
+	http_respond_stream(req, 200, "X-Stream: 1\r\n", "text/plain",
+			    &stream_source, s);
+}
+
 /* Echoes the request; /defer?ms=N answers N ms later from a timer. */
 void handler(struct http_request *req, void *data)
 {
@@ -88,6 +152,10 @@ void handler(struct http_request *req, void *data)
 	if (++e->pending > e->max_pending)
 		e->max_pending = e->pending;
 	log_add(e, "h", http_request_path(req), q);
+	if (strcmp(http_request_path(req), "/stream") == 0) {
+		stream(e, req);
+		return;
+	}
 	if (strcmp(http_request_path(req), "/defer") != 0) {
 		echo(e, req);
 		return;
@@ -243,7 +311,7 @@ int cli_sends(struct cli *c, const char *s)
 }
 
 /* More bytes: >0, 0 on EOF, -1 on error or timeout. */
-static int cli_fill(struct cli *c)
+int cli_fill(struct cli *c)
 {
 	ssize_t n;
 

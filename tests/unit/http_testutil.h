@@ -2,7 +2,8 @@
  * http_testutil.h - what the HTTP server tests (test_http.c,
  * test_http_conn.c) share: the server runs on a real loop on the main
  * thread with a handler that echoes each request (/defer?ms=N answers N ms
- * later, /nocontent with 204), a client thread speaks raw HTTP/1.1 over
+ * later, /nocontent with 204, /stream?n=N&size=S&fail=K streams N pieces
+ * of S bytes, every other one empty, failing at piece K), a client thread speaks raw HTTP/1.1 over
  * blocking sockets, and run() ends every test with uv_loop_close() == 0 so
  * a leaked handle fails it. The names are the ones these had when they were
  * static in test_http.c, so the tests moved out of it unchanged.
@@ -31,6 +32,8 @@ struct env {
 	/* server side, main thread only */
 	char log[4096];
 	int pending, max_pending, handled;
+	/* /stream responses: sources started and released */
+	int streams, released;
 	/* client side: the first failed check */
 	char why[512];
 };
@@ -84,6 +87,9 @@ void cli_reset(struct cli *c);
 /* 0, or -1 when not all was sent. */
 int cli_send(struct cli *c, const char *s, size_t n);
 int cli_sends(struct cli *c, const char *s);
+
+/* Reads what is there into c->buf; bytes read, 0 at EOF, -1. */
+int cli_fill(struct cli *c);
 
 /* The value of header name in head, or NULL. */
 const char *find_header(const char *head, const char *name);

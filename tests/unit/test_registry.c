@@ -1,4 +1,5 @@
-/* test_registry.c - registry.c: look-ups and the order by id. */
+/* test_registry.c - registry.c: look-ups, the order by id and scans in
+ * parts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,11 +112,74 @@ static void test_growth_and_tombstones(void **state)
 	registry_free(r);
 }
 
+static void count_seen(struct project *p, void *data)
+{
+	int *seen = data;
+
+	seen[atoi(p->def->id + 1)]++;
+}
+
+/* A scan in parts of any size sees every project once, removals between
+ * parts are not seen, and growing the table changes the layout. */
+static void test_scan(void **state)
+{
+	static const size_t parts[] = {1, 7, 64, SIZE_MAX};
+	struct registry *r = registry_new();
+	int seen[300];
+	char id[16];
+	unsigned long layout;
+
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		assert_int_equal(registry_put(r, make(id)), 0);
+	}
+	for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+		size_t pos = 0;
+		int calls = 0;
+
+		memset(seen, 0, sizeof(seen));
+		while (registry_scan(r, &pos, parts[k], count_seen, seen))
+			calls++;
+		for (int i = 0; i < 200; i++)
+			assert_int_equal(seen[i], 1);
+		if (parts[k] == 1)
+			assert_true(calls > 200); /* empty slots count too */
+		if (parts[k] == SIZE_MAX)
+			assert_int_equal(calls, 0);
+	}
+	/* Removed half-way: the second part does not see it. */
+	{
+		size_t pos = 0;
+
+		memset(seen, 0, sizeof(seen));
+		layout = registry_layout(r);
+		registry_scan(r, &pos, 1, count_seen, seen);
+		for (int i = 0; i < 200; i++) {
+			snprintf(id, sizeof(id), "p%d", i);
+			if (!seen[i])
+				registry_remove(r, id);
+		}
+		while (registry_scan(r, &pos, 16, count_seen, seen))
+			;
+		for (int i = 0; i < 200; i++)
+			assert_true(seen[i] <= 1);
+		assert_int_equal(registry_layout(r), layout);
+	}
+	for (int i = 200; i < 300; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		assert_int_equal(registry_put(r, make(id)), 0);
+	}
+	assert_true(registry_layout(r) != layout);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorted),
 		cmocka_unit_test(test_growth_and_tombstones),
+		cmocka_unit_test(test_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
