@@ -331,12 +331,17 @@ json_t *api_project_json(struct http_request *req, struct app *app,
 {
 	struct project_view v;
 	int rc = tracker_view(app, p, now, &v);
+	json_t *o;
 
 	if (rc < 0) {
 		api_reply_failure(req, rc);
 		return NULL;
 	}
-	return project_to_json(p, &v);
+	/* NULL: the definition's text could not be read back. */
+	o = project_to_json(p, &v);
+	if (!o)
+		api_reply_failure(req, PACED_EDB);
+	return o;
 }
 
 static void health(struct http_request *req, struct app *app, bool ready)

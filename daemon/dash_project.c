@@ -72,7 +72,8 @@ static void facts(struct fmt_text *b, const struct dash_ctx *ctx,
 	html_printf(b, "%s – %s（%s %s）</dd>", timefmt_day(p->def->start, d1),
 		    timefmt_day(p->def->due, d2),
 		    DASH_T(lang, "基线", "baseline"),
-		    message_number(p->def->baseline, n1, sizeof(n1)));
+		    message_number(project_def_baseline(p->def), n1,
+				   sizeof(n1)));
 	if (owner) {
 		fact(b, DASH_T(lang, "责任单位", "Owner"));
 		html_printf(b, "%s</dd>", owner);
@@ -143,6 +144,8 @@ static void plan(struct fmt_text *b, const struct dash_ctx *ctx,
 {
 	const json_t *pauses = json_object_get(def, "pauses");
 	const char *unit = str_of(def, "unit");
+	const struct pace_point *ms = project_def_milestones(p->def);
+	const struct pace_pause *ps = project_def_pauses(p->def);
 	char n1[48], d1[TIMEFMT_MAX], d2[TIMEFMT_MAX];
 
 	if (!p->def->n_milestones && !p->def->n_pauses)
@@ -152,17 +155,16 @@ static void plan(struct fmt_text *b, const struct dash_ctx *ctx,
 	for (size_t i = 0; i < p->def->n_milestones; i++)
 		html_printf(b, "<li class=\"milestone\">%s %s：%s %s</li>",
 			    DASH_T(ctx->lang, "里程碑", "Milestone"),
-			    timefmt_day(p->def->milestones[i].at, d1),
-			    message_number(p->def->milestones[i].value, n1,
-					   sizeof(n1)),
+			    timefmt_day(ms[i].at, d1),
+			    message_number(ms[i].value, n1, sizeof(n1)),
 			    unit ? unit : "");
 	for (size_t i = 0; i < p->def->n_pauses; i++) {
 		const char *why = str_of(json_array_get(pauses, i), "reason");
 
 		html_printf(b, "<li class=\"pause\">%s %s – %s%s%s</li>",
 			    DASH_T(ctx->lang, "暂停", "Paused"),
-			    timefmt_day(p->def->pauses[i].from, d1),
-			    timefmt_day(p->def->pauses[i].to, d2),
+			    timefmt_day(ps[i].from, d1),
+			    timefmt_day(ps[i].to, d2),
 			    why ? DASH_T(ctx->lang, "：", ": ") : "",
 			    why ? why : "");
 	}

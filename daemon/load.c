@@ -133,15 +133,15 @@ static void adopt(struct loader *l, struct load_batch *b)
 			free(r->why);
 			continue;
 		}
-		p = malloc(sizeof(*p));
+		/* One allocation for the project and its definition. */
+		p = project_new(r->def, &r->state);
 		if (!p) {
 			project_def_free(r->def);
 			l->rc = PACED_ENOMEM;
 			continue;
 		}
-		*p = r->state;
-		p->def = r->def;
-		if (registry_put(l->app->reg, p) < 0) {
+		/* The projects table keeps ids unique. */
+		if (registry_put_new(l->app->reg, p) < 0) {
 			project_free(p);
 			l->rc = PACED_ENOMEM;
 			continue;
@@ -265,8 +265,6 @@ static int on_row(const struct store_project_row *row, void *data)
 	if (r->id_at == SIZE_MAX || r->text_at == SIZE_MAX)
 		return PACED_ENOMEM;
 	r->state.declared = row->declared;
-	r->state.created_at = row->created_at;
-	r->state.defined_at = row->defined_at;
 	r->state.has_current = row->has_current;
 	r->state.current = row->current;
 	r->state.current_at = row->current_at;

@@ -396,6 +396,8 @@ static int run(struct conf *conf)
 		log_err("cannot open the database: %s", err);
 		goto out;
 	}
+	/* Definitions are shown from the text in the database. */
+	project_def_set_source(store_def_fetch, app->store);
 	app->reg = registry_new();
 	if (!app->reg) {
 		rc = PACED_ENOMEM;
@@ -511,8 +513,10 @@ out:
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("event loop closed with handles still open");
 	registry_free(app->reg);
+	project_slab_release();
 	token_rates_free(app->token_rates);
 	free(app->waking);
+	project_def_set_source(NULL, NULL);
 	store_close(app->store);
 	conf_free(app->conf);
 	if (rc == 0)

@@ -297,7 +297,7 @@ static double get_target(const struct proj_row *r)
 
 static double get_baseline(const struct proj_row *r)
 {
-	return r->p->def->baseline;
+	return project_def_baseline(r->p->def);
 }
 
 static double get_gap(const struct proj_row *r)

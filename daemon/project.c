@@ -1,6 +1,7 @@
-/* project.c - project definitions: validation, the curve, and the compact
- * form kept in memory (project_json.c renders the project object). */
-#include "project.h"
+/* project.c - project definitions: validation, with errors that name the
+ * field (project_mem.c keeps the compact form, project_json.c renders the
+ * project object). */
+#include "project_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcache.h"
 #include "jsonutil.h"
 #include "timefmt.h"
 
@@ -48,98 +48,6 @@ bool project_id_valid(const char *id)
 			return false;
 	}
 	return true;
-}
-
-/*
- * The documents parsed lately, by definition: each update's 201 renders
- * its project, and parsing the text was a quarter of rendering one. A
- * definition never changes (a redefinition makes a new one) and freeing
- * one drops its entry, so an entry is never stale. Direct-mapped: a slot
- * holds the latest of the definitions that map to it. Callers share the
- * documents and must not change them (as they shared the kept tree).
- */
-#define DEF_CACHE_BITS 11
-
-static struct {
-	const struct project_def *def;
-	json_t *json;
-} def_cache[1 << DEF_CACHE_BITS];
-
-static size_t def_cache_slot(const struct project_def *d)
-{
-	return (size_t)(((uint64_t)(uintptr_t)d >> 4) *
-			0x9E3779B97F4A7C15ULL >> (64 - DEF_CACHE_BITS));
-}
-
-void project_def_free(struct project_def *d)
-{
-	size_t i;
-
-	if (!d)
-		return;
-	i = def_cache_slot(d);
-	if (def_cache[i].def == d) {
-		json_decref(def_cache[i].json);
-		def_cache[i].def = NULL;
-		def_cache[i].json = NULL;
-	}
-	free(d);
-}
-
-const char *project_def_text(const struct project_def *d)
-{
-	return d->id + d->id_len + 1;
-}
-
-json_t *project_def_json(const struct project_def *d)
-{
-	size_t i = def_cache_slot(d);
-	json_t *j;
-
-	if (def_cache[i].def == d)
-		return json_incref(def_cache[i].json);
-	/* The text was written by paced and read back valid: only memory
-	 * can fail here. */
-	j = json_loadb(project_def_text(d), d->text_len, 0, NULL);
-	if (j) {
-		json_decref(def_cache[i].json);
-		def_cache[i].def = d;
-		def_cache[i].json = json_incref(j);
-	}
-	return j;
-}
-
-const char *project_def_tag(const struct project_def *d, size_t i)
-{
-	const char *t = project_def_text(d) + d->text_len + 1;
-
-	while (i--)
-		t += strlen(t) + 1;
-	return t;
-}
-
-bool project_def_has_tag(const struct project_def *d, const char *tag)
-{
-	const char *t = project_def_text(d) + d->text_len + 1;
-
-	for (size_t i = 0; i < d->n_tags; i++, t += strlen(t) + 1)
-		if (strcmp(t, tag) == 0)
-			return true;
-	return false;
-}
-
-void project_free(struct project *p)
-{
-	if (!p)
-		return;
-	project_def_free(p->def);
-	fcache_free(p->fc);
-	free(p);
-}
-
-double project_current(const struct project *p)
-{
-	return p->has_current ? p->current : p->def->baseline;
 }
 
 static int need_string(const json_t *v, const char *field, size_t min,
@@ -201,7 +109,7 @@ static int need_duration(const json_t *v, const char *field, int64_t *out,
 	return 0;
 }
 
-static int parse_milestones(struct project_def *d, const json_t *arr,
+static int parse_milestones(struct def_scratch *d, const json_t *arr,
 			    struct field_error *err)
 {
 	size_t n = json_array_size(arr), i;
@@ -270,11 +178,11 @@ static int parse_milestones(struct project_def *d, const json_t *arr,
 		prev_at = pt->at;
 		prev_progress = progress;
 	}
-	d->n_milestones = (uint16_t)n;
+	d->n_milestones = n;
 	return 0;
 }
 
-static int parse_pauses(struct project_def *d, const json_t *arr,
+static int parse_pauses(struct def_scratch *d, const json_t *arr,
 			struct field_error *err)
 {
 	size_t n = json_array_size(arr), i;
@@ -338,26 +246,26 @@ static int parse_pauses(struct project_def *d, const json_t *arr,
 					       "and must not overlap");
 		prev_to = pp->to;
 	}
-	d->n_pauses = (uint16_t)n;
+	d->n_pauses = n;
 	return 0;
 }
 
-int project_def_check_thresholds(const struct project_def *d,
-				 double default_at_risk,
-				 double default_behind,
-				 struct field_error *err)
+int project_thresholds_check(bool has_at_risk, double at_risk,
+			     bool has_behind, double behind,
+			     double default_at_risk, double default_behind,
+			     struct field_error *err)
 {
-	if ((d->has_at_risk ? d->at_risk : default_at_risk) >
-	    (d->has_behind ? d->behind : default_behind))
+	if ((has_at_risk ? at_risk : default_at_risk) >
+	    (has_behind ? behind : default_behind))
 		return field_error_set(
 			err, "invalid_value",
-			d->has_behind ? "thresholds.behind" : "thresholds.at_risk",
+			has_behind ? "thresholds.behind" : "thresholds.at_risk",
 			"thresholds.behind must not be below "
 			"thresholds.at_risk");
 	return 0;
 }
 
-static int parse_thresholds(struct project_def *d, const json_t *obj,
+static int parse_thresholds(struct def_scratch *d, const json_t *obj,
 			    double default_at_risk, double default_behind,
 			    struct field_error *err)
 {
@@ -390,8 +298,9 @@ static int parse_thresholds(struct project_def *d, const json_t *obj,
 			d->behind = x;
 		}
 	}
-	return project_def_check_thresholds(d, default_at_risk, default_behind,
-					    err);
+	return project_thresholds_check(d->has_at_risk, d->at_risk,
+					d->has_behind, d->behind,
+					default_at_risk, default_behind, err);
 }
 
 static int parse_tags(const json_t *arr, struct field_error *err)
@@ -423,7 +332,7 @@ static const char *const known_fields[] = {
 
 /* Checks every field's type and range, in a fixed order so the error a
  * client sees does not depend on the order of its keys. */
-static int validate(struct project_def *d, const json_t *b,
+static int validate(struct def_scratch *d, const json_t *b,
 		    double default_at_risk, double default_behind,
 		    struct field_error *err)
 {
@@ -535,75 +444,14 @@ static int validate(struct project_def *d, const json_t *b,
 	return 0;
 }
 
-/* Rounds n up to a multiple of 8, for the arrays after the strings. */
-static size_t align8(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
-/*
- * Packs the validated scratch s into one allocation: the fields, then the
- * id, the text (text_len bytes), the tags and the milestone and pause
- * arrays. NULL on ENOMEM.
- */
-static struct project_def *pack(const struct project_def *s, const char *id,
-				const char *text, size_t text_len,
-				const json_t *tags)
-{
-	size_t id_len = strlen(id), strings, size, i;
-	size_t n_tags = json_array_size(tags);
-	struct project_def *d;
-	const json_t *t;
-	char *at;
-
-	strings = id_len + 1 + text_len + 1;
-	json_array_foreach(tags, i, t)
-		strings += strlen(json_string_value(t)) + 1;
-	size = align8(offsetof(struct project_def, id) + strings) +
-	       s->n_milestones * sizeof(*s->milestones) +
-	       s->n_pauses * sizeof(*s->pauses);
-	d = malloc(size);
-	if (!d)
-		return NULL;
-	*d = *s;
-	d->id_len = (uint8_t)id_len;
-	d->text_len = (uint32_t)text_len;
-	d->n_tags = (uint8_t)n_tags;
-	at = d->id;
-	memcpy(at, id, id_len + 1);
-	at += id_len + 1;
-	memcpy(at, text, text_len);
-	at[text_len] = '\0';
-	at += text_len + 1;
-	json_array_foreach(tags, i, t) {
-		size_t n = strlen(json_string_value(t)) + 1;
-
-		memcpy(at, json_string_value(t), n);
-		at += n;
-	}
-	at = (char *)d + align8(offsetof(struct project_def, id) + strings);
-	d->milestones = NULL;
-	d->pauses = NULL;
-	if (s->n_milestones) {
-		d->milestones = (struct pace_point *)(void *)at;
-		memcpy(at, s->milestones,
-		       s->n_milestones * sizeof(*s->milestones));
-		at += s->n_milestones * sizeof(*s->milestones);
-	}
-	if (s->n_pauses) {
-		d->pauses = (struct pace_pause *)(void *)at;
-		memcpy(at, s->pauses, s->n_pauses * sizeof(*s->pauses));
-	}
-	return d;
-}
-
-/* Validates body for `id` (checked by the caller) and packs it with text,
- * or with body's own serialisation (without "id") when text is NULL. */
+/* Validates body for `id` (checked by the caller) and packs it, with
+ * keep_text with text, or with body's own serialisation (without "id")
+ * when text is NULL. */
 static int build(const char *id, const json_t *body, const char *text,
-		 double default_at_risk, double default_behind,
+		 bool keep_text, double default_at_risk, double default_behind,
 		 struct project_def **out, struct field_error *err)
 {
-	struct project_def *s = calloc(1, sizeof(*s));
+	struct def_scratch *s = calloc(1, sizeof(*s));
 	char *dumped = NULL;
 	json_t *copy = NULL;
 	int rc;
@@ -615,7 +463,7 @@ static int build(const char *id, const json_t *body, const char *text,
 		goto nomem;
 	if (rc < 0)
 		goto out;
-	if (!text) {
+	if (!text && keep_text) {
 		copy = json_copy((json_t *)body);
 		if (!copy)
 			goto nomem;
@@ -624,7 +472,9 @@ static int build(const char *id, const json_t *body, const char *text,
 		if (!dumped)
 			goto nomem;
 	}
-	*out = pack(s, id, text, strlen(text), json_object_get(body, "tags"));
+	*out = project_def_pack(s, id, keep_text ? text : NULL,
+				text ? strlen(text) : 0,
+				json_object_get(body, "tags"));
 	if (!*out)
 		goto nomem;
 	rc = 0;
@@ -670,8 +520,8 @@ int project_def_parse(const char *id, const json_t *body,
 		return field_error_set(err, "invalid_value", "id",
 				       "id must match "
 				       "^[a-z0-9][a-z0-9._-]{0,63}$");
-	return build(id, body, NULL, default_at_risk, default_behind, out,
-		     err);
+	return build(id, body, NULL, true, default_at_risk, default_behind,
+		     out, err);
 }
 
 int project_def_load(const char *id, const char *text,
@@ -691,28 +541,18 @@ int project_def_load(const char *id, const char *text,
 		rc = project_def_parse(id, body, default_at_risk,
 				       default_behind, out, err);
 	else
-		rc = build(id, body, text, default_at_risk, default_behind,
-			   out, err);
+		rc = build(id, body, text, !project_def_has_source(),
+			   default_at_risk,
+			   default_behind, out, err);
 	json_decref(body);
+	/* Not kept: the store has it (project_def_json reads it back). A
+	 * text that stays for want of memory does no harm. */
+	if (rc == 0)
+		(void)project_def_forget_text(out);
 	/* At start-up the tree was in scratch memory (load.c): pack()
 	 * copied what stays. */
 	jsonutil_scratch_reset();
 	return rc;
-}
-
-void project_def_curve(const struct project_def *d, double default_at_risk,
-		       double default_behind, struct pace_curve *out)
-{
-	out->baseline = d->baseline;
-	out->target = d->target;
-	out->start = d->start;
-	out->due = d->due;
-	out->milestones = d->milestones;
-	out->n_milestones = d->n_milestones;
-	out->pauses = d->pauses;
-	out->n_pauses = d->n_pauses;
-	out->at_risk = d->has_at_risk ? d->at_risk : default_at_risk;
-	out->behind = d->has_behind ? d->behind : default_behind;
 }
 
 bool project_def_equal(const struct project_def *a,
@@ -723,8 +563,8 @@ bool project_def_equal(const struct project_def *a,
 
 	if (strcmp(a->id, b->id) != 0)
 		return false;
-	if (a->text_len == b->text_len &&
-	    memcmp(project_def_text(a), project_def_text(b), a->text_len) == 0)
+	if (project_def_text(a) && project_def_text(b) &&
+	    strcmp(project_def_text(a), project_def_text(b)) == 0)
 		return true;
 	/* The same definition with its keys in another order is the same:
 	 * compare the documents. */

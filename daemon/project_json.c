@@ -42,7 +42,19 @@ static json_t *forecast_json(const struct pace_forecast *f)
 json_t *project_to_json(const struct project *p, const struct project_view *v)
 {
 	json_t *def = project_def_json(p->def);
-	json_t *o = json_object(), *th = json_object();
+	json_t *o, *th;
+	paced_ms created_at, defined_at;
+
+	/* Without its definition (no memory, or the database failed to
+	 * give the text back) there is no object to show. */
+	if (!def)
+		return NULL;
+	if (project_def_times(p->def, &created_at, &defined_at) < 0) {
+		json_decref(def);
+		return NULL;
+	}
+	o = json_object();
+	th = json_object();
 
 	json_object_set_new(o, "id", json_string(p->def->id));
 	put_field(o, def, "title", NULL);
@@ -81,8 +93,8 @@ json_t *project_to_json(const struct project *p, const struct project_view *v)
 			    jsonutil_instant(p->status_since));
 	json_object_set_new(o, "stale", json_boolean(v->stale));
 	json_object_set_new(o, "forecast", forecast_json(&v->forecast));
-	json_object_set_new(o, "created_at", jsonutil_instant(p->created_at));
-	json_object_set_new(o, "defined_at", jsonutil_instant(p->defined_at));
+	json_object_set_new(o, "created_at", jsonutil_instant(created_at));
+	json_object_set_new(o, "defined_at", jsonutil_instant(defined_at));
 	json_decref(def);
 	return o;
 }

@@ -1,4 +1,9 @@
-/* registry.c - open-addressing hash table of live projects by id. */
+/*
+ * registry.c - open-addressing hash table of live projects by id, with
+ * linear probing. Its sizes step by 1.5 and 4/3 (64, 96, 128, 192 ...)
+ * and it is kept at most 70 % full: a million projects take 1.5 million
+ * slots (12 MB), where powers of two at half full took two million.
+ */
 #include "registry.h"
 
 #include <stdlib.h>
@@ -8,7 +13,7 @@
 
 struct registry {
 	struct project **slots; /* NULL: empty; TOMBSTONE: deleted */
-	size_t cap;             /* power of two */
+	size_t cap;             /* 2^k or 3 * 2^k */
 	size_t used;            /* live entries */
 	size_t filled;          /* live entries + tombstones */
 	unsigned long layout;   /* rebuilds so far (registry_scan) */
@@ -54,11 +59,22 @@ void registry_free(struct registry *r)
 	free(r);
 }
 
+/* Where probing for hash h starts: h scaled to [0, cap). */
+static size_t home(const struct registry *r, uint64_t h)
+{
+	return (size_t)(((unsigned __int128)h * r->cap) >> 64);
+}
+
+static size_t next_slot(const struct registry *r, size_t i)
+{
+	return i + 1 == r->cap ? 0 : i + 1;
+}
+
 /* The slot holding id, or the first free slot where it would go. */
 static size_t find_slot(const struct registry *r, const char *id,
 			bool *found)
 {
-	size_t mask = r->cap - 1, i = hash_id(id) & mask;
+	size_t i = home(r, hash_id(id));
 	size_t first_free = SIZE_MAX;
 
 	for (;;) {
@@ -75,16 +91,36 @@ static size_t find_slot(const struct registry *r, const char *id,
 			*found = true;
 			return i;
 		}
-		i = (i + 1) & mask;
+		i = next_slot(r, i);
 	}
 }
 
+/* Puts p, whose id is in no slot: only empty slots are looked for, no
+ * id is compared (the rehash, and the start-up's load of ids the
+ * database keeps unique). */
+static void put_new(struct registry *r, struct project *p)
+{
+	size_t i = home(r, hash_id(p->def->id));
+
+	while (r->slots[i])
+		i = next_slot(r, i);
+	r->slots[i] = p;
+}
+
+/* The size after cap: 2^k -> 3 * 2^(k-1), 3 * 2^(k-1) -> 2^(k+1). */
+static size_t larger(size_t cap)
+{
+	return (cap & (cap - 1)) == 0 ? cap / 2 * 3 : cap / 3 * 4;
+}
+
+/* Makes room (or clears the tombstones, when they are what fills the
+ * table). */
 static int grow(struct registry *r)
 {
 	size_t old_cap = r->cap;
 	struct project **old = r->slots;
 
-	r->cap = r->used * 4 > old_cap ? old_cap * 2 : old_cap;
+	r->cap = r->used * 2 > old_cap ? larger(old_cap) : old_cap;
 	r->slots = calloc(r->cap, sizeof(*r->slots));
 	if (!r->slots) {
 		r->slots = old;
@@ -93,15 +129,17 @@ static int grow(struct registry *r)
 	}
 	r->filled = r->used;
 	r->layout++;
-	for (size_t i = 0; i < old_cap; i++) {
-		bool found;
-
+	for (size_t i = 0; i < old_cap; i++)
 		if (old[i] && old[i] != TOMBSTONE)
-			r->slots[find_slot(r, old[i]->def->id, &found)] =
-				old[i];
-	}
+			put_new(r, old[i]);
 	free(old);
 	return 0;
+}
+
+/* Whether one more entry would fill more than 70 % of the slots. */
+static bool too_full(const struct registry *r)
+{
+	return (r->filled + 1) * 10 > r->cap * 7;
 }
 
 struct project *registry_get(const struct registry *r, const char *id)
@@ -117,8 +155,7 @@ int registry_put(struct registry *r, struct project *p)
 	bool found;
 	size_t i;
 
-	/* Keep at most half the slots filled so probes stay short. */
-	if ((r->filled + 1) * 2 > r->cap && grow(r) < 0)
+	if (too_full(r) && grow(r) < 0)
 		return PACED_ENOMEM;
 	i = find_slot(r, p->def->id, &found);
 	if (found) {
@@ -130,6 +167,16 @@ int registry_put(struct registry *r, struct project *p)
 		r->used++;
 	}
 	r->slots[i] = p;
+	return 0;
+}
+
+int registry_put_new(struct registry *r, struct project *p)
+{
+	if (too_full(r) && grow(r) < 0)
+		return PACED_ENOMEM;
+	put_new(r, p);
+	r->filled++;
+	r->used++;
 	return 0;
 }
 

@@ -25,6 +25,10 @@ struct project *registry_get(const struct registry *r, const char *id);
  * PACED_ENOMEM (p then still belongs to the caller). */
 int registry_put(struct registry *r, struct project *p);
 
+/* The same for a project whose id is known not to be in r (start-up:
+ * the database keeps ids unique), without comparing ids. */
+int registry_put_new(struct registry *r, struct project *p);
+
 /* Removes and frees the project; nothing if absent. */
 void registry_remove(struct registry *r, const char *id);
 

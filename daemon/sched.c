@@ -1,8 +1,9 @@
 /*
  * sched.c - a binary min-heap of (instant, item) entries in a growable
- * array, driving one uv_timer armed for the earliest instant. Each entry
- * keeps a pointer to its caller's slot, and the slot holds the entry's
- * index + 1, so moving or removing an entry starts where it is.
+ * array, driving one uv_timer armed for the earliest instant. Each item
+ * has a slot (at the same offset in every item, so an entry need not
+ * point to it: 16 bytes an entry, a million projects) that holds the
+ * entry's index + 1, so moving or removing an entry starts where it is.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -16,16 +17,16 @@
 
 /*
  * A slot with this bit set names an entry in the due list of the run in
- * progress rather than in the heap. Heap indexes never reach it: an array
- * that long would not fit in the address space.
+ * progress rather than in the heap. Heap indexes never reach it: the
+ * heap does not grow that long (SCHED_MAX_ENTRIES).
  */
-#define SCHED_DUE_BIT (SIZE_MAX - SIZE_MAX / 2)
+#define SCHED_DUE_BIT 0x80000000u
+#define SCHED_MAX_ENTRIES (SCHED_DUE_BIT - 1)
 
 struct sched_entry {
 	paced_ms at;
-	void *item;   /* borrowed */
-	size_t *slot; /* borrowed; NULL in the due list once fired or
-		       * cancelled */
+	void *item; /* borrowed; NULL in the due list once fired or
+		     * cancelled */
 };
 
 struct sched {
@@ -34,6 +35,10 @@ struct sched {
 	void (*run_end)(void *data);
 	void *data;
 	paced_ms (*now)(void);
+	/* Where each item's slot lies in it: learnt from the first
+	 * sched_set(), the same for every item after. */
+	ptrdiff_t slot_off;
+	bool slot_known;
 
 	struct sched_entry *heap; /* owned; n entries, room for cap */
 	size_t n;
@@ -61,20 +66,30 @@ struct sched {
 
 static void sched_on_timer(uv_timer_t *t);
 
-/* Doubles both arrays together, keeping the due list as large as the
- * heap. 0 or PACED_ENOMEM; on failure cap is unchanged. */
-static int sched_grow(struct sched *s)
+/* Gives both arrays room for cap entries, keeping the due list as large
+ * as the heap. 0 or PACED_ENOMEM; on failure cap is unchanged. */
+static int sched_resize(struct sched *s, size_t cap)
 {
-	size_t cap = s->cap ? s->cap * 2 : SCHED_INIT_CAP;
 	struct sched_entry *p;
 
-	if (cap < s->cap || cap > SIZE_MAX / sizeof(*p))
+	if (cap > SCHED_MAX_ENTRIES)
+		cap = SCHED_MAX_ENTRIES;
+	if (cap <= s->cap)
 		return PACED_ENOMEM;
 	p = realloc(s->heap, cap * sizeof(*p));
 	if (!p)
 		return PACED_ENOMEM;
 	s->heap = p;
-	p = realloc(s->due, cap * sizeof(*p));
+	/* Outside a run the due list holds nothing: a fresh one, not a
+	 * copy, so that its pages stay untouched (and out of the RSS)
+	 * until a run needs them. */
+	if (s->running) {
+		p = realloc(s->due, cap * sizeof(*p));
+	} else {
+		p = malloc(cap * sizeof(*p));
+		if (p)
+			free(s->due);
+	}
 	if (!p)
 		return PACED_ENOMEM;
 	s->due = p;
@@ -82,10 +97,26 @@ static int sched_grow(struct sched *s)
 	return 0;
 }
 
+/* Doubles both arrays. */
+static int sched_grow(struct sched *s)
+{
+	return sched_resize(s, s->cap ? s->cap * 2 : SCHED_INIT_CAP);
+}
+
+int sched_reserve(struct sched *s, size_t n)
+{
+	return n <= s->cap ? 0 : sched_resize(s, n);
+}
+
+static uint32_t *sched_slot(const struct sched *s, void *item)
+{
+	return (uint32_t *)(void *)((char *)item + s->slot_off);
+}
+
 static void sched_place(struct sched *s, size_t i, struct sched_entry e)
 {
 	s->heap[i] = e;
-	*e.slot = i + 1;
+	*sched_slot(s, e.item) = (uint32_t)(i + 1);
 }
 
 static void sched_sift_up(struct sched *s, size_t i)
@@ -142,12 +173,13 @@ static void sched_delete(struct sched *s, size_t i)
 }
 
 /* A fire callback moved or removed an entry its run has not fired yet. */
-static void sched_cancel_due(struct sched *s, size_t *slot)
+static void sched_cancel_due(struct sched *s, uint32_t *slot)
 {
 	size_t j = *slot & ~SCHED_DUE_BIT;
 
-	assert(s->running && j < s->ndue && s->due[j].slot == slot);
-	s->due[j].slot = NULL;
+	assert(s->running && j < s->ndue && s->due[j].item &&
+	       sched_slot(s, s->due[j].item) == slot);
+	s->due[j].item = NULL;
 	s->due_live--;
 	*slot = 0;
 }
@@ -249,7 +281,7 @@ fail:
 	return err;
 }
 
-int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at)
+int sched_set(struct sched *s, void *item, uint32_t *slot, paced_ms at)
 {
 	size_t i;
 
@@ -257,10 +289,14 @@ int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at)
 		sched_remove(s, slot);
 		return 0;
 	}
+	if (!s->slot_known) {
+		s->slot_off = (char *)slot - (char *)item;
+		s->slot_known = true;
+	}
+	assert(sched_slot(s, item) == slot);
 	if (*slot != 0 && !(*slot & SCHED_DUE_BIT)) {
 		i = *slot - 1;
-		assert(i < s->n && s->heap[i].slot == slot &&
-		       s->heap[i].item == item);
+		assert(i < s->n && s->heap[i].item == item);
 		if (s->heap[i].at == at)
 			return 0;
 		s->heap[i].at = at;
@@ -275,14 +311,14 @@ int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at)
 		if (*slot != 0)
 			sched_cancel_due(s, slot);
 		i = s->n++;
-		s->heap[i] = (struct sched_entry){at, item, slot};
+		s->heap[i] = (struct sched_entry){at, item};
 		sched_sift_up(s, i);
 	}
 	sched_arm(s);
 	return 0;
 }
 
-void sched_remove(struct sched *s, size_t *slot)
+void sched_remove(struct sched *s, uint32_t *slot)
 {
 	size_t i;
 
@@ -293,7 +329,7 @@ void sched_remove(struct sched *s, size_t *slot)
 		return;
 	}
 	i = *slot - 1;
-	assert(i < s->n && s->heap[i].slot == slot);
+	assert(i < s->n && sched_slot(s, s->heap[i].item) == slot);
 	*slot = 0;
 	sched_delete(s, i);
 	sched_arm(s);
@@ -311,7 +347,7 @@ paced_ms sched_next(const struct sched *s)
 	/* During a run the due list is sorted: its first live entry is its
 	 * earliest. */
 	for (size_t j = s->due_pos; j < s->ndue; j++) {
-		if (s->due[j].slot) {
+		if (s->due[j].item) {
 			if (s->due[j].at < next)
 				next = s->due[j].at;
 			break;
@@ -327,7 +363,7 @@ static void sched_collect(struct sched *s, paced_ms now)
 		struct sched_entry e = s->heap[0];
 
 		sched_delete(s, 0);
-		*e.slot = SCHED_DUE_BIT | s->ndue;
+		*sched_slot(s, e.item) = SCHED_DUE_BIT | (uint32_t)s->ndue;
 		s->due[s->ndue++] = e;
 	}
 	s->due_pos = 0;
@@ -356,9 +392,9 @@ void sched_run_due(struct sched *s)
 		/* A copy: a callback that adds entries can move the list. */
 		struct sched_entry e = s->due[s->due_pos++];
 
-		if (!e.slot)
+		if (!e.item)
 			continue;
-		*e.slot = 0;
+		*sched_slot(s, e.item) = 0;
 		s->due_live--;
 		s->fire(e.item, e.at, now, s->data);
 	}

@@ -11,6 +11,7 @@
 #define PACED_SCHED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "paced.h"
@@ -35,12 +36,18 @@ int sched_new(struct sched **out, uv_loop_t *loop, sched_fire_fn fire,
  * replacing its earlier entry if any. at == PACED_NEVER removes it.
  * `slot` is storage the caller keeps with the item (initialised to 0) in
  * which the scheduler records the item's place in the heap, which makes
- * moving and removing O(log n) without a search. 0 or PACED_ENOMEM.
+ * moving and removing O(log n) without a search. It must lie at the same
+ * offset in every item of one scheduler (the entries do not keep it).
+ * At most 2^31 - 1 entries. 0 or PACED_ENOMEM.
  */
-int sched_set(struct sched *s, void *item, size_t *slot, paced_ms at);
+int sched_set(struct sched *s, void *item, uint32_t *slot, paced_ms at);
+
+/* Makes room for n entries at once (start-up schedules every project),
+ * so the heap is not grown and copied step by step. 0 or PACED_ENOMEM. */
+int sched_reserve(struct sched *s, size_t n);
 
 /* Removes item's entry, if any (same as at == PACED_NEVER). */
-void sched_remove(struct sched *s, size_t *slot);
+void sched_remove(struct sched *s, uint32_t *slot);
 
 /* Entries held; the earliest instant (PACED_NEVER when empty). */
 size_t sched_count(const struct sched *s);

@@ -49,6 +49,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"FROM projects p WHERE p.archived_at IS NULL ORDER BY p.id",
 	[ST_PROJECT_STATE] =
 		"SELECT archived_at IS NOT NULL FROM projects WHERE id = ?1",
+	[ST_PROJECT_DEFINITION] =
+		"SELECT definition, created_at, defined_at FROM projects "
+		"WHERE id = ?1",
 	[ST_PROJECT_INSERT] =
 		"INSERT INTO projects (id, definition, declared, created_at, "
 		"defined_at, status, status_since) "

@@ -112,6 +112,15 @@ typedef int (*store_project_fn)(const struct store_project_row *row,
  * returns that. */
 int store_projects_load(struct store *s, store_project_fn fn, void *data);
 
+/* The definition text stored for the project id (live or archived), in
+ * *text (malloc'd). 0, PACED_ENOENT, PACED_EDB or PACED_ENOMEM
+ * (store_def.c). */
+int store_project_definition(struct store *s, const char *id, char **text);
+/* The same with the project's times, as a project_def_set_source()
+ * fetch: data is the store. */
+struct project_stored;
+int store_def_fetch(const char *id, void *data, struct project_stored *out);
+
 /* Whether a project with this id was ever created, and if so whether it
  * is archived now. */
 int store_project_archived(struct store *s, const char *id, bool *archived,

@@ -1,7 +1,7 @@
 /*
- * store_internal.h - what store.c and store_outbox.c share: the prepared
- * statements and the handle. Private to those two; everyone else uses
- * store.h.
+ * store_internal.h - what store.c, store_outbox.c and store_def.c share:
+ * the prepared statements and the handle. Private to those; everyone
+ * else uses store.h.
  */
 #ifndef PACED_STORE_INTERNAL_H
 #define PACED_STORE_INTERNAL_H
@@ -21,6 +21,7 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_PROJECTS_LOAD,
 	ST_PROJECT_STATE,
+	ST_PROJECT_DEFINITION,
 	ST_PROJECT_INSERT,
 	ST_REVISION_INSERT,
 	ST_PROJECT_REDEFINE,

@@ -40,16 +40,17 @@ static int collect_point(const struct store_update *u, void *data)
 
 static bool is_stale(const struct project *p, paced_ms now)
 {
+	int64_t every = project_def_report_every(p->def);
 	paced_ms last;
 
-	if (!p->def->report_every_ms)
+	if (!every)
 		return false;
 	/* What counts is when a report last arrived, whatever date it
 	 * carries: a report filed today for last week is still a report. */
 	last = p->has_arrival && p->last_arrival > p->def->start
 		       ? p->last_arrival
 		       : p->def->start;
-	return now - last >= p->def->report_every_ms + p->def->grace_ms;
+	return now - last >= every + project_def_grace(p->def);
 }
 
 /* Status and staleness only: what deciding on a change needs. */
@@ -180,8 +181,11 @@ static bool is_bad(enum pace_status s)
 
 static int64_t repeat_ms(const struct app *app, const struct project *p)
 {
-	return p->def->has_repeat_every ? p->def->repeat_every_ms
-					: app->conf->repeat_every_ms;
+	int64_t own;
+
+	return project_def_repeat_every(p->def, &own)
+		       ? own
+		       : app->conf->repeat_every_ms;
 }
 
 /* When the next reminder is due, or PACED_NEVER: `repeat_every` after
@@ -199,14 +203,15 @@ static paced_ms reminder_at(const struct app *app, const struct project *p)
 /* When p becomes stale if nothing arrives, or PACED_NEVER. */
 static paced_ms stale_at(const struct project *p)
 {
+	int64_t every = project_def_report_every(p->def);
 	paced_ms last;
 
-	if (!p->def->report_every_ms || p->stale)
+	if (!every || p->stale)
 		return PACED_NEVER;
 	last = p->has_arrival && p->last_arrival > p->def->start
 		       ? p->last_arrival
 		       : p->def->start;
-	return last + p->def->report_every_ms + p->def->grace_ms;
+	return last + every + project_def_grace(p->def);
 }
 
 static int record_event(struct app *app, struct project *p,
@@ -315,7 +320,7 @@ void tracker_reschedule(struct app *app, struct project *p, paced_ms now)
  * view made the cache. */
 void tracker_adopt(struct project *live, const struct project *next)
 {
-	size_t slot = live->sched_slot;
+	uint32_t slot = live->sched_slot;
 	struct fcache *fc = live->fc;
 
 	*live = *next;
@@ -327,6 +332,14 @@ void tracker_after_commit(struct app *app, bool queued)
 {
 	if (queued && app->notify)
 		notify_kick(app->notify);
+}
+
+/* Once a definition's text is committed the database keeps it and a
+ * copy in memory would only take room (project.h); without memory for the
+ * smaller copy, the text stays. */
+static void forget_stored_text(struct project *p)
+{
+	project_forget_text(p);
 }
 
 /* Inserts a new project row for p, evaluates it and records the event of
@@ -370,7 +383,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 	p->def = def;
 	def = NULL;
 	p->declared = declared;
-	p->created_at = p->defined_at = p->status_since = now;
+	p->status_since = now;
 	p->status = PACE_NONE;
 	rc = store_begin(app->store);
 	if (rc < 0)
@@ -382,6 +395,7 @@ int tracker_create(struct app *app, struct project_def *def, bool declared,
 	rc = registry_put(app->reg, p);
 	if (rc < 0)
 		goto fail;
+	forget_stored_text(p);
 	log_info("project %s created", p->def->id);
 	*out = p;
 	tracker_reschedule(app, p, now);
@@ -432,7 +446,6 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 			goto fail;
 		}
 		restored->def = def;
-		restored->created_at = now;
 		restored->status = PACE_NONE;
 		rc = store_update_latest(app->store, def->id, latest_into,
 					 restored);
@@ -442,8 +455,8 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 	}
 	next = *live;
 	next.def = def;
+	next.def_inline = false;
 	next.declared = declared;
-	next.defined_at = now;
 	rc = store_begin(app->store);
 	if (rc < 0)
 		goto fail;
@@ -464,13 +477,15 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		*out = restored;
 		*created = true;
 	} else {
-		project_def_free(live->def);
+		project_drop_def(live);
 		tracker_adopt(live, &next);
 		*out = live;
 		*created = false;
 	}
+	forget_stored_text(*out);
 	tracker_reschedule(app, *out, now);
-	log_info("project %s %s", def->id, restored ? "restored" : "redefined");
+	log_info("project %s %s", (*out)->def->id,
+		 restored ? "restored" : "redefined");
 	tracker_after_commit(app, queued);
 	return 0;
 fail:
@@ -589,6 +604,10 @@ int tracker_start(struct app *app, paced_ms now)
 
 	if (!all)
 		return PACED_ENOMEM;
+	/* Every project gets an entry: the heap at its size in one go (a
+	 * failure here only means growing step by step). */
+	if (app->sched)
+		(void)sched_reserve(app->sched, n);
 	/* One transaction for all: what changed while paced was down is
 	 * recorded once, not once per missed wake-up. A database that
 	 * refuses does not stop the start: each project is tried again. */

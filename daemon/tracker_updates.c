@@ -39,6 +39,8 @@ static void undo_done(int rc, void *data)
 {
 	struct undo *u = data;
 
+	/* The group is over either way (`before` was taken without it). */
+	u->live->in_undo = false;
 	if (rc < 0) {
 		tracker_adopt(u->live, &u->before);
 		tracker_reschedule(u->app, u->live, timefmt_now());
@@ -53,13 +55,11 @@ static void undo_done(int rc, void *data)
  * this group. 0 or PACED_ENOMEM. */
 static int remember(struct app *app, struct touched *t, size_t n)
 {
-	unsigned long long turn = group_turn(app->group) + 1;
-
 	for (size_t i = 0; i < n; i++) {
 		struct undo *u;
 
-		if (t[i].live->undo_turn == turn) {
-			t[i].next.undo_turn = turn;
+		if (t[i].live->in_undo) {
+			t[i].next.in_undo = true;
 			continue;
 		}
 		u = malloc(sizeof(*u));
@@ -70,7 +70,11 @@ static int remember(struct app *app, struct touched *t, size_t n)
 			free(u);
 			return PACED_ENOMEM;
 		}
-		t[i].next.undo_turn = turn;
+		/* Until the group ends: the next state keeps the mark,
+		 * and the live one has it should a later write of this
+		 * group fail to keep it. */
+		t[i].live->in_undo = true;
+		t[i].next.in_undo = true;
 	}
 	return 0;
 }

@@ -40,10 +40,18 @@ static void check_fields(const struct project_def *d)
 	assert_string_equal(d->id, "road-7");
 	assert_true(d->target == 12.5);
 	assert_int_equal(d->n_milestones, 1);
-	assert_true(d->milestones[0].value == 5);
+	struct pace_curve c;
+
+	assert_true(project_def_milestones(d)[0].value == 5);
 	assert_int_equal(d->n_pauses, 1);
-	assert_true(d->pauses[0].to > d->pauses[0].from);
-	assert_true(d->has_behind && d->behind == 0.2 && !d->has_at_risk);
+	assert_true(project_def_pauses(d)[0].to > project_def_pauses(d)[0].from);
+	/* Its own behind; the default at_risk. */
+	project_def_curve(d, 0.07, 0.5, &c);
+	assert_true(c.behind == 0.2 && c.at_risk == 0.07);
+	assert_int_equal(c.n_milestones, 1);
+	assert_true(c.milestones == project_def_milestones(d));
+	assert_int_equal(project_def_report_every(d), 0);
+	assert_int_equal(project_def_grace(d), PACED_MS_PER_DAY);
 	assert_int_equal(d->n_tags, 2);
 	assert_string_equal(project_def_tag(d, 0), "交通");
 	assert_string_equal(project_def_tag(d, 1), "民生实事");
@@ -51,13 +59,31 @@ static void check_fields(const struct project_def *d)
 	assert_false(project_def_has_tag(d, "民生"));
 }
 
+/* A stand-in for the database: the text stored for one id, and how
+ * often it was asked for. */
+static char stored_text[2048];
+static int fetches;
+
+static int fetch_stored(const char *id, void *data,
+			struct project_stored *out)
+{
+	assert_string_equal(id, "road-7");
+	assert_ptr_equal(data, stored_text);
+	fetches++;
+	out->created_at = 1000;
+	out->defined_at = 2000;
+	out->text = stored_text[0] ? strdup(stored_text) : NULL;
+	return out->text ? 0 : PACED_ENOENT;
+}
+
 /* The text kept is what paced stores: no "id", and it loads back into
- * the same definition, keeping the very text. */
+ * the same definition. Loaded, the text is not kept: it is read from the
+ * source when the definition is shown, once while the parse is cached. */
 static void test_parse_and_load(void **state)
 {
 	struct project_def *d = parse(body_text), *back = NULL;
 	struct field_error e;
-	json_t *j;
+	json_t *j, *jb;
 
 	(void)state;
 	check_fields(d);
@@ -65,14 +91,33 @@ static void test_parse_and_load(void **state)
 	j = project_def_json(d);
 	assert_string_equal(json_string_value(json_object_get(j, "owner")),
 			    "交通局");
-	json_decref(j);
+	snprintf(stored_text, sizeof(stored_text), "%s", project_def_text(d));
+	project_def_set_source(fetch_stored, stored_text);
 	assert_int_equal(project_def_load("road-7", project_def_text(d), 0.05,
 					  0.10, &back, &e),
 			 0);
 	check_fields(back);
-	assert_string_equal(project_def_text(back), project_def_text(d));
+	assert_null(project_def_text(back));
+	fetches = 0;
+	jb = project_def_json(back);
+	assert_non_null(jb);
+	assert_true(json_equal(j, jb));
+	json_decref(jb);
+	jb = project_def_json(back);
+	json_decref(jb);
+	assert_int_equal(fetches, 1);
 	assert_true(project_def_equal(d, back));
+	assert_true(project_def_equal(back, d));
 	project_def_free(back);
+	/* A source that fails makes no document (and no crash). */
+	assert_int_equal(project_def_load("road-7", project_def_text(d), 0.05,
+					  0.10, &back, &e),
+			 0);
+	stored_text[0] = '\0';
+	assert_null(project_def_json(back));
+	project_def_free(back);
+	project_def_set_source(NULL, NULL);
+	json_decref(j);
 	/* A stored text that still names an id is checked against it. */
 	assert_int_equal(project_def_load("other", "{\"id\": \"road-7\"}", 0.05,
 					  0.10, &back, &e),
@@ -104,6 +149,131 @@ static void test_equal(void **state)
 	project_def_free(a);
 	project_def_free(b);
 	project_def_free(c);
+}
+
+/* Forgetting the text keeps every field, the tags and the arrays. */
+static void test_forget_text(void **state)
+{
+	struct project_def *d = parse(body_text), *ref = parse(body_text);
+	struct project_def *before = d;
+
+	(void)state;
+	assert_non_null(project_def_text(d));
+	/* Kept while there is nowhere to read it back from. */
+	assert_int_equal(project_def_forget_text(&d), 0);
+	assert_ptr_equal(d, before);
+	assert_non_null(project_def_text(d));
+	project_def_set_source(fetch_stored, stored_text);
+	assert_int_equal(project_def_forget_text(&d), 0);
+	assert_true(d != before);
+	assert_null(project_def_text(d));
+	check_fields(d);
+	assert_memory_equal(project_def_milestones(d),
+			    project_def_milestones(ref),
+			    sizeof(struct pace_point));
+	assert_memory_equal(project_def_pauses(d), project_def_pauses(ref),
+			    sizeof(struct pace_pause));
+	assert_true(project_def_size(d) < project_def_size(ref));
+	assert_true(d->start == ref->start && d->due == ref->due);
+	project_def_free(ref);
+	/* Nothing to forget twice. */
+	before = d;
+	assert_int_equal(project_def_forget_text(&d), 0);
+	assert_ptr_equal(d, before);
+	check_fields(d);
+	project_def_free(d);
+	project_def_set_source(NULL, NULL);
+}
+
+/* The numbers a definition may give are kept only when given, each
+ * read back as given; a project made with project_new holds a copy of
+ * its definition that reads the same. */
+static void test_numbers_and_inline(void **state)
+{
+	static const struct {
+		const char *extra;
+		double at_risk, behind;
+		int64_t report_every, grace, repeat;
+		bool own_repeat;
+		double baseline;
+	} cases[] = {
+		{"", 0.05, 0.10, 0, PACED_MS_PER_DAY, 0, false, 0},
+		{", \"baseline\": 12.5", 0.05, 0.10, 0, PACED_MS_PER_DAY, 0,
+		 false, 12.5},
+		{", \"baseline\": -0.0, \"repeat_every\": \"1d\"", 0.05, 0.10, 0,
+		 PACED_MS_PER_DAY, PACED_MS_PER_DAY, true, -0.0},
+		{", \"thresholds\": {\"at_risk\": 0.02}", 0.02, 0.10, 0,
+		 PACED_MS_PER_DAY, 0, false, 0},
+		{", \"report_every\": \"14d\", \"grace\": \"1d\"", 0.05, 0.10,
+		 14 * PACED_MS_PER_DAY, PACED_MS_PER_DAY, 0, false, 0},
+		{", \"grace\": \"1500ms\", \"repeat_every\": \"0\"", 0.05,
+		 0.10, 0, 1500, 0, true, 0},
+		{", \"thresholds\": {\"at_risk\": 0.3, \"behind\": 0.4}, "
+		 "\"report_every\": \"1s\", \"grace\": \"2w\", "
+		 "\"repeat_every\": \"3h\", \"tags\": [\"a\", \"bcd\"], "
+		 "\"pauses\": [{\"from\": \"2022-02-01\", "
+		 "\"to\": \"2022-02-03\"}, {\"from\": \"2022-03-01\", "
+		 "\"to\": \"2022-03-02\"}]",
+		 0.3, 0.4, 1000, 14 * PACED_MS_PER_DAY, 3 * 3600 * 1000, true,
+		 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < PACED_ARRAY_LEN(cases); i++) {
+		char text[1024];
+		struct project_def *d, *copy;
+		struct project state0 = {.current = 3, .has_current = true};
+		struct project *p;
+		struct pace_curve c;
+		int64_t own = -1;
+
+		snprintf(text, sizeof(text),
+			 "{\"id\": \"n-%zu\", \"title\": \"t\", "
+			 "\"target\": 10, \"start\": \"2022-01-01\", "
+			 "\"due\": \"2022-12-31\"%s}",
+			 i, cases[i].extra);
+		d = parse(text);
+		copy = parse(text);
+		p = project_new(copy, &state0);
+		assert_non_null(p);
+		assert_true(p->def_inline);
+		assert_true(p->current == 3 && p->has_current);
+		assert_true((void *)p->def == (void *)(p + 1));
+		for (int k = 0; k < 2; k++) {
+			const struct project_def *x = k ? p->def : d;
+
+			project_def_curve(x, 0.05, 0.10, &c);
+			assert_true(c.at_risk == cases[i].at_risk);
+			assert_true(c.behind == cases[i].behind);
+			assert_int_equal(project_def_report_every(x),
+					 cases[i].report_every);
+			assert_int_equal(project_def_grace(x),
+					 cases[i].grace);
+			assert_memory_equal(&(double){project_def_baseline(x)},
+					    &cases[i].baseline,
+					    sizeof(double));
+			assert_true(c.baseline == cases[i].baseline);
+			assert_int_equal(project_def_repeat_every(x, &own),
+					 cases[i].own_repeat);
+			if (cases[i].own_repeat)
+				assert_int_equal(own, cases[i].repeat);
+			assert_int_equal(project_def_size(x),
+					 project_def_size(d));
+			assert_memory_equal(x, d, project_def_size(d));
+		}
+		if (i == PACED_ARRAY_LEN(cases) - 1) {
+			assert_string_equal(project_def_tag(p->def, 1), "bcd");
+			assert_int_equal(project_def_pauses(p->def)[1].from -
+						 project_def_pauses(p->def)[0].from,
+					 28 * PACED_MS_PER_DAY);
+		}
+		/* A redefinition replaces the inline one with its own. */
+		project_drop_def(p);
+		p->def = d;
+		assert_false(p->def_inline);
+		project_free(p);
+	}
+	project_slab_release();
 }
 
 /* The thresholds are the one part that depends on the configuration. */
@@ -168,6 +338,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_load),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_forget_text),
+		cmocka_unit_test(test_numbers_and_inline),
 		cmocka_unit_test(test_check_thresholds),
 		cmocka_unit_test(test_to_json),
 	};

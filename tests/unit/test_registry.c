@@ -63,6 +63,55 @@ static void test_sorted(void **state)
 	registry_free(r);
 }
 
+/* Through every size step, with removals leaving tombstones and ids
+ * coming back: each live id is found, each removed one is not, and the
+ * count holds. Projects known to be new go in without a comparison. */
+static void test_growth_and_tombstones(void **state)
+{
+	enum { N = 3000 };
+	struct registry *r = registry_new();
+	char id[32];
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "p%d", i);
+		assert_int_equal(i % 2 ? registry_put(r, make(id))
+				       : registry_put_new(r, make(id)),
+				 0);
+	}
+	for (int i = 0; i < N; i += 3) {
+		snprintf(id, sizeof(id), "p%d", i);
+		registry_remove(r, id);
+	}
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < N; i += 6) {
+			snprintf(id, sizeof(id), "p%d", i);
+			assert_null(registry_get(r, id));
+			assert_int_equal(registry_put(r, make(id)), 0);
+		}
+		for (int i = 0; i < N; i += 6) {
+			snprintf(id, sizeof(id), "p%d", i);
+			registry_remove(r, id);
+		}
+	}
+	/* Replacing a live one keeps the count. */
+	assert_int_equal(registry_put(r, make("p1")), 0);
+	assert_int_equal(registry_count(r), N - N / 3);
+	for (int i = 0; i < N; i++) {
+		struct project *p;
+
+		snprintf(id, sizeof(id), "p%d", i);
+		p = registry_get(r, id);
+		if (i % 3 == 0) {
+			assert_null(p);
+		} else {
+			assert_non_null(p);
+			assert_string_equal(p->def->id, id);
+		}
+	}
+	registry_free(r);
+}
+
 static void count_seen(struct project *p, void *data)
 {
 	int *seen = data;
@@ -117,7 +166,9 @@ static void test_scan(void **state)
 			assert_true(seen[i] <= 1);
 		assert_int_equal(registry_layout(r), layout);
 	}
-	for (int i = 200; i < 300; i++) {
+	/* More live projects than the table holds: it grows (removed ones'
+	 * slots are reused, so fewer might not). */
+	for (int i = 200; i < 500; i++) {
 		snprintf(id, sizeof(id), "p%d", i);
 		assert_int_equal(registry_put(r, make(id)), 0);
 	}
@@ -129,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorted),
+		cmocka_unit_test(test_growth_and_tombstones),
 		cmocka_unit_test(test_scan),
 	};
 

@@ -43,7 +43,7 @@ enum action {
 };
 
 struct titem {
-	size_t slot;
+	uint32_t slot;
 	paced_ms at; /* the reference: PACED_NEVER when not scheduled */
 	int id;
 	enum action action;
@@ -354,6 +354,43 @@ static void test_slots(void **state)
 	fx_close(&f);
 }
 
+/* Room reserved up front (start-up) and then outgrown: entries keep
+ * their order and slots across both, and a reservation below what is
+ * held changes nothing. */
+static void test_reserve(void **state)
+{
+	enum { N = 3000 };
+	struct fx f;
+	struct titem *it = calloc(N, sizeof(*it));
+
+	(void)state;
+	assert_non_null(it);
+	fx_open(&f, fake_clock);
+	fake_now = 1;
+	for (int i = 0; i < 100; i++) {
+		it[i].id = i;
+		set(&f, &it[i], 10 + (i * 7919) % N);
+	}
+	assert_int_equal(sched_reserve(f.s, 1000), 0);
+	assert_int_equal(sched_reserve(f.s, 10), 0);
+	for (int i = 100; i < N; i++) {
+		it[i].id = i;
+		set(&f, &it[i], 10 + (i * 7919) % N);
+	}
+	assert_int_equal(sched_count(f.s), N);
+	for (int i = 0; i < N; i++)
+		assert_true(it[i].slot >= 1 && it[i].slot <= N);
+	fake_now = 10 + N;
+	sched_run_due(f.s);
+	assert_int_equal(f.nlog, N);
+	for (int k = 0; k < N; k++) {
+		assert_int_equal(f.log[k].at, 10 + k); /* 7919 is prime */
+		assert_int_equal(f.log[k].slot, 0);
+	}
+	fx_close(&f);
+	free(it);
+}
+
 /* An item that sets itself again at or before now fires once per run: it
  * waits for the next one, which is armed at once, and the other items due
  * still fire in this run. */
@@ -583,6 +620,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_random_vs_reference),
 	    cmocka_unit_test(test_slots),
+	    cmocka_unit_test(test_reserve),
 	    cmocka_unit_test(test_refire_self),
 	    cmocka_unit_test(test_fire_removes_other),
 	    cmocka_unit_test(test_close_from_callback),
