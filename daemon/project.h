@@ -130,6 +130,8 @@ struct project {
 	bool has_arrival;        /* an update has been received */
 	bool stale;
 	bool has_last_event;
+	/* Its row's current value waits for the next batch (stateflush.h). */
+	bool state_dirty;
 };
 
 void project_free(struct project *p);
