@@ -113,6 +113,8 @@ def main():
                           WHERE project_id = projects.id),
             last_received_at = (SELECT max(received_at) FROM updates
                                 WHERE project_id = projects.id)""")
+    # ... and that those columns reflect every update (migration 0005).
+    con.execute("UPDATE state_mark SET seq = (SELECT max(seq) FROM updates)")
     con.execute("COMMIT")
     con.execute("PRAGMA journal_mode = WAL")
     con.close()

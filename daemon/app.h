@@ -20,6 +20,7 @@ struct project;
 struct token_rates;
 struct group;
 struct ckpt;
+struct stateflush;
 
 struct app {
 	uv_loop_t *loop;
@@ -31,6 +32,9 @@ struct app {
 	/* The WAL's checkpoints, off the loop (ckpt.h); NULL: SQLite's,
 	 * inside the COMMIT. */
 	struct ckpt *ckpt;
+	/* The projects rows' current values, written in batches
+	 * (stateflush.h); NULL: with each update. */
+	struct stateflush *stateflush;
 	struct registry *reg;
 	struct notify *notify;
 	struct sched *sched;     /* NULL: no time-driven checks */

@@ -28,6 +28,7 @@
 #include "reload.h"
 #include "retention.h"
 #include "sched.h"
+#include "stateflush.h"
 #include "sdnotify.h"
 #include "store.h"
 #include "timefmt.h"
@@ -262,6 +263,8 @@ static void on_http_closed(void *data)
 	/* Every response is out, so the last group is committed. */
 	group_close(d->app.group);
 	d->app.group = NULL;
+	stateflush_close(d->app.stateflush);
+	d->app.stateflush = NULL;
 	ckpt_close(d->app.ckpt);
 	d->app.ckpt = NULL;
 	notify_close(d->app.notify, on_notify_closed, d);
@@ -408,6 +411,15 @@ static int run(struct conf *conf)
 		log_err("cannot load projects: %s", paced_strerror(rc));
 		goto out;
 	}
+	rc = stateflush_new(&app->stateflush, app);
+	if (rc == 0)
+		rc = stateflush_replay(app->stateflush);
+	if (rc < 0) {
+		log_err("cannot bring the projects up to their latest updates: "
+			"%s",
+			paced_strerror(rc));
+		goto out;
+	}
 	rc = sync_declared(app, declared);
 	if (rc < 0) {
 		log_err("cannot store the declared projects: %s",
@@ -507,6 +519,7 @@ out:
 		if (app->sched)
 			sched_close(app->sched, NULL, NULL);
 		group_close(app->group);
+		stateflush_close(app->stateflush);
 		ckpt_close(app->ckpt);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 	}

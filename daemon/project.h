@@ -178,6 +178,8 @@ struct project {
 	bool in_undo : 1;
 	bool def_inline : 1;     /* def lies in this allocation */
 	bool in_slab : 1;        /* from project_new's blocks */
+	/* Its row's current value waits for the next batch (stateflush.h). */
+	bool state_dirty : 1;
 };
 
 /* A project with a copy of def in the same allocation (def is freed)

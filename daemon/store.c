@@ -160,6 +160,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PENDING_BY_CHANNEL] =
 		"SELECT channel, count(*) FROM deliveries "
 		"WHERE state = 'pending' GROUP BY channel ORDER BY channel",
+	[ST_STATE_MARK_SET] = "UPDATE state_mark SET seq = "
+			      "(SELECT coalesce(max(seq), 0) FROM updates)",
+	[ST_UPDATES_UNMARKED] = "SELECT " UPDATE_COLS " FROM updates WHERE seq > "
+				"(SELECT seq FROM state_mark) ORDER BY seq",
 };
 
 /* Free space that counts as room again after a full disk. */
@@ -693,6 +697,16 @@ int store_update_by_client_id(struct store *s, const char *project_id,
 	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
 	n = each_update(st, fn, data);
 	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
+}
+
+int store_state_mark(struct store *s)
+{
+	return store_run(s, store_stmt(s, ST_STATE_MARK_SET));
+}
+
+int store_updates_unmarked(struct store *s, store_update_fn fn, void *data)
+{
+	return each_update(store_stmt(s, ST_UPDATES_UNMARKED), fn, data);
 }
 
 int store_updates_list(struct store *s, const char *project_id,

@@ -162,6 +162,14 @@ int store_update_insert(struct store *s, struct store_update *u);
 
 typedef int (*store_update_fn)(const struct store_update *u, void *data);
 
+/* The projects rows' current value, its `at` and last arrival are
+ * written in batches (stateflush.c): store_state_mark() records, inside
+ * the transaction that writes them, that they now reflect every update
+ * stored so far; store_updates_unmarked() calls fn, in the order stored,
+ * for each update after that mark (at start-up). 0 or PACED_E*. */
+int store_state_mark(struct store *s);
+int store_updates_unmarked(struct store *s, store_update_fn fn, void *data);
+
 /* The update with that client key, through fn. PACED_ENOENT if none. */
 int store_update_by_client_id(struct store *s, const char *project_id,
 			      const char *client_id, store_update_fn fn,

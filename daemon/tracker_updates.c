@@ -10,6 +10,7 @@
 #include "group.h"
 #include "registry.h"
 #include "sched.h"
+#include "stateflush.h"
 #include "timefmt.h"
 #include "store.h"
 #include "tracker_internal.h"
@@ -304,13 +305,15 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 				now);
 	}
 	for (size_t i = 0; i < n_touched && rc == 0; i++) {
-		const struct project *p = &t[i].next;
+		struct project *p = &t[i].next;
 
-		if (p->has_current)
+		if (!app->stateflush && p->has_current)
 			rc = store_project_set_current(app->store, p->def->id,
 						       p->current,
 						       p->current_at,
 						       p->last_arrival);
+		else
+			rc = stateflush_touch(app->stateflush, p);
 		if (rc == 0)
 			rc = tracker_settle_status(app, &t[i].next, now, true,
 						   &queued);

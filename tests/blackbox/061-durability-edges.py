@@ -166,6 +166,7 @@ def test_migration_0004_fills_the_current_value_of_existing_projects(d):
     db = sqlite3.connect(d.db)
     for col in ("current", "current_at", "last_received_at"):
         db.execute(f"ALTER TABLE projects DROP COLUMN {col}")
+    db.execute("DROP TABLE state_mark")  # migration 0005's
     db.execute("PRAGMA user_version = 3")
     db.commit()
     db.close()
