@@ -145,6 +145,19 @@ static int by_id(const void *a, const void *b)
 	return strcmp(sorting_ids + x->off, sorting_ids + y->off);
 }
 
+/* A project archived and created again while picking took several turns
+ * may have moved to a slot the scan had not reached yet, and been picked
+ * twice: sorted, the two are neighbours, and one goes. */
+static void drop_repeats(struct api_list *l)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!kept || by_id(&l->order[kept - 1], &l->order[i]) != 0)
+			l->order[kept++] = l->order[i];
+	l->n = kept;
+}
+
 /* Picks from the next part of the registry the projects that match at
  * now; once the whole of it was seen, sorts the picked ids and picking
  * is over. 0 or PACED_ENOMEM. */
@@ -168,6 +181,7 @@ static int pick_more(struct api_list *l, paced_ms now)
 	sorting_ids = l->ids.p;
 	if (l->n > 1) /* qsort wants an array even for none */
 		qsort(l->order, l->n, sizeof(*l->order), by_id);
+	drop_repeats(l);
 	sorting_ids = NULL;
 	l->picking = false;
 	return 0;

@@ -123,6 +123,29 @@ static void queue(struct ckpt *c, bool catch_up)
 	c->catching_up = catch_up;
 }
 
+static int open_worker_db(const char *path, sqlite3 **out);
+
+/* SQLite opens a file it may not write read-only, quietly, and it stays
+ * so (store.c reopens the main connection the same way): once the
+ * operator has fixed the file, a new connection checkpoints again. The
+ * worker is idle here. */
+static void reopen_if_read_only(struct ckpt *c)
+{
+	sqlite3 *db;
+
+	if (sqlite3_db_readonly(c->db, "main") != 1 ||
+	    open_worker_db(store_path(c->store), &db) < 0)
+		return;
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		sqlite3_close(db);
+		return;
+	}
+	sqlite3_close(c->db);
+	c->db = db;
+	log_notice("checkpoints: database %s is writable again; reopened",
+		   store_path(c->store));
+}
+
 static void ckpt_after(uv_work_t *req, int status)
 {
 	struct ckpt *c = (struct ckpt *)req;
@@ -135,8 +158,10 @@ static void ckpt_after(uv_work_t *req, int status)
 	if (status < 0)
 		return; /* cancelled: the next commit asks again */
 	note_result(c, c->rc, sqlite3_errmsg(c->db));
-	if (c->rc != SQLITE_OK)
+	if (c->rc != SQLITE_OK) {
+		reopen_if_read_only(c);
 		return;
+	}
 	c->stats.worker++;
 	c->copied = c->wal_done;
 	c->fresh = true;
@@ -170,10 +195,11 @@ static void on_commit(void *data, int frames)
 
 	c->fresh = false;
 	c->frames = frames;
-	if (uv_is_active((uv_handle_t *)&c->idle)) /* not idle yet */
-		uv_timer_start(&c->idle, on_idle, CKPT_IDLE_MS, 0);
 	if (frames < c->copied)
 		c->copied = 0; /* the WAL started again from its beginning */
+	/* Whatever is left uncopied once writes pause is copied then. */
+	if (frames > c->copied)
+		uv_timer_start(&c->idle, on_idle, CKPT_IDLE_MS, 0);
 	if (c->busy)
 		return;
 	/* Past the mark, the loop copies what was added while the worker
@@ -206,6 +232,9 @@ static int open_worker_db(const char *path, sqlite3 **out)
 	if (sqlite3_open_v2(path, &db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
+	    /* Another process may hold the file a moment (WAL recovery at
+	     * start-up); PASSIVE checkpoints never wait on it. */
+	    sqlite3_busy_timeout(db, 200) != SQLITE_OK ||
 	    sqlite3_exec(db,
 			 "PRAGMA synchronous = FULL;"
 			 "SELECT count(*) FROM sqlite_schema",
@@ -264,4 +293,9 @@ void ckpt_stats(const struct ckpt *c, struct ckpt_stats *out)
 		*out = c->stats;
 	else
 		*out = (struct ckpt_stats){0, 0};
+}
+
+bool ckpt_busy(const struct ckpt *c)
+{
+	return c && c->busy;
 }

@@ -9,12 +9,14 @@
  * how long the WAL is (store_set_wal_hook), and once enough frames have
  * gathered a worker copies them (a PASSIVE checkpoint: it waits for no
  * reader or writer), while the loop goes on committing. Should the
- * worker fall far behind, the loop copies the rest itself, so the WAL
- * stays bounded however busy paced is.
+ * writes never pause, the loop copies what the worker could not, so the
+ * WAL stays bounded: about twice the mark, plus what is committed while
+ * one worker checkpoint runs.
  */
 #ifndef PACED_CKPT_H
 #define PACED_CKPT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -44,5 +46,9 @@ struct ckpt_stats {
 	uint64_t worker, loop;
 };
 void ckpt_stats(const struct ckpt *c, struct ckpt_stats *out);
+
+/* Whether a checkpoint is under way on the worker (for tests that wait
+ * for it). */
+bool ckpt_busy(const struct ckpt *c);
 
 #endif

@@ -6,8 +6,9 @@ a restart, and the WAL starts again from its beginning instead of growing."""
 
 import re
 import struct
+import subprocess
 
-from harness import Daemon, project, wait_for
+from harness import Daemon, on_cleanup, project, wait_for
 
 PROJECTS = 10
 BATCHES = 80
@@ -76,3 +77,31 @@ def test_the_worker_checkpoints_and_every_update_stays():
         per_batch = sum(1 for i in range(PER_BATCH) if i % PROJECTS == p)
         assert len(ups) == 2 * BATCHES * per_batch, (p, len(ups))
     assert d.project("c0")["current"] == 1000 + BATCHES - 1
+
+
+def _chattr(flag, path):
+    return subprocess.run(["chattr", flag, path],
+                          capture_output=True).returncode == 0
+
+
+def test_checkpoints_resume_once_a_read_only_file_is_writable():
+    # SQLite opens a file it may not write read-only, and the worker's
+    # connection would stay so: paced reopens it, as it does the main
+    # one. Root ignores file modes, so the file is made immutable.
+    d = Daemon()
+    for i in range(PROJECTS):
+        d.create(project(f"c{i}"))
+    d.stop()
+    if not _chattr("+i", d.db):
+        print("067: SKIPPED: chattr +i not possible here")
+        return
+    on_cleanup(lambda failed: _chattr("-i", d.db))
+    d.start()
+    assert _chattr("-i", d.db)
+    wait_for(lambda: d.post("/v1/projects/c0/updates",
+                            {"value": 1}).status == 201, 10)
+    _post_batches(d, 0)
+    wait_for(lambda: _checkpoints(d, "worker") >= 1)
+    assert "writable again; reopened" in d.stderr()
+    wait_for(lambda: _wal_copied(d.db))
+    assert _checkpoints(d, "loop") == 0
