@@ -12,8 +12,8 @@ import subprocess
 import threading
 import time
 
-from harness import (Daemon, Receiver, assert_error, make_tmpdir, on_cleanup,
-                     project, wait_for)
+from harness import (Daemon, Receiver, assert_error, chattr, make_tmpdir,
+                     on_cleanup, project, wait_for)
 
 PHASE = 20  # seconds of each kind of outage: a minute in all
 
@@ -172,14 +172,6 @@ def test_full_disk_is_503_and_not_ready_until_there_is_room():
 test_full_disk_is_503_and_not_ready_until_there_is_room.timeout = 60
 
 
-def _chattr(flag, path):
-    """chattr +i / -i; False when the file system or user cannot."""
-    if not shutil.which("chattr"):
-        return False
-    return subprocess.run(["chattr", flag, path],
-                          capture_output=True).returncode == 0
-
-
 def test_read_only_database_file_is_503_until_writable():
     # Root ignores file modes, so the file is made immutable instead; what
     # SQLite sees is the same: it can open the file only for reading.
@@ -187,10 +179,10 @@ def test_read_only_database_file_is_503_until_writable():
     d.create(project("a"))
     d.update("a", {"value": 7})
     d.stop()
-    if not _chattr("+i", d.db):
+    if not chattr("+i", d.db):
         print("065: SKIPPED: chattr +i not possible here")
         return
-    on_cleanup(lambda failed: _chattr("-i", d.db))
+    on_cleanup(lambda failed: chattr("-i", d.db))
     d.start()
     r = d.post("/v1/projects/a/updates", {"value": 8, "id": "ro"})
     assert_error(r, 503, "storage_read_only")
@@ -201,7 +193,7 @@ def test_read_only_database_file_is_503_until_writable():
     assert "read-only" in r.json["error"]["message"], r
     assert d.project("a")["current"] == 7  # reads still work
     assert d.get("/healthz").status == 200
-    assert _chattr("-i", d.db)
+    assert chattr("-i", d.db)
     wait_for(lambda: d.get("/readyz").status == 200, 10,
              msg="readyz 200 once the file is writable")
     r = d.post("/v1/projects/a/updates", {"value": 9, "id": "rw"})

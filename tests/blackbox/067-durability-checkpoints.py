@@ -6,9 +6,8 @@ a restart, and the WAL starts again from its beginning instead of growing."""
 
 import re
 import struct
-import subprocess
 
-from harness import Daemon, on_cleanup, project, wait_for
+from harness import Daemon, chattr, on_cleanup, project, wait_for
 
 PROJECTS = 10
 BATCHES = 80
@@ -79,11 +78,6 @@ def test_the_worker_checkpoints_and_every_update_stays():
     assert d.project("c0")["current"] == 1000 + BATCHES - 1
 
 
-def _chattr(flag, path):
-    return subprocess.run(["chattr", flag, path],
-                          capture_output=True).returncode == 0
-
-
 def test_checkpoints_resume_once_a_read_only_file_is_writable():
     # SQLite opens a file it may not write read-only, and the worker's
     # connection would stay so: paced reopens it, as it does the main
@@ -92,12 +86,12 @@ def test_checkpoints_resume_once_a_read_only_file_is_writable():
     for i in range(PROJECTS):
         d.create(project(f"c{i}"))
     d.stop()
-    if not _chattr("+i", d.db):
+    if not chattr("+i", d.db):
         print("067: SKIPPED: chattr +i not possible here")
         return
-    on_cleanup(lambda failed: _chattr("-i", d.db))
+    on_cleanup(lambda failed: chattr("-i", d.db))
     d.start()
-    assert _chattr("-i", d.db)
+    assert chattr("-i", d.db)
     wait_for(lambda: d.post("/v1/projects/c0/updates",
                             {"value": 1}).status == 201, 10)
     _post_batches(d, 0)

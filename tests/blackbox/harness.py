@@ -66,6 +66,16 @@ KEEP = bool(os.environ.get("PACED_KEEP"))  # keep temp dirs for debugging
 SYNC = os.environ.get("PACED_SYNC")
 
 
+def chattr(flag, path):
+    """chattr +i / -i (root ignores file modes, so an immutable file is
+    how a test makes the database read-only); False when the file system
+    or user cannot."""
+    if not shutil.which("chattr"):
+        return False
+    return subprocess.run(["chattr", flag, path],
+                          capture_output=True).returncode == 0
+
+
 def on_cleanup(fn):
     _cleanups.append(fn)
 
