@@ -121,10 +121,12 @@ struct http_source {
 /*
  * Sends a response whose body src makes (ctx passed to its functions),
  * with Transfer-Encoding: chunked instead of Content-Length (an HTTP/1.0
- * client gets the body delimited by the connection's close). A HEAD
- * response carries the headers only. src is borrowed (static), ctx owned
- * by the server from now on: release(ctx) runs in every case, possibly
- * before this returns.
+ * client gets the body delimited by the connection's close). The idle
+ * timeout runs while the body is written, restarted by each piece the
+ * client takes, whatever is pipelined behind it. A HEAD response carries
+ * the headers only. src is borrowed (static), ctx owned by the server
+ * from now on: release(ctx) runs in every case, possibly before this
+ * returns.
  */
 void http_respond_stream(struct http_request *req, int status,
 			 const char *extra_headers, const char *content_type,

@@ -281,7 +281,10 @@ void http_conn_check(struct http_conn *c)
 	}
 	if (c->cur)
 		return; /* the head or body timer runs */
-	if (c->nfifo)
+	/* A stream always has a write in flight, which only the peer's
+	 * reading completes: its turn, whatever waits behind the stream.
+	 * Each piece written restarts the clock (http_conn_after_write). */
+	if (c->nfifo && !c->stream)
 		timer_set(c, TM_NONE, 0); /* the handler has the ball */
 	else if (c->tm != TM_IDLE)
 		timer_set(c, TM_IDLE, c->srv->limits.idle_timeout_ms);
