@@ -322,6 +322,13 @@ void http_conn_close(struct http_conn *c)
 	}
 	/* Pending writes are cancelled; their callbacks run before these. */
 	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+	/* An HTTP/1.0 stream's body ends with the connection: closed
+	 * mid-body with a FIN, the part sent would read as the whole. A
+	 * reset is what the client cannot mistake (TCP only; a unix
+	 * socket has none). */
+	if (c->stream && c->stream->http10 && c->u.h.type == UV_TCP &&
+	    uv_tcp_close_reset(&c->u.tcp, on_conn_closed) == 0)
+		return;
 	uv_close(&c->u.h, on_conn_closed);
 }
 

@@ -93,3 +93,27 @@ def test_stalled_stream_with_pipelined_request_times_out():
     # Nothing left in progress: SIGTERM stops paced at once.
     assert d.stop() == 0
     assert "stopping anyway" not in d.stderr(), d.stderr()[-600:]
+
+
+def test_http10_stream_cut_short_is_reset():
+    d = _daemon()
+    socks = [_unread(d, _get(p, "1.0"))
+             for p in ("/v1/projects", "/v1/projects.csv")]
+    try:
+        for s, got in socks:
+            assert b"Transfer-Encoding" not in got.split(b"\r\n\r\n")[0]
+            wait_for(lambda: not _paced_end_open(d, s), timeout=30,
+                     msg="paced to close the stalled connection")
+            got, end = _read_to_end(s, got)
+            # A plain close here would read as the end of the body.
+            assert end == "reset", (end, len(got), got[-80:])
+    finally:
+        for s, _ in socks:
+            s.close()
+    # A whole HTTP/1.0 body still ends with a normal close.
+    s, got = _unread(d, _get("/v1/projects", "1.0"), stalled=False)
+    got, end = _read_to_end(s, got)
+    s.close()
+    assert end == "eof", end
+    assert got.endswith(b"}]}") and got.count(b'"id":"big-') == MANY
+    assert d.stop() == 0
