@@ -110,8 +110,10 @@ struct http_source {
 	/* Makes the next piece: *piece (malloc'd, taken by the server;
 	 * NULL with *len 0 for none) of *len bytes. 1: more follows, 0: that
 	 * was the last piece, negative PACED_E*: stop; the response is cut
-	 * short (the connection is closed, so the client cannot take it for
-	 * whole). */
+	 * short and the connection closed: an HTTP/1.1 body lacks its last
+	 * chunk, an HTTP/1.0 one (which only the close ends) gets a TCP
+	 * reset, so no client takes it for whole. (A unix socket has no
+	 * reset: there an HTTP/1.0 body cut short just ends.) */
 	int (*next)(void *ctx, char **piece, size_t *len);
 	/* Called exactly once, when the body is done or abandoned (client
 	 * gone, error, HEAD, server stopping); frees ctx. */
@@ -121,10 +123,13 @@ struct http_source {
 /*
  * Sends a response whose body src makes (ctx passed to its functions),
  * with Transfer-Encoding: chunked instead of Content-Length (an HTTP/1.0
- * client gets the body delimited by the connection's close). A HEAD
- * response carries the headers only. src is borrowed (static), ctx owned
- * by the server from now on: release(ctx) runs in every case, possibly
- * before this returns.
+ * client gets the body delimited by the connection's close, or a TCP
+ * reset when it is cut short, by a failing source or by the idle timeout
+ * of a client that stopped reading). The idle timeout runs while the body
+ * is written, restarted by each piece the client takes, whatever is
+ * pipelined behind it. A HEAD response carries the headers only. src is
+ * borrowed (static), ctx owned by the server from now on: release(ctx)
+ * runs in every case, possibly before this returns.
  */
 void http_respond_stream(struct http_request *req, int status,
 			 const char *extra_headers, const char *content_type,

@@ -281,7 +281,10 @@ void http_conn_check(struct http_conn *c)
 	}
 	if (c->cur)
 		return; /* the head or body timer runs */
-	if (c->nfifo)
+	/* A stream always has a write in flight, which only the peer's
+	 * reading completes: its turn, whatever waits behind the stream.
+	 * Each piece written restarts the clock (http_conn_after_write). */
+	if (c->nfifo && !c->stream)
 		timer_set(c, TM_NONE, 0); /* the handler has the ball */
 	else if (c->tm != TM_IDLE)
 		timer_set(c, TM_IDLE, c->srv->limits.idle_timeout_ms);
@@ -319,6 +322,13 @@ void http_conn_close(struct http_conn *c)
 	}
 	/* Pending writes are cancelled; their callbacks run before these. */
 	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+	/* An HTTP/1.0 stream's body ends with the connection: closed
+	 * mid-body with a FIN, the part sent would read as the whole. A
+	 * reset is what the client cannot mistake (TCP only; a unix
+	 * socket has none). */
+	if (c->stream && c->stream->http10 && c->u.h.type == UV_TCP &&
+	    uv_tcp_close_reset(&c->u.tcp, on_conn_closed) == 0)
+		return;
 	uv_close(&c->u.h, on_conn_closed);
 }
 

@@ -3,7 +3,8 @@
  * (http_respond_stream): one piece in flight at a time, the next made
  * in the callback of the write before it, so each piece costs one loop
  * turn and a slow reader holds one piece. Chunked framing for HTTP/1.1;
- * HTTP/1.0 gets the bare body and the connection's close ends it.
+ * HTTP/1.0 gets the bare body and the connection's close ends it: a
+ * normal close when it is whole, a reset when it is cut short.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,19 @@
 #include "paced.h"
 
 static void stream_write(struct http_conn *c);
+
+/* Ends the stream unfinished while none of its writes is in flight: the
+ * connection is closed with the stream still in place, so that an
+ * HTTP/1.0 client, whose body only the close delimits, gets a reset
+ * rather than a body that looks whole (http_conn_close). */
+static void stream_abort(struct http_conn *c)
+{
+	struct http_request *r = c->stream;
+
+	http_conn_close(c);
+	c->stream = NULL;
+	http_req_free(r);
+}
 
 static void on_stream_written(uv_write_t *w, int status)
 {
@@ -68,9 +82,7 @@ static void stream_write(struct http_conn *c)
 	if (rc < 0) {
 		log_warn("http: %s: response cut short: %s", c->peer,
 			 paced_strerror(rc));
-		c->stream = NULL;
-		http_req_free(r);
-		http_conn_close(c);
+		stream_abort(c);
 		return;
 	}
 	r->src_done = rc == 0;
@@ -94,9 +106,7 @@ static void stream_write(struct http_conn *c)
 	if (nb == 0)
 		b[nb++] = uv_buf_init(crlf, 0);
 	if (uv_write(&r->wr, &c->u.s, b, nb, on_stream_written)) {
-		c->stream = NULL;
-		http_req_free(r);
-		http_conn_close(c);
+		stream_abort(c);
 		return;
 	}
 	c->writing++;

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,30 @@ static void test_source_fails(void **state)
 	free(e);
 }
 
+/* The same for HTTP/1.0, whose body only the close ends: a reset, not a
+ * close that would pass the part sent for the whole body. */
+static void c_fail10(struct env *e)
+{
+	struct cli *c = cli_open(e);
+
+	CHECK(e, c);
+	CHECK(e, cli_sends(c, "GET /stream?n=10&size=10&fail=5 HTTP/1.0\r\n"
+			      "\r\n") == 0);
+	errno = 0;
+	CHECK(e, read_to_close(c) == -1 && errno == ECONNRESET);
+	cli_close(c);
+}
+
+static void test_source_fails_http10(void **state)
+{
+	struct env *e;
+
+	(void)state;
+	e = run(NULL, "127.0.0.1:0", c_fail10);
+	assert_int_equal(e->released, 1);
+	free(e);
+}
+
 /* The server stops while a stream is under way: it finishes, then the
  * connection closes. */
 static void c_stop(struct env *e)
@@ -276,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_client_gone),
 		cmocka_unit_test(test_source_fails),
+		cmocka_unit_test(test_source_fails_http10),
 		cmocka_unit_test(test_server_stops_mid_stream),
 	};
 
