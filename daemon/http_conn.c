@@ -268,6 +268,20 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 }
 
 /* Re-evaluates what the connection waits for after any change. */
+/* While paced stops, a client that reads nothing gets this long at
+ * most, instead of the whole idle timeout: the stop is bounded (10 s in
+ * main.c), and the requests of clients that do read finish in it. */
+#define HTTP_STOPPING_IDLE_MS 2000
+
+static uint64_t idle_ms(const struct http_conn *c)
+{
+	uint64_t ms = c->srv->limits.idle_timeout_ms;
+
+	return c->srv->closing && ms > HTTP_STOPPING_IDLE_MS
+		       ? HTTP_STOPPING_IDLE_MS
+		       : ms;
+}
+
 void http_conn_check(struct http_conn *c)
 {
 	if (c->closing || c->shut)
@@ -287,7 +301,7 @@ void http_conn_check(struct http_conn *c)
 	if (c->nfifo && !c->stream)
 		timer_set(c, TM_NONE, 0); /* the handler has the ball */
 	else if (c->tm != TM_IDLE)
-		timer_set(c, TM_IDLE, c->srv->limits.idle_timeout_ms);
+		timer_set(c, TM_IDLE, idle_ms(c));
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -720,6 +734,8 @@ void http_conn_stop(struct http_conn *c)
 		http_conn_close(c);
 	} else {
 		conn_drain(c);
+		if (c->tm == TM_IDLE) /* armed for the whole timeout */
+			c->tm = TM_NONE;
 		http_conn_check(c);
 	}
 }

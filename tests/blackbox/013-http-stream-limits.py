@@ -15,14 +15,14 @@ from harness import DAY, Daemon, local_day, now, wait_for
 MANY = 1000
 
 
-def _daemon():
+def _daemon(idle_timeout="1s"):
     t = now()
     day = {"start": local_day(t - 100 * DAY), "due": local_day(t + 100 * DAY)}
     tags = ", ".join(f"{i:02d}" + "题" * 62 for i in range(32))
     decl = {f"big-{i:04d}": dict(day, title="长" * 200, owner="办" * 200,
                                  unit="个", target=100, tags=tags)
             for i in range(MANY)}
-    return Daemon(projects=decl, server={"idle_timeout": "1s"})
+    return Daemon(projects=decl, server={"idle_timeout": idle_timeout})
 
 
 def _get(path, version):
@@ -117,3 +117,19 @@ def test_http10_stream_cut_short_is_reset():
     assert end == "eof", end
     assert got.endswith(b"}]}") and got.count(b'"id":"big-') == MANY
     assert d.stop() == 0
+
+
+def test_stop_cuts_a_stalled_stream_in_time():
+    # The idle timeout (60 s here) is longer than paced's stop may take
+    # (10 s): while stopping, a client that reads nothing gets 2 s, so
+    # the stop stays a clean one (no "stopping anyway", which skips the
+    # orderly close of the database and the outbox).
+    d = _daemon(idle_timeout="60s")
+    s, got = _unread(d, _get("/v1/projects", "1.1"))
+    try:
+        assert d.stop() == 0
+        assert "stopping anyway" not in d.stderr(), d.stderr()[-600:]
+        got, end = _read_to_end(s, got)
+    finally:
+        s.close()
+    assert not got.endswith(b"\r\n0\r\n\r\n"), "the list ran to its end"
