@@ -6,6 +6,7 @@
  * change), only ids, statuses, channel names, methods and codes.
  */
 #include "metrics.h"
+#include "metrics_internal.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -138,13 +139,7 @@ void metrics_reset(void)
 
 /* ---- writing the exposition ---- */
 
-struct out {
-	char *p;
-	size_t len, cap;
-	bool oom; /* sticky: checked once at the end */
-};
-
-static void put(struct out *o, const char *s, size_t n)
+void metrics_put(struct metrics_out *o, const char *s, size_t n)
 {
 	if (o->oom)
 		return;
@@ -167,15 +162,15 @@ static void put(struct out *o, const char *s, size_t n)
 	o->p[o->len] = '\0';
 }
 
-static void puts_(struct out *o, const char *s)
+static void puts_(struct metrics_out *o, const char *s)
 {
-	put(o, s, strlen(s));
+	metrics_put(o, s, strlen(s));
 }
 
-static void putf(struct out *o, const char *fmt, ...)
+static void putf(struct metrics_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void putf(struct out *o, const char *fmt, ...)
+static void putf(struct metrics_out *o, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -188,12 +183,12 @@ static void putf(struct out *o, const char *fmt, ...)
 		o->oom = true; /* only short numbers and names come here */
 		return;
 	}
-	put(o, buf, (size_t)n);
+	metrics_put(o, buf, (size_t)n);
 }
 
 /* A sample value: shortest round-tripping decimal, and Prometheus's own
  * spellings of the special values. */
-static void put_value(struct out *o, double v)
+static void put_value(struct metrics_out *o, double v)
 {
 	char buf[40];
 
@@ -212,11 +207,11 @@ static void put_value(struct out *o, double v)
 }
 
 /* A label value in quotes, with \, " and newline escaped. */
-static void put_label_value(struct out *o, const char *v)
+static void put_label_value(struct metrics_out *o, const char *v)
 {
 	const char *run = v;
 
-	put(o, "\"", 1);
+	metrics_put(o, "\"", 1);
 	for (; *v; v++) {
 		const char *esc = *v == '\\'   ? "\\\\"
 				  : *v == '"'  ? "\\\""
@@ -225,176 +220,39 @@ static void put_label_value(struct out *o, const char *v)
 
 		if (!esc)
 			continue;
-		put(o, run, (size_t)(v - run));
+		metrics_put(o, run, (size_t)(v - run));
 		puts_(o, esc);
 		run = v + 1;
 	}
-	put(o, run, (size_t)(v - run));
-	put(o, "\"", 1);
+	metrics_put(o, run, (size_t)(v - run));
+	metrics_put(o, "\"", 1);
 }
 
-static void family(struct out *o, const char *name, const char *type,
-		   const char *help)
+void metrics_family(struct metrics_out *o, const char *name, const char *type,
+		    const char *help)
 {
 	putf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* name{k1="v1",k2="v2"} value; labels: key, value, ..., NULL. */
-static void sample(struct out *o, const char *name, const char *const *labels,
-		   double v)
+void metrics_sample(struct metrics_out *o, const char *name,
+		    const char *const *labels, double v)
 {
 	puts_(o, name);
 	if (labels && labels[0]) {
-		put(o, "{", 1);
+		metrics_put(o, "{", 1);
 		for (size_t i = 0; labels[i]; i += 2) {
 			if (i)
-				put(o, ",", 1);
+				metrics_put(o, ",", 1);
 			puts_(o, labels[i]);
-			put(o, "=", 1);
+			metrics_put(o, "=", 1);
 			put_label_value(o, labels[i + 1]);
 		}
-		put(o, "}", 1);
+		metrics_put(o, "}", 1);
 	}
-	put(o, " ", 1);
+	metrics_put(o, " ", 1);
 	put_value(o, v);
-	put(o, "\n", 1);
-}
-
-#define LABELS(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-/* ---- projects ---- */
-
-struct proj_row {
-	const struct project *p;
-	struct project_view v;
-};
-
-/* One family with one sample per project (value from get). */
-static void project_family(struct out *o, const char *name, const char *help,
-			   const struct proj_row *rows, size_t n,
-			   double (*get)(const struct proj_row *))
-{
-	family(o, name, "gauge", help);
-	for (size_t i = 0; i < n; i++)
-		sample(o, name, LABELS("project", rows[i].p->def->id),
-		       get(&rows[i]));
-}
-
-static double get_current(const struct proj_row *r)
-{
-	return project_current(r->p);
-}
-
-static double get_expected(const struct proj_row *r)
-{
-	return r->v.eval.expected;
-}
-
-static double get_target(const struct proj_row *r)
-{
-	return r->p->def->target;
-}
-
-static double get_baseline(const struct proj_row *r)
-{
-	return project_def_baseline(r->p->def);
-}
-
-static double get_gap(const struct proj_row *r)
-{
-	return r->v.eval.gap;
-}
-
-static double get_progress(const struct proj_row *r)
-{
-	return r->v.eval.progress;
-}
-
-static double get_expected_progress(const struct proj_row *r)
-{
-	return r->v.eval.expected_progress;
-}
-
-static double get_stale(const struct proj_row *r)
-{
-	return r->v.stale ? 1 : 0;
-}
-
-static double get_due(const struct proj_row *r)
-{
-	return (double)r->p->def->due / 1000.0;
-}
-
-static void put_projects(struct out *o, struct app *app, paced_ms now)
-{
-	static const enum pace_status statuses[] = {
-	    PACE_DONE,	 PACE_OVERDUE, PACE_NOT_STARTED,
-	    PACE_BEHIND, PACE_AT_RISK, PACE_ON_TRACK};
-	size_t n = 0;
-	struct project **all = registry_sorted(app->reg, &n);
-	struct proj_row *rows = n ? calloc(n, sizeof(*rows)) : NULL;
-
-	if (n && (!all || !rows)) {
-		free(all);
-		free(rows);
-		o->oom = true;
-		return;
-	}
-	/* Each project is evaluated once, here, then read per family. */
-	for (size_t i = 0; i < n; i++) {
-		rows[i].p = all[i];
-		tracker_eval(app, all[i], now, &rows[i].v);
-	}
-	free(all);
-
-	family(o, "paced_projects", "gauge", "Live (not archived) projects.");
-	sample(o, "paced_projects", NULL, (double)n);
-	project_family(o, "paced_project_current",
-		       "The project's latest reported value (its baseline "
-		       "before any update).",
-		       rows, n, get_current);
-	project_family(o, "paced_project_expected",
-		       "The value the project's curve expects now.", rows, n,
-		       get_expected);
-	project_family(o, "paced_project_target", "The project's target value.",
-		       rows, n, get_target);
-	project_family(o, "paced_project_baseline",
-		       "The project's value at its start.", rows, n,
-		       get_baseline);
-	project_family(o, "paced_project_progress_ratio",
-		       "(current - baseline) / (target - baseline).", rows, n,
-		       get_progress);
-	project_family(o, "paced_project_expected_progress_ratio",
-		       "The fraction of the way the curve expects now, 0 to "
-		       "1.",
-		       rows, n, get_expected_progress);
-	project_family(o, "paced_project_gap_ratio",
-		       "Expected progress minus progress; positive means "
-		       "behind.",
-		       rows, n, get_gap);
-	family(o, "paced_project_status", "gauge",
-	       "1 for the project's current status, 0 for the others.");
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < PACED_ARRAY_LEN(statuses); k++)
-			sample(o, "paced_project_status",
-			       LABELS("project", rows[i].p->def->id, "status",
-				      pace_status_name(statuses[k])),
-			       rows[i].v.eval.status == statuses[k] ? 1 : 0);
-	project_family(o, "paced_project_stale",
-		       "1 when no update arrived for report_every + grace.",
-		       rows, n, get_stale);
-	project_family(o, "paced_project_due_timestamp_seconds",
-		       "When the project is due (Unix seconds).", rows, n,
-		       get_due);
-	family(o, "paced_project_last_update_timestamp_seconds", "gauge",
-	       "The `at` of the project's latest update (Unix seconds); "
-	       "absent before the first.");
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].p->has_current)
-			sample(o, "paced_project_last_update_timestamp_seconds",
-			       LABELS("project", rows[i].p->def->id),
-			       (double)rows[i].p->current_at / 1000.0);
-	free(rows);
+	metrics_put(o, "\n", 1);
 }
 
 /* ---- the database and the delivery worker ---- */
@@ -417,7 +275,7 @@ static void touch_channels(const struct conf *conf)
 		chan_counts(conf->channels[i].name);
 }
 
-static void put_deliveries(struct out *o, struct app *app)
+static void put_deliveries(struct metrics_out *o, struct app *app)
 {
 	static const char *const results[] = {"sent", "retry", "dead"};
 	char le[32];
@@ -432,22 +290,24 @@ static void put_deliveries(struct out *o, struct app *app)
 		log_warn("metrics: cannot read the outbox: %s",
 			 paced_strerror(rc));
 
-	family(o, "paced_deliveries_total", "counter",
-	       "Delivery attempts of outbox rows by channel and outcome "
-	       "since paced started (a summary counts each event it "
-	       "carries).");
+	metrics_family(
+	    o, "paced_deliveries_total", "counter",
+	    "Delivery attempts of outbox rows by channel and outcome "
+	    "since paced started (a summary counts each event it "
+	    "carries).");
 	for (size_t i = 0; i < m.n_chans; i++) {
 		const struct chan_counts *c = &m.chans[i];
 		const uint64_t v[] = {c->sent, c->retry, c->dead};
 
 		for (size_t k = 0; k < 3; k++)
-			sample(o, "paced_deliveries_total",
-			       LABELS("channel", c->name, "result", results[k]),
-			       (double)v[k]);
+			metrics_sample(o, "paced_deliveries_total",
+				       METRICS_LABELS("channel", c->name,
+						      "result", results[k]),
+				       (double)v[k]);
 	}
-	family(o, "paced_delivery_duration_seconds", "histogram",
-	       "Time from the start of a request to a channel to its "
-	       "answer (or failure).");
+	metrics_family(o, "paced_delivery_duration_seconds", "histogram",
+		       "Time from the start of a request to a channel to its "
+		       "answer (or failure).");
 	for (size_t i = 0; i < m.n_chans; i++) {
 		const struct chan_counts *c = &m.chans[i];
 		uint64_t cum = 0;
@@ -455,34 +315,38 @@ static void put_deliveries(struct out *o, struct app *app)
 		for (size_t k = 0; k < N_BUCKETS; k++) {
 			cum += c->bucket[k];
 			snprintf(le, sizeof(le), "%g", latency_buckets[k]);
-			sample(o, "paced_delivery_duration_seconds_bucket",
-			       LABELS("channel", c->name, "le", le),
-			       (double)cum);
+			metrics_sample(
+			    o, "paced_delivery_duration_seconds_bucket",
+			    METRICS_LABELS("channel", c->name, "le", le),
+			    (double)cum);
 		}
-		sample(o, "paced_delivery_duration_seconds_bucket",
-		       LABELS("channel", c->name, "le", "+Inf"),
-		       (double)c->n_latency);
-		sample(o, "paced_delivery_duration_seconds_sum",
-		       LABELS("channel", c->name), c->sum_latency);
-		sample(o, "paced_delivery_duration_seconds_count",
-		       LABELS("channel", c->name), (double)c->n_latency);
+		metrics_sample(o, "paced_delivery_duration_seconds_bucket",
+			       METRICS_LABELS("channel", c->name, "le", "+Inf"),
+			       (double)c->n_latency);
+		metrics_sample(o, "paced_delivery_duration_seconds_sum",
+			       METRICS_LABELS("channel", c->name),
+			       c->sum_latency);
+		metrics_sample(o, "paced_delivery_duration_seconds_count",
+			       METRICS_LABELS("channel", c->name),
+			       (double)c->n_latency);
 	}
-	family(o, "paced_deliveries_in_flight", "gauge",
-	       "Requests to channels under way now.");
-	sample(o, "paced_deliveries_in_flight", NULL,
-	       app->notify ? (double)notify_in_flight(app->notify) : 0);
+	metrics_family(o, "paced_deliveries_in_flight", "gauge",
+		       "Requests to channels under way now.");
+	metrics_sample(o, "paced_deliveries_in_flight", NULL,
+		       app->notify ? (double)notify_in_flight(app->notify) : 0);
 	if (rc < 0)
 		return;
-	family(o, "paced_deliveries_pending", "gauge",
-	       "Outbox rows waiting to be delivered (due or backing off), "
-	       "by channel.");
+	metrics_family(
+	    o, "paced_deliveries_pending", "gauge",
+	    "Outbox rows waiting to be delivered (due or backing off), "
+	    "by channel.");
 	for (size_t i = 0; i < m.n_chans; i++)
-		sample(o, "paced_deliveries_pending",
-		       LABELS("channel", m.chans[i].name),
-		       (double)m.chans[i].pending);
+		metrics_sample(o, "paced_deliveries_pending",
+			       METRICS_LABELS("channel", m.chans[i].name),
+			       (double)m.chans[i].pending);
 }
 
-static void put_store_counts(struct out *o, struct app *app)
+static void put_store_counts(struct metrics_out *o, struct app *app)
 {
 	int64_t updates = 0, events = 0;
 	int rc = store_counts(app->store, &updates, &events);
@@ -492,65 +356,69 @@ static void put_store_counts(struct out *o, struct app *app)
 			 paced_strerror(rc));
 		return;
 	}
-	family(o, "paced_updates_total", "counter",
-	       "Progress updates ever stored (from the database, so it "
-	       "survives restarts).");
-	sample(o, "paced_updates_total", NULL, (double)updates);
-	family(o, "paced_events_total", "counter",
-	       "Events (status changes, reminders) ever recorded (from the "
-	       "database).");
-	sample(o, "paced_events_total", NULL, (double)events);
+	metrics_family(o, "paced_updates_total", "counter",
+		       "Progress updates ever stored (from the database, so it "
+		       "survives restarts).");
+	metrics_sample(o, "paced_updates_total", NULL, (double)updates);
+	metrics_family(
+	    o, "paced_events_total", "counter",
+	    "Events (status changes, reminders) ever recorded (from the "
+	    "database).");
+	metrics_sample(o, "paced_events_total", NULL, (double)events);
 }
 
 /* How well group commit shares its fsyncs: writes per commit. */
-static void put_group(struct out *o, struct app *app)
+static void put_group(struct metrics_out *o, struct app *app)
 {
 	unsigned long long writes, commits;
 
 	group_stats(app->group, &writes, &commits);
-	family(o, "paced_group_commits_total", "counter",
-	       "Transactions committed for the update requests of one loop "
-	       "turn, or with sync = thread of one fsync's time (one fsync "
-	       "each with durability full).");
-	sample(o, "paced_group_commits_total", NULL, (double)commits);
-	family(o, "paced_group_writes_total", "counter",
-	       "Update requests that joined a group commit.");
-	sample(o, "paced_group_writes_total", NULL, (double)writes);
+	metrics_family(
+	    o, "paced_group_commits_total", "counter",
+	    "Transactions committed for the update requests of one loop "
+	    "turn, or with sync = thread of one fsync's time (one fsync "
+	    "each with durability full).");
+	metrics_sample(o, "paced_group_commits_total", NULL, (double)commits);
+	metrics_family(o, "paced_group_writes_total", "counter",
+		       "Update requests that joined a group commit.");
+	metrics_sample(o, "paced_group_writes_total", NULL, (double)writes);
 }
 
 /* Whether the WAL's checkpoints keep up off the loop (ckpt.h). */
-static void put_checkpoints(struct out *o, struct app *app)
+static void put_checkpoints(struct metrics_out *o, struct app *app)
 {
 	struct ckpt_stats st;
 
 	ckpt_stats(app->ckpt, &st);
-	family(o, "paced_wal_checkpoints_total", "counter",
-	       "Checkpoints of the database's write-ahead log, by the thread "
-	       "that ran them: the worker, or the event loop when the worker "
-	       "had fallen behind.");
-	sample(o, "paced_wal_checkpoints_total", LABELS("thread", "worker"),
-	       (double)st.worker);
-	sample(o, "paced_wal_checkpoints_total", LABELS("thread", "loop"),
-	       (double)st.loop);
+	metrics_family(
+	    o, "paced_wal_checkpoints_total", "counter",
+	    "Checkpoints of the database's write-ahead log, by the thread "
+	    "that ran them: the worker, or the event loop when the worker "
+	    "had fallen behind.");
+	metrics_sample(o, "paced_wal_checkpoints_total",
+		       METRICS_LABELS("thread", "worker"), (double)st.worker);
+	metrics_sample(o, "paced_wal_checkpoints_total",
+		       METRICS_LABELS("thread", "loop"), (double)st.loop);
 }
 
 /* ---- HTTP ---- */
 
-static void put_http(struct out *o)
+static void put_http(struct metrics_out *o)
 {
 	char code[16];
 
-	family(o, "paced_http_requests_total", "counter",
-	       "HTTP responses by request method and status code since "
-	       "paced started.");
+	metrics_family(o, "paced_http_requests_total", "counter",
+		       "HTTP responses by request method and status code since "
+		       "paced started.");
 	for (size_t i = 0; i < N_METHODS; i++)
 		for (int k = 0; k < N_CODES; k++) {
 			if (!m.http[i][k])
 				continue;
 			snprintf(code, sizeof(code), "%d", k + CODE_MIN);
-			sample(o, "paced_http_requests_total",
-			       LABELS("method", http_methods[i], "code", code),
-			       (double)m.http[i][k]);
+			metrics_sample(o, "paced_http_requests_total",
+				       METRICS_LABELS("method", http_methods[i],
+						      "code", code),
+				       (double)m.http[i][k]);
 		}
 }
 
@@ -609,7 +477,7 @@ static long open_fds(void)
 	return n - 1;
 }
 
-static void put_process(struct out *o)
+static void put_process(struct metrics_out *o)
 {
 	unsigned long long f[5];
 	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE), fds;
@@ -617,17 +485,19 @@ static void put_process(struct out *o)
 	struct timespec real, boot;
 
 	if (tck > 0 && page > 0 && proc_stat(f)) {
-		family(o, "process_cpu_seconds_total", "counter",
-		       "Total user and system CPU time spent in seconds.");
-		sample(o, "process_cpu_seconds_total", NULL,
-		       (double)(f[0] + f[1]) / (double)tck);
-		family(o, "process_virtual_memory_bytes", "gauge",
-		       "Virtual memory size in bytes.");
-		sample(o, "process_virtual_memory_bytes", NULL, (double)f[3]);
-		family(o, "process_resident_memory_bytes", "gauge",
-		       "Resident memory size in bytes.");
-		sample(o, "process_resident_memory_bytes", NULL,
-		       (double)f[4] * (double)page);
+		metrics_family(
+		    o, "process_cpu_seconds_total", "counter",
+		    "Total user and system CPU time spent in seconds.");
+		metrics_sample(o, "process_cpu_seconds_total", NULL,
+			       (double)(f[0] + f[1]) / (double)tck);
+		metrics_family(o, "process_virtual_memory_bytes", "gauge",
+			       "Virtual memory size in bytes.");
+		metrics_sample(o, "process_virtual_memory_bytes", NULL,
+			       (double)f[3]);
+		metrics_family(o, "process_resident_memory_bytes", "gauge",
+			       "Resident memory size in bytes.");
+		metrics_sample(o, "process_resident_memory_bytes", NULL,
+			       (double)f[4] * (double)page);
 		/* starttime counts clock ticks since boot; the boot instant
 		 * comes from the clocks rather than /proc/stat, which a
 		 * sandbox (ProcSubset=pid) hides. */
@@ -637,10 +507,11 @@ static void put_process(struct out *o)
 			    (double)real.tv_sec - (double)boot.tv_sec +
 			    (double)(real.tv_nsec - boot.tv_nsec) / 1e9;
 
-			family(o, "process_start_time_seconds", "gauge",
-			       "Start time of the process since unix epoch "
-			       "in seconds.");
-			sample(
+			metrics_family(
+			    o, "process_start_time_seconds", "gauge",
+			    "Start time of the process since unix epoch "
+			    "in seconds.");
+			metrics_sample(
 			    o, "process_start_time_seconds", NULL,
 			    floor((booted + (double)f[2] / (double)tck) * 100) /
 				100);
@@ -648,21 +519,41 @@ static void put_process(struct out *o)
 	}
 	fds = open_fds();
 	if (fds >= 0) {
-		family(o, "process_open_fds", "gauge",
-		       "Number of open file descriptors.");
-		sample(o, "process_open_fds", NULL, (double)fds);
+		metrics_family(o, "process_open_fds", "gauge",
+			       "Number of open file descriptors.");
+		metrics_sample(o, "process_open_fds", NULL, (double)fds);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY) {
-		family(o, "process_max_fds", "gauge",
-		       "Maximum number of open file descriptors.");
-		sample(o, "process_max_fds", NULL, (double)rl.rlim_cur);
+		metrics_family(o, "process_max_fds", "gauge",
+			       "Maximum number of open file descriptors.");
+		metrics_sample(o, "process_max_fds", NULL, (double)rl.rlim_cur);
 	}
+}
+
+void metrics_put_head(struct metrics_out *o, struct app *app)
+{
+	metrics_family(o, "paced_build_info", "gauge",
+		       "Always 1; the labels say which paced this is.");
+	metrics_sample(o, "paced_build_info",
+		       METRICS_LABELS("version", PACED_VERSION), 1);
+	if (app->conf)
+		touch_channels(app->conf);
+}
+
+void metrics_put_tail(struct metrics_out *o, struct app *app)
+{
+	put_store_counts(o, app);
+	put_group(o, app);
+	put_checkpoints(o, app);
+	put_deliveries(o, app);
+	put_http(o);
+	put_process(o);
 }
 
 int metrics_render(struct app *app, paced_ms now, char **out, size_t *len)
 {
-	struct out o = {0};
+	struct metrics_out o = {0};
 
 	*out = NULL;
 	*len = 0;
@@ -670,19 +561,9 @@ int metrics_render(struct app *app, paced_ms now, char **out, size_t *len)
 	if (!(o.p = malloc(o.cap)))
 		return PACED_ENOMEM;
 	o.p[0] = '\0';
-
-	family(&o, "paced_build_info", "gauge",
-	       "Always 1; the labels say which paced this is.");
-	sample(&o, "paced_build_info", LABELS("version", PACED_VERSION), 1);
-	if (app->conf)
-		touch_channels(app->conf);
-	put_projects(&o, app, now);
-	put_store_counts(&o, app);
-	put_group(&o, app);
-	put_checkpoints(&o, app);
-	put_deliveries(&o, app);
-	put_http(&o);
-	put_process(&o);
+	metrics_put_head(&o, app);
+	metrics_put_projects(&o, app, now);
+	metrics_put_tail(&o, app);
 	if (o.oom) {
 		free(o.p);
 		return PACED_ENOMEM;

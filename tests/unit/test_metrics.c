@@ -13,6 +13,7 @@
 #include "app.h"
 #include "conf.h"
 #include "metrics.h"
+#include "metrics_stream.h"
 #include "registry.h"
 #include "store.h"
 #include "tracker.h"
@@ -243,6 +244,130 @@ static void test_escaping_and_families(void **state)
 	}
 }
 
+/* The whole stream at now, its pieces concatenated; *pieces counts
+ * those that carried text. */
+static char *stream_all(struct fixture *f, paced_ms now, int *pieces,
+			void (*between)(struct fixture *f))
+{
+	struct metrics_stream *s = metrics_stream_new(&f->app);
+	size_t len = 0, plen;
+	char *all = calloc(1, 1), *piece;
+	int rc, turns = 0;
+
+	assert_non_null(s);
+	*pieces = 0;
+	do {
+		rc = metrics_stream_next(s, now, &piece, &plen);
+		assert_true(rc >= 0);
+		if (plen) {
+			all = realloc(all, len + plen + 1);
+			memcpy(all + len, piece, plen);
+			len += plen;
+			all[len] = '\0';
+			++*pieces;
+		}
+		free(piece);
+		if (++turns == 1 && between)
+			between(f);
+	} while (rc == 1);
+	metrics_stream_free(s);
+	return all;
+}
+
+/* Cuts text before the process's families, which change between two
+ * scrapes (CPU time, memory). */
+static void cut_process(char *text)
+{
+	char *p = strstr(text, "# HELP process_");
+
+	assert_non_null(p);
+	*p = '\0';
+}
+
+#define MANY (METRICS_STREAM_AT + 300)
+
+static void make_many(struct fixture *f)
+{
+	char id[32];
+
+	/* Created out of id order, so the stream's sort has work. */
+	for (int i = 0; i < MANY; i++) {
+		snprintf(id, sizeof(id), "p%05d", (i * 7919) % MANY);
+		make_project(f, id);
+	}
+}
+
+static void test_stream_same_text(void **state)
+{
+	struct fixture *f = *state;
+	struct tracker_update u = {.project_id = "p00042",
+				   .has_value = true,
+				   .value = 20,
+				   .has_at = true,
+				   .at = T0 + 40 * DAY};
+	char *once, *streamed;
+	size_t len;
+	int pieces;
+
+	make_many(f);
+	assert_int_equal(tracker_post_updates(&f->app, &u, 1, T0 + 40 * DAY),
+			 0);
+	tracker_updates_clear(&u, 1);
+	assert_int_equal(metrics_render(&f->app, T0 + 50 * DAY, &once, &len),
+			 0);
+	streamed = stream_all(f, T0 + 50 * DAY, &pieces, NULL);
+	cut_process(once);
+	cut_process(streamed);
+	assert_string_equal(streamed, once);
+	/* Sixteen samples a project, 4096 a piece. */
+	assert_true(pieces >= MANY * 16 / 4096);
+	assert_non_null(strstr(once, "paced_project_last_update_timestamp_"
+				     "seconds{project=\"p00042\"} "));
+	free(once);
+	free(streamed);
+}
+
+static void archive_some(struct fixture *f)
+{
+	/* After the first part of the registry was read: each is shown
+	 * whole or not at all. */
+	assert_int_equal(tracker_archive(&f->app, "p00007", T0 + DAY), 0);
+	assert_int_equal(tracker_archive(&f->app, "p04000", T0 + DAY), 0);
+}
+
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_stream_archived_whole_or_absent(void **state)
+{
+	struct fixture *f = *state;
+	char *t;
+	int pieces;
+
+	make_many(f);
+	t = stream_all(f, T0 + 50 * DAY, &pieces, archive_some);
+	for (const char *id = "p00007"; id;
+	     id = id[2] == '0' ? "p04000" : NULL) {
+		char needle[64];
+		int n;
+
+		snprintf(needle, sizeof(needle), "{project=\"%s\"", id);
+		n = count_of(t, needle);
+		/* Ten families of one sample, six statuses, and no last
+		 * update: 15 lines, or none. */
+		assert_true(n == 0 || n == 15);
+	}
+	assert_int_equal(count_of(t, "paced_project_target{"),
+			 (int)value_of(t, "paced_projects"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +375,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_escaping_and_families, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_stream_same_text, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_stream_archived_whole_or_absent, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,213 @@
+/*
+ * metrics_stream.c - the exposition of a large registry, a piece per
+ * loop turn (metrics_stream.h). A project is read once, into a row of
+ * values (metrics_internal.h) with a copy of its id: a project archived
+ * or changed after that is shown as it was, whole, in every family; one
+ * archived before its part of the registry was read is not shown at all.
+ */
+#include "metrics_stream.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt_text.h"
+#include "metrics_internal.h"
+#include "registry.h"
+
+/* Slots of the registry's table read per turn (a quarter to a half hold
+ * a project, each some 300 ns to evaluate), and samples written per
+ * piece (some 70 bytes and 0.5 us each): a few milliseconds a turn. */
+#define STREAM_PICK_SLOTS 16384
+#define STREAM_SAMPLES 4096
+
+enum stream_phase { PHASE_PICK, PHASE_PROJECTS, PHASE_TAIL, PHASE_DONE };
+
+struct metrics_stream {
+	struct app *app;
+	enum stream_phase phase;
+	/* Reading the registry: where the scan is, the table's layout it
+	 * started on, the instant of this turn's evaluations. */
+	size_t scan_pos;
+	unsigned long layout;
+	paced_ms now;
+	struct fmt_text ids; /* copies of the ids, each NUL-terminated */
+	struct metrics_row *rows;
+	size_t n, cap;
+	bool nomem;
+	/* Writing: the family and the row it is at. */
+	size_t fam, pos;
+};
+
+struct metrics_stream *metrics_stream_new(struct app *app)
+{
+	struct metrics_stream *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->app = app;
+	s->layout = registry_layout(app->reg);
+	/* Room for what is there now, so the rows are rarely moved. */
+	s->cap = registry_count(app->reg) + 64;
+	s->rows = malloc(s->cap * sizeof(*s->rows));
+	if (!s->rows) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void metrics_stream_free(struct metrics_stream *s)
+{
+	if (!s)
+		return;
+	free(s->ids.p);
+	free(s->rows);
+	free(s);
+	/* The rows of a million projects are some 120 MB that glibc would
+	 * otherwise keep resident. */
+	malloc_trim(0);
+}
+
+static void pick(struct project *p, void *data)
+{
+	struct metrics_stream *s = data;
+	struct metrics_row *r;
+
+	if (s->nomem)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap * 2;
+
+		r = realloc(s->rows, cap * sizeof(*r));
+		if (!r) {
+			s->nomem = true;
+			return;
+		}
+		s->rows = r;
+		s->cap = cap;
+	}
+	r = &s->rows[s->n++];
+	metrics_row_fill(r, s->app, p, s->now);
+	/* ids moves as it grows: the row keeps where its id is in it. */
+	r->id_off = s->ids.len;
+	fmt_text_add(&s->ids, r->id, strlen(r->id) + 1);
+	r->id = NULL;
+	s->nomem = s->ids.nomem;
+}
+
+/* qsort has no context argument: the ids of the rows being sorted. */
+static const char *sorting_ids;
+
+/* The order of registry_sorted(): by key, then by the whole id. */
+static int by_id(const void *a, const void *b)
+{
+	const struct metrics_row *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(sorting_ids + x->id_off, sorting_ids + y->id_off);
+}
+
+/* Sorts the rows, drops the second of a project read twice (archived
+ * and created again in a slot the scan had not reached yet) and points
+ * each row at its id, which stays put from now on. */
+static void sort_rows(struct metrics_stream *s)
+{
+	size_t kept = 0;
+
+	sorting_ids = s->ids.p;
+	if (s->n > 1) /* qsort wants an array even for none */
+		qsort(s->rows, s->n, sizeof(*s->rows), by_id);
+	for (size_t i = 0; i < s->n; i++)
+		if (!kept || by_id(&s->rows[kept - 1], &s->rows[i]) != 0)
+			s->rows[kept++] = s->rows[i];
+	sorting_ids = NULL;
+	s->n = kept;
+	for (size_t i = 0; i < s->n; i++)
+		s->rows[i].id = s->ids.p + s->rows[i].id_off;
+}
+
+/* Reads the next part of the registry; once all of it was read, sorts
+ * and writing begins. 0 or PACED_ENOMEM. */
+static int pick_more(struct metrics_stream *s)
+{
+	struct registry *reg = s->app->reg;
+
+	if (registry_layout(reg) != s->layout) {
+		/* The table was rebuilt: positions changed, start over. */
+		s->layout = registry_layout(reg);
+		s->scan_pos = 0;
+		s->n = 0;
+		s->ids.len = 0;
+	}
+	if (registry_scan(reg, &s->scan_pos, STREAM_PICK_SLOTS, pick, s))
+		return s->nomem ? PACED_ENOMEM : 0;
+	if (s->nomem)
+		return PACED_ENOMEM;
+	sort_rows(s);
+	s->phase = PHASE_PROJECTS;
+	return 0;
+}
+
+/* Up to STREAM_SAMPLES samples of the project families into o, opening
+ * with the families before them, and each family with its HELP. */
+static void put_projects_part(struct metrics_stream *s, struct metrics_out *o)
+{
+	size_t budget = STREAM_SAMPLES, nfam = metrics_project_families();
+
+	if (s->fam == 0 && s->pos == 0) {
+		metrics_put_head(o, s->app);
+		metrics_put_project_count(o, s->n);
+	}
+	while (s->fam < nfam && budget > 0) {
+		size_t width = metrics_project_family_width(s->fam);
+		size_t take = budget / width ? budget / width : 1;
+
+		if (take > s->n - s->pos)
+			take = s->n - s->pos;
+		if (s->pos == 0)
+			metrics_project_family_head(o, s->fam);
+		metrics_project_samples(o, s->fam, s->rows, s->pos,
+					s->pos + take);
+		s->pos += take;
+		budget = take * width < budget ? budget - take * width : 0;
+		if (s->pos == s->n) {
+			s->fam++;
+			s->pos = 0;
+		}
+	}
+	if (s->fam == nfam)
+		s->phase = PHASE_TAIL;
+}
+
+int metrics_stream_next(struct metrics_stream *s, paced_ms now, char **piece,
+			size_t *len)
+{
+	struct metrics_out o = {0};
+	int rc = 0;
+
+	*piece = NULL;
+	*len = 0;
+	s->now = now;
+	/* One part of the work per piece. */
+	switch (s->phase) {
+	case PHASE_PICK: rc = pick_more(s); break;
+	case PHASE_PROJECTS: put_projects_part(s, &o); break;
+	case PHASE_TAIL:
+		/* Read now, as metrics_render() reads them at its end. */
+		metrics_put_tail(&o, s->app);
+		s->phase = PHASE_DONE;
+		break;
+	case PHASE_DONE: break;
+	}
+	if (rc == 0 && o.oom)
+		rc = PACED_ENOMEM;
+	if (rc < 0) {
+		free(o.p);
+		return rc;
+	}
+	*piece = o.p;
+	*len = o.len;
+	return s->phase == PHASE_DONE ? 0 : 1;
+}
