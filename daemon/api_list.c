@@ -27,10 +27,6 @@ struct list_filter {
 };
 
 /* A picked id with its registry_id_key(), for the sort. */
-struct list_id {
-	uint64_t key;
-	size_t off; /* into ids */
-};
 
 /* Registries of at most this many projects are picked from at once, in
  * the request's own turn (a project costs some 200 ns); from a larger
@@ -50,7 +46,7 @@ struct api_list {
 	unsigned long layout;
 	paced_ms picked_at;
 	struct fmt_text ids; /* the picked ids, each NUL-terminated */
-	struct list_id *order; /* sorted by id once picking is over */
+	struct registry_id_ref *order; /* sorted by id once picking is over */
 	size_t n, cap, pos;
 	bool nomem;
 	/* How it is answered, and how far. */
@@ -118,7 +114,7 @@ static void pick(struct project *p, void *data)
 		return;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct list_id *o = realloc(l->order, cap * sizeof(*o));
+		struct registry_id_ref *o = realloc(l->order, cap * sizeof(*o));
 
 		if (!o) {
 			l->nomem = true;
@@ -131,31 +127,6 @@ static void pick(struct project *p, void *data)
 	l->order[l->n++].off = l->ids.len;
 	fmt_text_add(&l->ids, id, len);
 	l->nomem = l->ids.nomem;
-}
-
-/* qsort has no context argument: the ids being sorted. */
-static const char *sorting_ids;
-
-static int by_id(const void *a, const void *b)
-{
-	const struct list_id *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return strcmp(sorting_ids + x->off, sorting_ids + y->off);
-}
-
-/* A project archived and created again while picking took several turns
- * may have moved to a slot the scan had not reached yet, and been picked
- * twice: sorted, the two are neighbours, and one goes. */
-static void drop_repeats(struct api_list *l)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < l->n; i++)
-		if (!kept || by_id(&l->order[kept - 1], &l->order[i]) != 0)
-			l->order[kept++] = l->order[i];
-	l->n = kept;
 }
 
 /* Picks from the next part of the registry the projects that match at
@@ -178,11 +149,7 @@ static int pick_more(struct api_list *l, paced_ms now)
 		return l->nomem ? PACED_ENOMEM : 0;
 	if (l->nomem)
 		return PACED_ENOMEM;
-	sorting_ids = l->ids.p;
-	if (l->n > 1) /* qsort wants an array even for none */
-		qsort(l->order, l->n, sizeof(*l->order), by_id);
-	drop_repeats(l);
-	sorting_ids = NULL;
+	l->n = registry_sort_ids(l->order, l->n, sizeof(*l->order), l->ids.p);
 	l->picking = false;
 	return 0;
 }

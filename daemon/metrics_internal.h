@@ -17,6 +17,7 @@
 #include "pace.h"
 #include "paced.h"
 #include "project.h"
+#include "registry.h"
 
 /* A growing text; oom is sticky, checked once at the end. */
 struct metrics_out {
@@ -50,9 +51,10 @@ void metrics_put_tail(struct metrics_out *o, struct app *app);
 /* What the project families show of one project at an instant: values,
  * so rows outlive the project (archived while a stream is written). */
 struct metrics_row {
+	/* First, for registry_sort_ids(): the id's key, and where a stream
+	 * keeps its copy of the id. */
+	struct registry_id_ref ref;
 	const char *id; /* borrowed, from the project or a copy */
-	uint64_t key;	/* registry_id_key(id), for sorting */
-	size_t id_off;	/* where a stream keeps its copy of id */
 	double current, expected, target, baseline, progress, expected_progress,
 	    gap, due, last_update;
 	enum pace_status status;

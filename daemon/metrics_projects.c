@@ -18,8 +18,8 @@ void metrics_row_fill(struct metrics_row *r, struct app *app,
 
 	tracker_eval(app, p, now, &v);
 	r->id = p->def->id;
-	r->key = registry_id_key(r->id);
-	r->id_off = 0;
+	r->ref.key = registry_id_key(r->id);
+	r->ref.off = 0;
 	r->current = project_current(p);
 	r->expected = v.eval.expected;
 	r->target = p->def->target;

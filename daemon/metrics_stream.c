@@ -90,23 +90,10 @@ static void pick(struct project *p, void *data)
 	r = &s->rows[s->n++];
 	metrics_row_fill(r, s->app, p, s->now);
 	/* ids moves as it grows: the row keeps where its id is in it. */
-	r->id_off = s->ids.len;
+	r->ref.off = s->ids.len;
 	fmt_text_add(&s->ids, r->id, strlen(r->id) + 1);
 	r->id = NULL;
 	s->nomem = s->ids.nomem;
-}
-
-/* qsort has no context argument: the ids of the rows being sorted. */
-static const char *sorting_ids;
-
-/* The order of registry_sorted(): by key, then by the whole id. */
-static int by_id(const void *a, const void *b)
-{
-	const struct metrics_row *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return strcmp(sorting_ids + x->id_off, sorting_ids + y->id_off);
 }
 
 /* Sorts the rows, drops the second of a project read twice (archived
@@ -114,18 +101,9 @@ static int by_id(const void *a, const void *b)
  * each row at its id, which stays put from now on. */
 static void sort_rows(struct metrics_stream *s)
 {
-	size_t kept = 0;
-
-	sorting_ids = s->ids.p;
-	if (s->n > 1) /* qsort wants an array even for none */
-		qsort(s->rows, s->n, sizeof(*s->rows), by_id);
+	s->n = registry_sort_ids(s->rows, s->n, sizeof(*s->rows), s->ids.p);
 	for (size_t i = 0; i < s->n; i++)
-		if (!kept || by_id(&s->rows[kept - 1], &s->rows[i]) != 0)
-			s->rows[kept++] = s->rows[i];
-	sorting_ids = NULL;
-	s->n = kept;
-	for (size_t i = 0; i < s->n; i++)
-		s->rows[i].id = s->ids.p + s->rows[i].id_off;
+		s->rows[i].id = s->ids.p + s->rows[i].ref.off;
 }
 
 /* Reads the next part of the registry; once all of it was read, sorts

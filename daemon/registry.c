@@ -269,3 +269,34 @@ unsigned long registry_layout(const struct registry *r)
 {
 	return r->layout;
 }
+
+/* qsort has no context argument: the ids being sorted. */
+static const char *sorting_ids;
+
+static int by_ref(const void *a, const void *b)
+{
+	const struct registry_id_ref *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(sorting_ids + x->off, sorting_ids + y->off);
+}
+
+size_t registry_sort_ids(void *base, size_t n, size_t size, const char *ids)
+{
+	char *e = base;
+	size_t kept = 0;
+
+	sorting_ids = ids;
+	if (n > 1) /* qsort wants an array even for none */
+		qsort(base, n, size, by_ref);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && by_ref(e + (kept - 1) * size, e + i * size) == 0)
+			continue;
+		if (kept != i)
+			memcpy(e + kept * size, e + i * size, size);
+		kept++;
+	}
+	sorting_ids = NULL;
+	return kept;
+}

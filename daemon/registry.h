@@ -54,6 +54,21 @@ bool registry_scan(const struct registry *r, size_t *pos, size_t slots,
  * makes most comparisons of ids one integer comparison. */
 uint64_t registry_id_key(const char *id);
 
+/* An id picked from the registry (registry_scan), to be put in the
+ * registry's id order: its registry_id_key() and where its text lies in
+ * the caller's buffer of ids, which may move while it grows. */
+struct registry_id_ref {
+	uint64_t key;
+	size_t off;
+};
+
+/* Sorts the n elements of `size` bytes at base, each beginning with a
+ * struct registry_id_ref into ids, in registry_sorted()'s order, and
+ * keeps the first of each id: a project archived and created again while
+ * a caller picked over several loop turns may have moved to a slot not
+ * yet scanned and been picked twice. Returns how many remain. */
+size_t registry_sort_ids(void *base, size_t n, size_t size, const char *ids);
+
 /* Changes whenever the projects move to other slots. */
 unsigned long registry_layout(const struct registry *r);
 

@@ -176,12 +176,47 @@ static void test_scan(void **state)
 	registry_free(r);
 }
 
+/* Picked ids in an element larger than the ref, out of order, with ids
+ * that share their first 8 bytes and one picked twice: sorted as
+ * strcmp orders them, the repeat dropped, the payloads kept with their
+ * ids. */
+static void test_sort_ids(void **state)
+{
+	struct picked {
+		struct registry_id_ref ref;
+		int payload;
+	} e[6];
+	static const char *const in[] = {"project-b", "p2", "project-a",
+					 "p10", "p2", "a"};
+	static const char *const want[] = {"a", "p10", "p2", "project-a",
+					   "project-b"};
+	char ids[128];
+	size_t len = 0, n;
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++) {
+		e[i].ref.key = registry_id_key(in[i]);
+		e[i].ref.off = len;
+		e[i].payload = (int)i;
+		memcpy(ids + len, in[i], strlen(in[i]) + 1);
+		len += strlen(in[i]) + 1;
+	}
+	n = registry_sort_ids(e, 6, sizeof(e[0]), ids);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(ids + e[i].ref.off, want[i]);
+		assert_string_equal(in[e[i].payload], want[i]);
+	}
+	assert_int_equal(registry_sort_ids(e, 0, sizeof(e[0]), ids), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorted),
 		cmocka_unit_test(test_growth_and_tombstones),
 		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_sort_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
