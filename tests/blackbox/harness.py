@@ -24,6 +24,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -124,14 +125,63 @@ def skip_reason(fn):
     return None
 
 
-def free_port():
-    """A free loopback TCP port: bind port 0, read it, close."""
+# Ports handed to daemons are bound later, by paced. A port taken with
+# bind(0) comes from the kernel's ephemeral range, where any outgoing
+# connection of a test running alongside may pick it as its source port
+# first (CI saw "address already in use" that way). So ports come from
+# below that range, and each runner slot (run.py -j gives every file it
+# starts a slot in PACED_BB_SLOT) draws from its own block of it.
+PORT_SLOTS = 32
+_port_next = None
+
+
+def _port_block():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    first = 10000
+    if low - first < PORT_SLOTS * 64:
+        return None
+    size = (low - first) // PORT_SLOTS
+    slot = int(os.environ.get("PACED_BB_SLOT", os.getpid())) % PORT_SLOTS
+    return first + slot * size, size
+
+
+def _port_bindable(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # As libuv does for paced: a port left in TIME_WAIT is fine.
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_port():
+    """A free loopback TCP port for a daemon to listen on: the next one of
+    this runner slot's block that nothing holds."""
+    global _port_next
+    block = _port_block()
+    if block is None:  # no room below the ephemeral range: bind(0)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+    first, size = block
+    if _port_next is None:
+        _port_next = random.randrange(size)
+    for _ in range(size):
+        port = first + _port_next % size
+        _port_next += 1
+        if _port_bindable(port):
+            return port
+    raise RuntimeError(f"no free port in {first}..{first + size - 1}")
 
 
 def make_tmpdir():

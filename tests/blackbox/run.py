@@ -18,7 +18,8 @@ failed[, N skipped]"; exits 1 if any test failed (or none matched the
 filter).
 
 With -j N, up to N test files run at once, each in its own process (tests
-take free ports and their own temporary directories, so files do not meet);
+take their own temporary directories, and ports from a block of their slot
+below the kernel's ephemeral range, so files do not meet);
 a file's output is printed whole when it ends. Most of the suite waits on
 the clock (second-scale schedules, rate windows), so this shortens a run
 without loading the machine. The longest files start first.
@@ -89,16 +90,18 @@ def run_parallel(jobs, files, filt):
     while order or running:
         while order and len(running) < jobs:
             f = order.pop(0)
+            # A slot no running file holds: its block of ports (harness).
+            slot = min(set(range(jobs)) - {s for _, _, s in running})
             proc = subprocess.Popen(
                 [sys.executable, os.path.abspath(__file__), "--file", f,
                  filt], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True)
-            running.append((f, proc))
+                text=True, env=dict(os.environ, PACED_BB_SLOT=str(slot)))
+            running.append((f, proc, slot))
         time.sleep(0.2)
-        for f, proc in list(running):
+        for f, proc, slot in list(running):
             if proc.poll() is None:
                 continue
-            running.remove((f, proc))
+            running.remove((f, proc, slot))
             out = proc.stdout.read()
             lines = out.rstrip("\n").split("\n")
             m = re.match(r"blackbox: (\d+) passed, (\d+) failed"
