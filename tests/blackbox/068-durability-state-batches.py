@@ -79,3 +79,78 @@ def test_rows_follow_within_a_batch_while_paced_runs():
     d.start()
     assert _applied(d) == 0
     assert d.project("a")["current"] == 12
+
+
+def _metric(d, name):
+    text = d.get("/metrics").raw.decode("utf-8")
+    m = re.search(rf"^{name} ([0-9.e+]+)$", text, re.M)
+    assert m, f"no {name} in /metrics"
+    return int(float(m.group(1)))
+
+
+def _rows_and_mark(d):
+    db = sqlite3.connect(d.db)
+    try:
+        rows = dict(db.execute("SELECT id, current FROM projects"))
+        mark = db.execute("SELECT seq FROM state_mark").fetchone()[0]
+        last = db.execute("SELECT max(seq) FROM updates").fetchone()[0]
+        return rows, mark, last
+    finally:
+        db.close()
+
+
+def test_a_batch_is_written_a_few_rows_per_transaction():
+    """300 projects touched at once: one batch, written 128 rows per
+    transaction (one per loop turn, so requests are answered between
+    them), the mark with the last rows."""
+    d = Daemon()
+    ids = [f"p{i:03d}" for i in range(300)]
+    for pid in ids:
+        d.create(project(pid))
+    names = ("paced_state_batches_total", "paced_state_transactions_total",
+             "paced_state_rows_total")
+    before = {n: _metric(d, n) for n in names}
+    r = d.post("/v1/updates", {"updates": [
+        {"project": pid, "value": i + 1} for i, pid in enumerate(ids)]})
+    assert r.status == 201, r
+    wait_for(lambda: _metric(d, names[0]) == before[names[0]] + 1,
+             msg="the batch written")
+    got = {n: _metric(d, n) - before[n] for n in names}
+    assert got == {names[0]: 1, names[1]: 3, names[2]: 300}, got
+    rows, mark, last = _rows_and_mark(d)
+    assert mark == last, (mark, last)
+    assert all(rows[pid] == i + 1 for i, pid in enumerate(ids)), rows
+    d.kill9()
+    d.start()
+    assert _applied(d) == 0
+
+
+def test_rows_ahead_of_the_mark_replay_to_the_same_state():
+    """What a crash between a batch's transactions leaves: rows already
+    written hold updates after the mark. Applying those updates again
+    (back-dated ones, equal `at`s where the later wins) changes
+    nothing."""
+    d = Daemon()
+    t = now()
+    for pid in "abc":
+        d.create(project(pid))
+    d.update("a", {"value": 50, "at": iso(t - 3 * DAY)})
+    first = _rows_and_mark(d)[2]
+    d.update("a", {"value": 40, "at": iso(t - 30 * DAY)})
+    d.update("b", {"value": 7, "at": iso(t - DAY)})
+    d.update("b", {"value": 9, "at": iso(t - DAY)})
+    d.update("c", {"value": 4, "at": iso(t - DAY)})
+    d.update("c", {"value": 3, "at": iso(t - 2 * DAY)})
+    before = {k: _view(d.project(k)) for k in "abc"}
+    assert [before[k][0] for k in "abc"] == [50, 9, 4], before
+    d.stop()
+    rows, mark, last = _rows_and_mark(d)
+    assert (rows["a"], rows["b"], rows["c"]) == (50, 9, 4), rows
+    assert mark == last, (mark, last)
+    db = sqlite3.connect(d.db)
+    db.execute("UPDATE state_mark SET seq = ?", (first - 1,))
+    db.commit()
+    db.close()
+    d.start()
+    assert _applied(d) == 6
+    assert {k: _view(d.project(k)) for k in "abc"} == before
