@@ -9,12 +9,16 @@
  * but Debian does not ship it.
  *
  *   openloop -p PORT -r RATE -d SECONDS [-w WARMUP] [-c CONNS] [-n IDS]
- *            [-m METHOD] [-u PATH] [-b BODY] [-v LO-HI]
+ *            [-m METHOD] [-u PATH] [-b BODY] [-v LO-HI] [-t TRACE]
  *
  * PATH and BODY may hold {i} (a random integer below IDS, default 1000) and
  * {v} (a random integer from LO to HI, default 0-999). Requests due in the
  * first WARMUP seconds are sent but not counted. Prints one line of key=value
  * figures (latencies in milliseconds) and one line per HTTP status seen.
+ * With -t, each counted request also appends "due latency" (seconds since
+ * the first request fell due, milliseconds) to the file TRACE, after a
+ * first line "# t0 SECONDS" giving that instant on CLOCK_MONOTONIC, to see
+ * when in a run the slow ones fell due and what the server did then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +60,7 @@ struct opts {
 	int port, conns, ids;
 	long v_lo, v_hi;
 	double rate, secs, warm;
-	const char *method, *path, *body;
+	const char *method, *path, *body, *trace;
 };
 
 static struct opts o = {.conns = 32,
@@ -73,6 +77,8 @@ static uint64_t rng = 0x9e3779b97f4a7c15u;
 /* Latencies of the counted requests, and the statuses they got. */
 static double *lat;
 static size_t n_lat, cap_lat;
+static FILE *trace;
+static double t_first;
 static long long statuses[600], failures, sent, unanswered;
 
 /* Requests due but waiting for a connection: a ring of due instants. */
@@ -252,6 +258,9 @@ static void finish(struct conn *c, double now)
 		if (n_lat == cap_lat)
 			lat = grow(lat, &cap_lat, sizeof(double));
 		lat[n_lat++] = (now - c->due) * 1000.0;
+		if (trace)
+			fprintf(trace, "%.6f %.3f\n", c->due - t_first,
+				lat[n_lat - 1]);
 		statuses[c->status >= 100 && c->status < 600 ? c->status : 0]++;
 	}
 	c->busy = false;
@@ -352,7 +361,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: openloop -p PORT -r RATE -d SECONDS [-w WARMUP] "
 		"[-c CONNS] [-n IDS] [-m METHOD] [-u PATH] "
-		"[-b BODY] [-v LO-HI]\n");
+		"[-b BODY] [-v LO-HI] [-t TRACE]\n");
 	exit(2);
 }
 
@@ -361,7 +370,7 @@ static void parse_args(int argc, char **argv)
 	char *end;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "p:r:d:w:c:n:m:u:b:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:r:d:w:c:n:m:u:b:v:t:")) != -1) {
 		switch (ch) {
 		case 'p': o.port = (int)strtol(optarg, NULL, 10); break;
 		case 'r': o.rate = strtod(optarg, NULL); break;
@@ -372,6 +381,7 @@ static void parse_args(int argc, char **argv)
 		case 'm': o.method = optarg; break;
 		case 'u': o.path = optarg; break;
 		case 'b': o.body = optarg; break;
+		case 't': o.trace = optarg; break;
 		case 'v':
 			o.v_lo = strtol(optarg, &end, 10);
 			o.v_hi = *end == '-' ? strtol(end + 1, NULL, 10) : -1;
@@ -398,7 +408,14 @@ int main(int argc, char **argv)
 		die("epoll_create1");
 	for (int i = 0; i < o.conns; i++)
 		conn_open(&conns[i]);
+	if (o.trace && !(trace = fopen(o.trace, "w"))) {
+		perror(o.trace);
+		return 2;
+	}
 	t0 = now_s();
+	t_first = t0;
+	if (trace)
+		fprintf(trace, "# t0 %.6f (CLOCK_MONOTONIC)\n", t0);
 	t_count = t0 + o.warm;
 	t_end = t_count + o.secs;
 	next_due = t0;
@@ -454,6 +471,8 @@ int main(int argc, char **argv)
 				conn_read(c, now);
 		}
 	}
+	if (trace && fclose(trace) != 0)
+		perror(o.trace);
 	qsort(lat, n_lat, sizeof(double), cmp_double);
 	printf("openloop rate=%.1f achieved=%.1f counted=%zu failures=%lld "
 	       "unanswered=%lld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
