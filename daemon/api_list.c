@@ -7,7 +7,6 @@
  */
 #include "api_list.h"
 
-#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "fmt_text.h"
 #include "jsonutil.h"
 #include "registry.h"
+#include "registry_pick.h"
 #include "timefmt.h"
 #include "tracker.h"
 
@@ -25,8 +25,6 @@ struct list_filter {
 	enum pace_status want_status;
 	char tag_s[256];
 };
-
-/* A picked id with its registry_id_key(), for the sort. */
 
 /* Registries of at most this many projects are picked from at once, in
  * the request's own turn (a project costs some 200 ns); from a larger
@@ -39,16 +37,12 @@ struct list_filter {
 struct api_list {
 	struct app *app;
 	struct list_filter f;
-	/* Picking: where the scan of the registry is, and the registry's
-	 * layout it started on. */
+	/* Picking: the ids of the matches (rows: struct registry_id_ref),
+	 * sorted once picking is over; then where rendering is. */
 	bool picking;
-	size_t scan_pos;
-	unsigned long layout;
 	paced_ms picked_at;
-	struct fmt_text ids; /* the picked ids, each NUL-terminated */
-	struct registry_id_ref *order; /* sorted by id once picking is over */
-	size_t n, cap, pos;
-	bool nomem;
+	struct registry_pick pick;
+	size_t pos;
 	/* How it is answered, and how far. */
 	const struct api_list_format *fmt;
 	bool opened, any;
@@ -107,26 +101,9 @@ static void pick(struct project *p, void *data)
 {
 	struct api_list *l = data;
 	struct project_view v;
-	const char *id = p->def->id;
-	size_t len = strlen(id) + 1;
 
-	if (l->nomem || !list_matches(l, p, l->picked_at, &v))
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct registry_id_ref *o = realloc(l->order, cap * sizeof(*o));
-
-		if (!o) {
-			l->nomem = true;
-			return;
-		}
-		l->order = o;
-		l->cap = cap;
-	}
-	l->order[l->n].key = registry_id_key(id);
-	l->order[l->n++].off = l->ids.len;
-	fmt_text_add(&l->ids, id, len);
-	l->nomem = l->ids.nomem;
+	if (list_matches(l, p, l->picked_at, &v))
+		registry_pick_add(&l->pick, p->def->id);
 }
 
 /* Picks from the next part of the registry the projects that match at
@@ -134,24 +111,14 @@ static void pick(struct project *p, void *data)
  * is over. 0 or PACED_ENOMEM. */
 static int pick_more(struct api_list *l, paced_ms now)
 {
-	struct registry *reg = l->app->reg;
+	int rc;
 
-	if (registry_layout(reg) != l->layout) {
-		/* The table was rebuilt since the last part: the positions
-		 * changed, so what was picked may repeat or miss some. */
-		l->layout = registry_layout(reg);
-		l->scan_pos = 0;
-		l->n = 0;
-		l->ids.len = 0;
-	}
 	l->picked_at = now;
-	if (registry_scan(reg, &l->scan_pos, LIST_PICK_SLOTS, pick, l))
-		return l->nomem ? PACED_ENOMEM : 0;
-	if (l->nomem)
-		return PACED_ENOMEM;
-	l->n = registry_sort_ids(l->order, l->n, sizeof(*l->order), l->ids.p);
-	l->picking = false;
-	return 0;
+	rc = registry_pick_more(&l->pick, l->app->reg, LIST_PICK_SLOTS, pick,
+				NULL, l);
+	if (rc == 0)
+		l->picking = false;
+	return rc < 0 ? rc : 0;
 }
 
 struct api_list *api_list_select(struct http_request *req, struct app *app,
@@ -170,7 +137,8 @@ struct api_list *api_list_select(struct http_request *req, struct app *app,
 	}
 	l->app = app;
 	l->picking = true;
-	l->layout = registry_layout(app->reg);
+	registry_pick_init(&l->pick, app->reg, sizeof(struct registry_id_ref),
+			   0);
 	if (registry_count(app->reg) > LIST_PICK_AT_ONCE)
 		return l; /* picked from a part at a time, when streamed */
 	while (rc == 0 && l->picking)
@@ -185,12 +153,12 @@ struct api_list *api_list_select(struct http_request *req, struct app *app,
 
 size_t api_list_count(const struct api_list *l)
 {
-	return l->n;
+	return l->pick.n;
 }
 
 bool api_list_done(const struct api_list *l)
 {
-	return !l->picking && l->pos >= l->n;
+	return !l->picking && l->pos >= l->pick.n;
 }
 
 int api_list_next(struct api_list *l, size_t max, paced_ms now,
@@ -198,11 +166,11 @@ int api_list_next(struct api_list *l, size_t max, paced_ms now,
 {
 	if (l->picking)
 		return 0;
-	for (size_t k = 0; k < max && l->pos < l->n; k++, l->pos++) {
+	for (size_t k = 0; k < max && l->pos < l->pick.n; k++, l->pos++) {
 		/* Looked up again: it may have been archived or replaced
 		 * since it was picked. */
 		struct project *p = registry_get(
-			l->app->reg, l->ids.p + l->order[l->pos].off);
+			l->app->reg, registry_pick_id(&l->pick, l->pos));
 		struct project_view v;
 		json_t *obj;
 		int rc;
@@ -223,23 +191,14 @@ int api_list_next(struct api_list *l, size_t max, paced_ms now,
 	return 0;
 }
 
-/* Lists at least this long give their memory back to the system when
- * done (the picked ids of a million projects are some 20 MB). */
-#define LIST_TRIM_AT 1000
-
 void api_list_free(struct api_list *l)
 {
-	size_t n;
-
 	if (!l)
 		return;
-	n = l->n;
-	free(l->ids.p);
-	free(l->order);
+	/* The picked ids of a million projects are some 20 MB, given back
+	 * to the system. */
+	registry_pick_free(&l->pick);
 	free(l);
-	/* glibc keeps what was freed in its heap, resident, unless asked. */
-	if (n >= LIST_TRIM_AT)
-		malloc_trim(0);
 }
 
 /* ---- answering ---- */

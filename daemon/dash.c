@@ -155,6 +155,13 @@ void dash_reply_html(struct http_request *req, int status,
 	dash_send(req, status, b, headers, "text/html; charset=utf-8");
 }
 
+void dash_reply_html_stream(struct http_request *req,
+			    const struct http_source *src, void *ctx)
+{
+	http_respond_stream(req, 200, DASH_HEADERS, "text/html; charset=utf-8",
+			    src, ctx);
+}
+
 void dash_reply_message(const struct dash_ctx *ctx, int status,
 			const char *heading, const char *message)
 {

@@ -46,6 +46,11 @@ void dash_page_end(struct fmt_text *b);
 void dash_reply_html(struct http_request *req, int status,
 		     struct fmt_text *b, const char *extra_headers);
 
+/* Answers 200 with a text/html body made piece by piece from src
+ * (http_respond_stream, which takes ctx), with the security headers. */
+void dash_reply_html_stream(struct http_request *req,
+			    const struct http_source *src, void *ctx);
+
 /* A whole page saying what went wrong: heading and message are text. */
 void dash_reply_message(const struct dash_ctx *ctx, int status,
 			const char *heading, const char *message);

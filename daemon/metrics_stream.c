@@ -7,13 +7,13 @@
  */
 #include "metrics_stream.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fmt_text.h"
 #include "metrics_internal.h"
 #include "registry.h"
+#include "registry_pick.h"
 
 /* Slots of the registry's table read per turn (a quarter to a half hold
  * a project, each some 300 ns to evaluate), and samples written per
@@ -26,15 +26,12 @@ enum stream_phase { PHASE_PICK, PHASE_PROJECTS, PHASE_TAIL, PHASE_DONE };
 struct metrics_stream {
 	struct app *app;
 	enum stream_phase phase;
-	/* Reading the registry: where the scan is, the table's layout it
-	 * started on, the instant of this turn's evaluations. */
-	size_t scan_pos;
-	unsigned long layout;
+	/* Reading the registry: the rows (struct metrics_row) with copies
+	 * of their ids, the instant of this turn's evaluations. */
+	struct registry_pick pick;
 	paced_ms now;
-	struct fmt_text ids; /* copies of the ids, each NUL-terminated */
-	struct metrics_row *rows;
-	size_t n, cap;
-	bool nomem;
+	struct metrics_row *rows; /* pick's, once sorted */
+	size_t n;
 	/* Writing: the family and the row it is at. */
 	size_t fam, pos;
 };
@@ -46,11 +43,10 @@ struct metrics_stream *metrics_stream_new(struct app *app)
 	if (!s)
 		return NULL;
 	s->app = app;
-	s->layout = registry_layout(app->reg);
 	/* Room for what is there now, so the rows are rarely moved. */
-	s->cap = registry_count(app->reg) + 64;
-	s->rows = malloc(s->cap * sizeof(*s->rows));
-	if (!s->rows) {
+	registry_pick_init(&s->pick, app->reg, sizeof(struct metrics_row),
+			   registry_count(app->reg) + 64);
+	if (!s->pick.rows) {
 		free(s);
 		return NULL;
 	}
@@ -61,69 +57,40 @@ void metrics_stream_free(struct metrics_stream *s)
 {
 	if (!s)
 		return;
-	free(s->ids.p);
-	free(s->rows);
-	free(s);
 	/* The rows of a million projects are some 120 MB that glibc would
-	 * otherwise keep resident. */
-	malloc_trim(0);
+	 * otherwise keep resident: the pick gives them back. */
+	registry_pick_free(&s->pick);
+	free(s);
 }
 
 static void pick(struct project *p, void *data)
 {
 	struct metrics_stream *s = data;
-	struct metrics_row *r;
+	struct metrics_row *r = registry_pick_add(&s->pick, p->def->id);
+	struct registry_id_ref ref;
 
-	if (s->nomem)
+	if (!r)
 		return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap * 2;
-
-		r = realloc(s->rows, cap * sizeof(*r));
-		if (!r) {
-			s->nomem = true;
-			return;
-		}
-		s->rows = r;
-		s->cap = cap;
-	}
-	r = &s->rows[s->n++];
+	ref = r->ref;
 	metrics_row_fill(r, s->app, p, s->now);
-	/* ids moves as it grows: the row keeps where its id is in it. */
-	r->ref.off = s->ids.len;
-	fmt_text_add(&s->ids, r->id, strlen(r->id) + 1);
+	r->ref = ref; /* where the pick keeps its copy of the id */
 	r->id = NULL;
-	s->nomem = s->ids.nomem;
 }
 
-/* Sorts the rows, drops the second of a project read twice (archived
- * and created again in a slot the scan had not reached yet) and points
- * each row at its id, which stays put from now on. */
-static void sort_rows(struct metrics_stream *s)
-{
-	s->n = registry_sort_ids(s->rows, s->n, sizeof(*s->rows), s->ids.p);
-	for (size_t i = 0; i < s->n; i++)
-		s->rows[i].id = s->ids.p + s->rows[i].ref.off;
-}
-
-/* Reads the next part of the registry; once all of it was read, sorts
- * and writing begins. 0 or PACED_ENOMEM. */
+/* Reads the next part of the registry; once all of it was read (and
+ * sorted, one row per id), points each row at its id, which stays put
+ * from now on, and writing begins. 0 or PACED_ENOMEM. */
 static int pick_more(struct metrics_stream *s)
 {
-	struct registry *reg = s->app->reg;
+	int rc = registry_pick_more(&s->pick, s->app->reg, STREAM_PICK_SLOTS,
+				    pick, NULL, s);
 
-	if (registry_layout(reg) != s->layout) {
-		/* The table was rebuilt: positions changed, start over. */
-		s->layout = registry_layout(reg);
-		s->scan_pos = 0;
-		s->n = 0;
-		s->ids.len = 0;
-	}
-	if (registry_scan(reg, &s->scan_pos, STREAM_PICK_SLOTS, pick, s))
-		return s->nomem ? PACED_ENOMEM : 0;
-	if (s->nomem)
-		return PACED_ENOMEM;
-	sort_rows(s);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	s->rows = s->pick.rows;
+	s->n = s->pick.n;
+	for (size_t i = 0; i < s->n; i++)
+		s->rows[i].id = registry_pick_id(&s->pick, i);
 	s->phase = PHASE_PROJECTS;
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* test_registry.c - registry.c: look-ups, the order by id and scans in
- * parts. */
+ * parts; registry_pick.c: rows picked a few slots at a time come out once
+ * each, in id order, with what the caller put in them, also when the
+ * table is rebuilt half-way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include "registry.h"
+#include "registry_pick.h"
 
 static struct project *make(const char *id)
 {
@@ -210,6 +213,134 @@ static void test_sort_ids(void **state)
 	assert_int_equal(registry_sort_ids(e, 0, sizeof(e[0]), ids), 0);
 }
 
+/* ---- registry_pick.c ---- */
+
+static void fill(struct registry *r, size_t from, size_t to)
+{
+	char id[32];
+
+	for (size_t i = from; i < to; i++) {
+		snprintf(id, sizeof(id), "p-%zu", i);
+		assert_int_equal(registry_put(r, make(id)), 0);
+	}
+}
+
+struct row {
+	struct registry_id_ref ref;
+	long number; /* the id's number, for checking the payload */
+};
+
+struct picking {
+	struct registry_pick k;
+	int restarts;
+};
+
+/* Picks the projects whose number is even. */
+static void pick_even(struct project *p, void *data)
+{
+	struct picking *pk = data;
+	long number = strtol(p->def->id + 2, NULL, 10);
+	struct row *row;
+
+	if (number % 2)
+		return;
+	row = registry_pick_add(&pk->k, p->def->id);
+	assert_non_null(row);
+	row->number = number;
+}
+
+static void on_restart(void *data)
+{
+	((struct picking *)data)->restarts++;
+}
+
+/* The rows of k are the even numbers below n, each once, in id order. */
+static void check_rows(const struct registry_pick *k, size_t n)
+{
+	assert_true(k->sorted);
+	assert_int_equal(k->n, (n + 1) / 2);
+	for (size_t i = 0; i < k->n; i++) {
+		const struct row *row = registry_pick_row(k, i);
+		char id[32];
+
+		snprintf(id, sizeof(id), "p-%ld", row->number);
+		assert_string_equal(registry_pick_id(k, i), id);
+		assert_int_equal(row->number % 2, 0);
+		if (i)
+			assert_true(strcmp(registry_pick_id(k, i - 1), id) < 0);
+	}
+}
+
+static void test_pick_in_parts(void **state)
+{
+	struct registry *r = registry_new();
+	struct picking pk = {0};
+	int rc, calls = 0;
+
+	(void)state;
+	fill(r, 0, 1000);
+	registry_pick_init(&pk.k, r, sizeof(struct row), 4);
+	while ((rc = registry_pick_more(&pk.k, r, 7, pick_even, on_restart,
+					&pk)) == 1)
+		calls++;
+	assert_int_equal(rc, 0);
+	assert_true(calls > 100); /* a part at a time */
+	assert_int_equal(pk.restarts, 0);
+	check_rows(&pk.k, 1000);
+	/* Done stays done. */
+	assert_int_equal(
+		registry_pick_more(&pk.k, r, 7, pick_even, on_restart, &pk), 0);
+	registry_pick_free(&pk.k);
+	registry_free(r);
+}
+
+static void test_rebuilt_table_starts_over(void **state)
+{
+	struct registry *r = registry_new();
+	struct picking pk = {0};
+	unsigned long layout;
+	int rc;
+
+	(void)state;
+	fill(r, 0, 100);
+	registry_pick_init(&pk.k, r, sizeof(struct row), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(registry_pick_more(&pk.k, r, 16, pick_even,
+						    on_restart, &pk),
+				 1);
+	assert_true(pk.k.n > 0);
+	/* Enough more projects that the table grows: new positions. */
+	layout = registry_layout(r);
+	fill(r, 100, 5000);
+	assert_true(registry_layout(r) != layout);
+	while ((rc = registry_pick_more(&pk.k, r, 64, pick_even, on_restart,
+					&pk)) == 1)
+		;
+	assert_int_equal(rc, 0);
+	assert_int_equal(pk.restarts, 1);
+	check_rows(&pk.k, 5000);
+	registry_pick_free(&pk.k);
+	registry_free(r);
+}
+
+static void test_empty_registry(void **state)
+{
+	struct registry *r = registry_new();
+	struct picking pk = {0};
+	int rc;
+
+	(void)state;
+	registry_pick_init(&pk.k, r, sizeof(struct row), 0);
+	while ((rc = registry_pick_more(&pk.k, r, 16, pick_even, NULL,
+					&pk)) == 1)
+		;
+	assert_int_equal(rc, 0);
+	assert_true(pk.k.sorted);
+	assert_int_equal(pk.k.n, 0);
+	registry_pick_free(&pk.k);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +348,9 @@ int main(void)
 		cmocka_unit_test(test_growth_and_tombstones),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_sort_ids),
+		cmocka_unit_test(test_pick_in_parts),
+		cmocka_unit_test(test_rebuilt_table_starts_over),
+		cmocka_unit_test(test_empty_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
