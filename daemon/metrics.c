@@ -26,7 +26,6 @@
 #include "log.h"
 #include "notify.h"
 #include "registry.h"
-#include "stateflush.h"
 #include "store.h"
 #include "tracker.h"
 
@@ -402,26 +401,6 @@ static void put_checkpoints(struct metrics_out *o, struct app *app)
 		       METRICS_LABELS("thread", "loop"), (double)st.loop);
 }
 
-/* How the projects rows' batches are written (stateflush.h). */
-static void put_state_batches(struct metrics_out *o, struct app *app)
-{
-	struct stateflush_stats st;
-
-	stateflush_stats(app->stateflush, &st);
-	metrics_family(o, "paced_state_batches_total", "counter",
-		       "Batches of projects rows' current values written.");
-	metrics_sample(o, "paced_state_batches_total", NULL,
-		       (double)st.batches);
-	metrics_family(o, "paced_state_transactions_total", "counter",
-		       "Transactions that wrote projects rows' current "
-		       "values, a few rows each, one per loop turn.");
-	metrics_sample(o, "paced_state_transactions_total", NULL,
-		       (double)st.transactions);
-	metrics_family(o, "paced_state_rows_total", "counter",
-		       "Projects rows' current values written.");
-	metrics_sample(o, "paced_state_rows_total", NULL, (double)st.rows);
-}
-
 /* ---- HTTP ---- */
 
 static void put_http(struct metrics_out *o)
@@ -567,7 +546,6 @@ void metrics_put_tail(struct metrics_out *o, struct app *app)
 	put_store_counts(o, app);
 	put_group(o, app);
 	put_checkpoints(o, app);
-	put_state_batches(o, app);
 	put_deliveries(o, app);
 	put_http(o);
 	put_process(o);

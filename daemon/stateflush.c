@@ -2,8 +2,6 @@
  * (stateflush.h). */
 #include "stateflush.h"
 
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,32 +13,24 @@
 #include "store.h"
 
 /* How long a row may lag behind its updates, and how many projects may
- * wait before a batch begins at the next loop turn: what start-up reads
- * again after a crash. */
+ * wait before a batch is written at the next loop turn: what start-up
+ * reads again after a crash. */
 #define FLUSH_MS 1000
 #define FLUSH_AT 4096
-/* Rows per transaction, one transaction per loop turn: a batch of a
- * thousand rows in one go held the loop 5-9 ms once a second, the
- * longest wait an update had at half of paced's rate (bench/RESULTS.md).
- * The mark goes with the batch's last rows; rows written before it are
- * ahead of the mark, which start-up's replay allows (stateflush.h). */
-#define FLUSH_ROWS 128
 
 struct stateflush {
 	struct app *app;
 	uv_timer_t timer;
 	/* Ids, not pointers: a project may be archived and freed before
-	 * its row is written. [0, done): the batch's rows written (freed,
-	 * NULL); [done, end): the batch's rest; [end, n): touched since
-	 * the batch began, for the next one. */
+	 * the batch is written. */
 	char **ids;
-	size_t n, cap, done, end;
-	bool under_way;
-	int64_t seq; /* the batch reflects every update up to this one */
-	struct stateflush_stats stats;
+	size_t n, cap;
 };
 
-static void on_timer(uv_timer_t *t);
+static void on_timer(uv_timer_t *t)
+{
+	stateflush_run(t->data);
+}
 
 int stateflush_new(struct stateflush **out, struct app *app)
 {
@@ -77,11 +67,9 @@ static int push(struct stateflush *f, const char *id)
 
 static void arm(struct stateflush *f)
 {
-	if (f->under_way)
-		return; /* its next rows are due at the next turn anyway */
 	if (f->n >= FLUSH_AT)
 		uv_timer_start(&f->timer, on_timer, 0, 0);
-	else if (f->n && !uv_is_active((uv_handle_t *)&f->timer))
+	else if (!uv_is_active((uv_handle_t *)&f->timer))
 		uv_timer_start(&f->timer, on_timer, FLUSH_MS, 0);
 }
 
@@ -100,37 +88,22 @@ int stateflush_touch(struct stateflush *f, struct project *p)
 	return 0;
 }
 
-/* The batch's rows are all written: what was touched meanwhile moves to
- * the front, for the next one. */
-static void end_batch(struct stateflush *f)
+static void forget(struct stateflush *f)
 {
-	memmove(f->ids, f->ids + f->end, (f->n - f->end) * sizeof(*f->ids));
-	f->n -= f->end;
-	f->done = f->end = 0;
-	f->under_way = false;
-	f->stats.batches++;
-	arm(f);
+	for (size_t i = 0; i < f->n; i++)
+		free(f->ids[i]);
+	f->n = 0;
 }
 
-/* One transaction: up to max_rows of the batch's rows, with the mark if
- * they are its last. If no batch is under way (or all is set) one begins
- * first: the projects touched so far, and the updates stored so far,
- * counted inside the transaction, after store_begin() has committed a
- * group's transaction still open, so that none is counted that could
- * still be undone. Nothing changes on failure. */
-static int write_step(struct stateflush *f, size_t max_rows, bool all)
+int stateflush_run(struct stateflush *f)
 {
 	struct store *s = f->app->store;
-	int64_t seq = f->seq, events;
-	size_t end = f->end, to;
-	int rc = store_begin(s);
+	int rc;
 
-	if (rc == 0 && (all || !f->under_way)) {
-		rc = store_counts(s, &seq, &events);
-		end = f->n;
-	}
-	to = end - f->done > max_rows ? f->done + max_rows : end;
-	for (size_t i = f->done; i < to && rc == 0; i++) {
+	if (!f->n)
+		return 0;
+	rc = store_begin(s);
+	for (size_t i = 0; i < f->n && rc == 0; i++) {
 		const struct project *p = registry_get(f->app->reg, f->ids[i]);
 
 		if (p && p->has_current)
@@ -139,65 +112,24 @@ static int write_step(struct stateflush *f, size_t max_rows, bool all)
 						       p->current_at,
 						       p->last_arrival);
 	}
-	if (rc == 0 && to == end)
-		rc = store_state_mark(s, seq);
+	if (rc == 0)
+		rc = store_state_mark(s);
 	rc = store_finish(s, rc);
 	if (rc < 0) {
 		/* The mark stayed: start-up would apply these updates again.
-		 * Tried again later, or at the stop. */
+		 * Tried again at the next touch or stop. */
 		log_warn("cannot write the projects' current values: %s",
 			 paced_strerror(rc));
 		return rc;
 	}
-	f->under_way = true;
-	f->seq = seq;
-	f->end = end;
-	f->stats.transactions++;
-	f->stats.rows += to - f->done;
-	for (size_t i = f->done; i < to; i++) {
+	for (size_t i = 0; i < f->n; i++) {
 		struct project *p = registry_get(f->app->reg, f->ids[i]);
 
 		if (p)
 			p->state_dirty = false;
-		free(f->ids[i]);
-		f->ids[i] = NULL;
 	}
-	f->done = to;
-	if (to == end)
-		end_batch(f);
+	forget(f);
 	return 0;
-}
-
-/* One transaction of the batch per loop turn, so that requests are
- * answered between them. */
-static void on_timer(uv_timer_t *t)
-{
-	struct stateflush *f = t->data;
-
-	if (!f->under_way && !f->n)
-		return;
-	if (write_step(f, FLUSH_ROWS, false) < 0)
-		uv_timer_start(&f->timer, on_timer, FLUSH_MS, 0);
-	else if (f->under_way)
-		uv_timer_start(&f->timer, on_timer, 0, 0);
-}
-
-int stateflush_run(struct stateflush *f)
-{
-	int rc;
-
-	if (f->done == f->n)
-		return 0;
-	rc = write_step(f, SIZE_MAX, true);
-	if (rc == 0)
-		uv_timer_stop(&f->timer);
-	return rc;
-}
-
-void stateflush_stats(const struct stateflush *f,
-		      struct stateflush_stats *out)
-{
-	*out = f ? f->stats : (struct stateflush_stats){0};
 }
 
 /* One update after the mark, on its project as loaded: as the tracker
@@ -242,8 +174,7 @@ void stateflush_close(struct stateflush *f)
 	if (!f)
 		return;
 	stateflush_run(f);
-	for (size_t i = 0; i < f->n; i++)
-		free(f->ids[i]); /* the write failed: logged */
+	forget(f);
 	free(f->ids);
 	uv_close((uv_handle_t *)&f->timer, on_closed);
 }

@@ -160,7 +160,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PENDING_BY_CHANNEL] =
 		"SELECT channel, count(*) FROM deliveries "
 		"WHERE state = 'pending' GROUP BY channel ORDER BY channel",
-	[ST_STATE_MARK_SET] = "UPDATE state_mark SET seq = ?",
+	[ST_STATE_MARK_SET] = "UPDATE state_mark SET seq = "
+			      "(SELECT coalesce(max(seq), 0) FROM updates)",
 	[ST_UPDATES_UNMARKED] = "SELECT " UPDATE_COLS " FROM updates WHERE seq > "
 				"(SELECT seq FROM state_mark) ORDER BY seq",
 };
@@ -698,12 +699,9 @@ int store_update_by_client_id(struct store *s, const char *project_id,
 	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
 }
 
-int store_state_mark(struct store *s, int64_t seq)
+int store_state_mark(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_STATE_MARK_SET);
-
-	sqlite3_bind_int64(st, 1, seq);
-	return store_run(s, st);
+	return store_run(s, store_stmt(s, ST_STATE_MARK_SET));
 }
 
 int store_updates_unmarked(struct store *s, store_update_fn fn, void *data)

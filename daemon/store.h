@@ -164,11 +164,10 @@ typedef int (*store_update_fn)(const struct store_update *u, void *data);
 
 /* The projects rows' current value, its `at` and last arrival are
  * written in batches (stateflush.c): store_state_mark() records, inside
- * the transaction that writes a batch's last rows, that the rows now
- * reflect every update up to seq (store_counts() gave it when the batch
- * began); store_updates_unmarked() calls fn, in the order stored, for
- * each update after that mark (at start-up). 0 or PACED_E*. */
-int store_state_mark(struct store *s, int64_t seq);
+ * the transaction that writes them, that they now reflect every update
+ * stored so far; store_updates_unmarked() calls fn, in the order stored,
+ * for each update after that mark (at start-up). 0 or PACED_E*. */
+int store_state_mark(struct store *s);
 int store_updates_unmarked(struct store *s, store_update_fn fn, void *data);
 
 /* The update with that client key, through fn. PACED_ENOENT if none. */
