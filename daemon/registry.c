@@ -273,13 +273,17 @@ unsigned long registry_layout(const struct registry *r)
 /* qsort has no context argument: the ids being sorted. */
 static const char *sorting_ids;
 
-static int by_ref(const void *a, const void *b)
+int registry_id_ref_cmp(const struct registry_id_ref *x,
+		       const struct registry_id_ref *y, const char *ids)
 {
-	const struct registry_id_ref *x = a, *y = b;
-
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return strcmp(sorting_ids + x->off, sorting_ids + y->off);
+	return strcmp(ids + x->off, ids + y->off);
+}
+
+static int by_ref(const void *a, const void *b)
+{
+	return registry_id_ref_cmp(a, b, sorting_ids);
 }
 
 size_t registry_sort_ids(void *base, size_t n, size_t size, const char *ids)

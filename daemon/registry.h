@@ -69,6 +69,10 @@ struct registry_id_ref {
  * yet scanned and been picked twice. Returns how many remain. */
 size_t registry_sort_ids(void *base, size_t n, size_t size, const char *ids);
 
+/* The order registry_sort_ids() sorts in: <0, 0 or >0. */
+int registry_id_ref_cmp(const struct registry_id_ref *x,
+			const struct registry_id_ref *y, const char *ids);
+
 /* Changes whenever the projects move to other slots. */
 unsigned long registry_layout(const struct registry *r);
 

@@ -15,13 +15,26 @@
 #include "fmt_text.h"
 #include "registry.h"
 
+/* A sorted stretch of rows, and where its merge has got to. */
+struct registry_pick_run {
+	size_t at, end;
+};
+
 struct registry_pick {
 	size_t scan_pos;
 	unsigned long layout;
 	struct fmt_text ids; /* copies of the ids, each NUL-terminated */
 	void *rows;          /* n rows of `size` bytes, room for cap */
 	size_t size, n, cap;
-	bool nomem, sorted;
+	bool nomem, scanned, sorted;
+	/* Each part's rows are sorted when picked, a run; once the table
+	 * was seen the runs are merged into `merged`, a part per call. */
+	struct registry_pick_run *runs;
+	size_t n_runs, cap_runs, runs_end;
+	size_t *heap; /* runs still being merged, smallest head first */
+	size_t n_heap;
+	void *merged;
+	size_t n_merged;
 };
 
 /* Starts picking rows of `size` bytes (>= sizeof(struct
@@ -41,10 +54,12 @@ void *registry_pick_add(struct registry_pick *k, const char *id);
  * those it wants). When the registry's table was rebuilt since the last
  * call, what was picked is dropped and the scan starts over, after
  * restart(data) (may be NULL) forgot what the caller kept on the side.
- * Once the whole table was seen, sorts the rows into registry_sorted()'s
- * order, keeping one row per id, and sets k->sorted. 1: call again;
- * 0: sorted; PACED_ENOMEM.
+ * Each part's rows are sorted as it ends; once the whole table was seen,
+ * later calls merge them, REGISTRY_PICK_MERGE_ROWS rows per call, into
+ * registry_sorted()'s order, keeping one row per id, and then set
+ * k->sorted. 1: call again; 0: sorted; PACED_ENOMEM.
  */
+#define REGISTRY_PICK_MERGE_ROWS 16384
 int registry_pick_more(struct registry_pick *k, const struct registry *reg,
 		       size_t slots, void (*fn)(struct project *p, void *data),
 		       void (*restart)(void *data), void *data);

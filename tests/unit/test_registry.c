@@ -341,6 +341,48 @@ static void test_empty_registry(void **state)
 	registry_free(r);
 }
 
+/* Picks the even ones, and p-0 once more whenever p-500 is seen: an id
+ * picked twice, in another part than its first (registry_sort_ids()). */
+static void pick_even_and_a_repeat(struct project *p, void *data)
+{
+	struct picking *pk = data;
+	struct row *row;
+
+	pick_even(p, data);
+	if (strcmp(p->def->id, "p-500") == 0) {
+		row = registry_pick_add(&pk->k, "p-0");
+		assert_non_null(row);
+		row->number = 0;
+	}
+}
+
+/* More rows than one call merges: the parts' merge takes several calls
+ * after the table was seen, and gives every id once, in order. */
+static void test_merge_over_several_calls(void **state)
+{
+	struct registry *r = registry_new();
+	struct picking pk = {0};
+	size_t n = 3 * REGISTRY_PICK_MERGE_ROWS;
+	int rc, merging_calls = 0;
+
+	(void)state;
+	fill(r, 0, n);
+	registry_pick_init(&pk.k, r, sizeof(struct row), 0);
+	while ((rc = registry_pick_more(&pk.k, r, 4096,
+					pick_even_and_a_repeat, on_restart,
+					&pk)) == 1)
+		if (pk.k.scanned)
+			merging_calls++;
+	assert_int_equal(rc, 0);
+	/* the call that ends the scan sets the merge up; the next merges
+	 * REGISTRY_PICK_MERGE_ROWS of the 1.5 times as many (even) rows;
+	 * the last merges the rest and returns 0 */
+	assert_int_equal(merging_calls, 2);
+	check_rows(&pk.k, n);
+	registry_pick_free(&pk.k);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_pick_in_parts),
 		cmocka_unit_test(test_rebuilt_table_starts_over),
 		cmocka_unit_test(test_empty_registry),
+		cmocka_unit_test(test_merge_over_several_calls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
