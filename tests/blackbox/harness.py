@@ -915,8 +915,10 @@ class _QuietServer(ThreadingHTTPServer):
 def serve_on_loopback(owner, handler):
     """Serves handler on a free loopback port in a thread: sets
     owner.server, owner.port and owner.thread, and closes it at cleanup
-    (owner.close())."""
-    owner.server = _QuietServer(("127.0.0.1", 0), handler)
+    (owner.close()). The port is free_port()'s, not the kernel's pick: a
+    test may close the server and listen on the port again later (065),
+    and a port of the ephemeral range may be taken meanwhile."""
+    owner.server = _QuietServer(("127.0.0.1", free_port()), handler)
     owner.server.daemon_threads = True
     owner.port = owner.server.server_address[1]
     owner.thread = threading.Thread(target=owner.server.serve_forever,
