@@ -57,8 +57,9 @@ struct metrics_row {
 	const char *id; /* borrowed, from the project or a copy */
 	double current, expected, target, baseline, progress, expected_progress,
 	    gap, due, last_update;
+	double stale; /* 1 or 0, as its sample */
 	enum pace_status status;
-	bool stale, has_current;
+	bool has_current;
 };
 
 /* Evaluates p at now into *r; r->id borrows p's id. */

@@ -5,6 +5,7 @@
  * pointer into the project but its id, so a stream can keep rows across
  * loop turns while projects come and go.
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "metrics_internal.h"
@@ -30,7 +31,7 @@ void metrics_row_fill(struct metrics_row *r, struct app *app,
 	r->due = (double)p->def->due / 1000.0;
 	r->last_update = (double)p->current_at / 1000.0;
 	r->status = v.eval.status;
-	r->stale = v.stale;
+	r->stale = v.stale ? 1 : 0;
 	r->has_current = p->has_current;
 }
 
@@ -51,90 +52,42 @@ enum fam_kind {
 struct fam {
 	const char *name, *help;
 	enum fam_kind kind;
-	double (*get)(const struct metrics_row *r);
+	size_t value; /* offsetof the row's double the sample is */
 };
 
-static double get_current(const struct metrics_row *r)
-{
-	return r->current;
-}
-
-static double get_expected(const struct metrics_row *r)
-{
-	return r->expected;
-}
-
-static double get_target(const struct metrics_row *r)
-{
-	return r->target;
-}
-
-static double get_baseline(const struct metrics_row *r)
-{
-	return r->baseline;
-}
-
-static double get_progress(const struct metrics_row *r)
-{
-	return r->progress;
-}
-
-static double get_expected_progress(const struct metrics_row *r)
-{
-	return r->expected_progress;
-}
-
-static double get_gap(const struct metrics_row *r)
-{
-	return r->gap;
-}
-
-static double get_stale(const struct metrics_row *r)
-{
-	return r->stale ? 1 : 0;
-}
-
-static double get_due(const struct metrics_row *r)
-{
-	return r->due;
-}
-
-static double get_last_update(const struct metrics_row *r)
-{
-	return r->last_update;
-}
+#define ROW(field) offsetof(struct metrics_row, field)
 
 /* In the order of the exposition (SPEC, GET /metrics). */
 static const struct fam fams[] = {
     {"paced_project_current",
      "The project's latest reported value (its baseline before any "
      "update).",
-     FAM_VALUE, get_current},
+     FAM_VALUE, ROW(current)},
     {"paced_project_expected", "The value the project's curve expects now.",
-     FAM_VALUE, get_expected},
+     FAM_VALUE, ROW(expected)},
     {"paced_project_target", "The project's target value.", FAM_VALUE,
-     get_target},
+     ROW(target)},
     {"paced_project_baseline", "The project's value at its start.", FAM_VALUE,
-     get_baseline},
+     ROW(baseline)},
     {"paced_project_progress_ratio",
-     "(current - baseline) / (target - baseline).", FAM_VALUE, get_progress},
+     "(current - baseline) / (target - baseline).", FAM_VALUE, ROW(progress)},
     {"paced_project_expected_progress_ratio",
      "The fraction of the way the curve expects now, 0 to 1.", FAM_VALUE,
-     get_expected_progress},
+     ROW(expected_progress)},
     {"paced_project_gap_ratio",
      "Expected progress minus progress; positive means behind.", FAM_VALUE,
-     get_gap},
+     ROW(gap)},
     {"paced_project_status",
-     "1 for the project's current status, 0 for the others.", FAM_STATUS, NULL},
+     "1 for the project's current status, 0 for the others.", FAM_STATUS, 0},
     {"paced_project_stale",
      "1 when no update arrived for report_every + grace.", FAM_VALUE,
-     get_stale},
+     ROW(stale)},
     {"paced_project_due_timestamp_seconds",
-     "When the project is due (Unix seconds).", FAM_VALUE, get_due},
+     "When the project is due (Unix seconds).", FAM_VALUE, ROW(due)},
     {"paced_project_last_update_timestamp_seconds",
      "The `at` of the project's latest update (Unix seconds); absent "
      "before the first.",
-     FAM_LAST, get_last_update},
+     FAM_LAST, ROW(last_update)},
 };
 
 static const enum pace_status statuses[] = {PACE_DONE,	      PACE_OVERDUE,
@@ -176,7 +129,8 @@ void metrics_project_samples(struct metrics_out *o, size_t f,
 		} else if (fm->kind == FAM_VALUE || r->has_current) {
 			metrics_sample(o, fm->name,
 				       METRICS_LABELS("project", r->id),
-				       fm->get(r));
+				       *(const double *)((const char *)r +
+							  fm->value));
 		}
 	}
 }
