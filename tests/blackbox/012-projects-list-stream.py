@@ -154,20 +154,34 @@ def _read_chunked(s, got):
     return conn.read_response()
 
 
+def _answered_while_unread(d, path, during):
+    """GET path on a connection that reads only the head, call during()
+    while paced still writes the answer (larger than any socket buffer),
+    then read the rest of it."""
+    s, got = _start_unread_list(d, path)
+    try:
+        during()
+        return _read_chunked(s, got)
+    finally:
+        s.close()
+
+
+def _readyz_and_update(d, pid, value):
+    """What the streaming tests ask for while an answer is unread."""
+    assert d.get("/readyz").status == 200
+    r = d.post(f"/v1/projects/{pid}/updates", {"value": value})
+    assert r.status == 201, r
+
+
 def test_requests_answered_while_a_list_streams(d):
     ids = [f"fat-{i:04d}" for i in range(1000)]
     _create_all(d, [_fat(pid) for pid in ids] + [_old("zz-last")])
-    s, got = _start_unread_list(d)
-    try:
-        # The list holds some 7 MB; no socket buffer takes it all, so it
-        # is still being written while these are answered.
-        assert d.get("/readyz").status == 200
-        r = d.post("/v1/projects/fat-0500/updates", {"value": 1})
-        assert r.status == 201, r
+    def during():
+        # The list holds some 7 MB, still being written meanwhile.
+        _readyz_and_update(d, "fat-0500", 1)
         assert d.delete("/v1/projects/zz-last").status == 204
-        r = _read_chunked(s, got)
-    finally:
-        s.close()
+
+    r = _answered_while_unread(d, "/v1/projects", during)
     assert r.status == 200, r
     listed = [p["id"] for p in json.loads(r.raw)["projects"]]
     # Archived before the list came to it: it is not listed, which it

@@ -156,16 +156,9 @@ def test_requests_answered_while_a_scrape_streams(d):
     updates = [s for s in before.raw.decode().splitlines()
                if s.startswith("paced_updates_total ")]
     assert updates == [f"paced_updates_total {len(UPDATED)}"], updates
-    s, got = _ls._start_unread_list(d, "/metrics")
-    try:
-        # Some 4 MB of text: no socket buffer takes it, so the scrape
-        # is still being written while these are answered.
-        assert d.get("/readyz").status == 200
-        r = d.post("/v1/projects/m-01000/updates", {"value": 5})
-        assert r.status == 201, r
-        r = _ls._read_chunked(s, got)
-    finally:
-        s.close()
+    # Some 4 MB of text: still being written while these are answered.
+    r = _ls._answered_while_unread(
+        d, "/metrics", lambda: _ls._readyz_and_update(d, "m-01000", 5))
     assert r.status == 200, r
     text = r.raw.decode("utf-8")
     # The update's count is read at the end of the scrape: after the

@@ -9,7 +9,6 @@ import html
 import importlib.util
 import os
 import re
-import socket
 
 from harness import project
 
@@ -79,21 +78,12 @@ def _get_index(d, path="/", version="1.1"):
 
 
 def _get_http10(d, path="/"):
-    """The raw answer to an HTTP/1.0 GET: its head and the body the
-    close ends."""
-    s = socket.create_connection(("127.0.0.1", d.port), timeout=30)
-    try:
-        s.sendall(_ls._get(path, "1.0"))
-        got = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-    finally:
-        s.close()
-    head, _, body = got.partition(b"\r\n\r\n")
-    return head.decode("latin-1").lower(), body
+    """The answer to an HTTP/1.0 GET: its body ends with the close."""
+    c = d.connect(timeout=30)
+    c.send(_ls._get(path, "1.0"))
+    r = c.read_response()
+    assert c.is_closed()
+    return r
 
 
 def test_streamed_page_matches_every_group_and_card(d):
@@ -141,11 +131,11 @@ def test_streamed_page_matches_every_group_and_card(d):
     for m in small_cards:
         assert cards[m.group(1)] == m.group(0), m.group(1)
     # HTTP/1.0: the same page, its end the connection's close.
-    head, body = _get_http10(d)
-    assert head.startswith("http/1.0 200") or head.startswith(
-        "http/1.1 200"), head
-    assert "transfer-encoding" not in head and "content-length" not in head
-    assert AS_OF_RE.sub(b"", body) == AS_OF_RE.sub(b"", r.raw)
+    r10 = _get_http10(d)
+    assert r10.status == 200, r10
+    assert "transfer-encoding" not in r10.headers, r10.head
+    assert "content-length" not in r10.headers, r10.head
+    assert AS_OF_RE.sub(b"", r10.raw) == AS_OF_RE.sub(b"", r.raw)
     # HEAD: the head alone.
     h = d.request("HEAD", "/")
     assert h.status == 200 and h.raw == b"", h
@@ -164,14 +154,8 @@ def test_others_answered_while_a_large_page_is_unread(d):
     ids = [f"w-{i:05d}" for i in range(4200)]
     _ls._create_all(d, [_wide(pid, ["t"]) for pid in ids] +
                     [_ls._old("zz-last")])
-    s, got = _ls._start_unread_list(d, "/")
-    try:
-        assert d.get("/readyz").status == 200
-        r = d.post("/v1/projects/zz-last/updates", {"value": 7})
-        assert r.status == 201, r
-        r = _ls._read_chunked(s, got)
-    finally:
-        s.close()
+    r = _ls._answered_while_unread(
+        d, "/", lambda: _ls._readyz_and_update(d, "zz-last", 7))
     assert r.status == 200, r
     secs = _sections(r.raw)
     assert [(t, c) for t, c, _ in secs] == [("t", 4200), ("", 1)], \
@@ -183,10 +167,12 @@ def test_others_answered_while_a_large_page_is_unread(d):
             if m.group(1) == b"zz-last"]
     assert len(last) == 1 and "7 / 350 个".encode() in last[0], last
     # HTTP/1.0 and HEAD of the large page.
-    head, body = _get_http10(d, "/?tag=t")
-    assert "content-length" not in head and "transfer-encoding" not in head
-    assert body.endswith(b"</main></body></html>\n")
-    assert _sections(body)[0][2] == ids
+    r10 = _get_http10(d, "/?tag=t")
+    assert r10.status == 200, r10
+    assert "content-length" not in r10.headers, r10.head
+    assert "transfer-encoding" not in r10.headers, r10.head
+    assert r10.raw.endswith(b"</main></body></html>\n")
+    assert _sections(r10.raw)[0][2] == ids
     r = d.request("HEAD", "/")
     assert r.status == 200 and r.raw == b"", r
     assert d.get("/readyz").status == 200
