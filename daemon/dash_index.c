@@ -25,6 +25,7 @@
 #include "html.h"
 #include "registry.h"
 #include "registry_pick.h"
+#include "strhash.h"
 #include "tracker.h"
 
 /* Room for any tag: project.c allows 64 characters, of up to 4 bytes. */
@@ -350,16 +351,6 @@ static unsigned rank_of(const struct ix_row *r)
 	       (r->stale ? 0u : 1u);
 }
 
-/* FNV-1a, for the set of tags. */
-static uint32_t tag_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 static const char *tag_name(const struct dash_index_page *pg, uint32_t i)
 {
 	return pg->tag_names.p + pg->tags[i].name;
@@ -374,7 +365,7 @@ static int tag_grow(struct dash_index_page *pg)
 	if (!b)
 		return PACED_ENOMEM;
 	for (uint32_t i = 0; i < pg->n_tags; i++) {
-		size_t at = tag_hash(tag_name(pg, i)) & (nb - 1);
+		size_t at = strhash(tag_name(pg, i)) & (nb - 1);
 
 		while (b[at])
 			at = (at + 1) & (nb - 1);
@@ -394,7 +385,7 @@ static long tag_index(struct dash_index_page *pg, const char *s)
 
 	if (2 * (pg->n_tags + 1) > pg->n_buckets && tag_grow(pg) < 0)
 		return PACED_ENOMEM;
-	at = tag_hash(s) & (pg->n_buckets - 1);
+	at = strhash(s) & (pg->n_buckets - 1);
 	for (; pg->buckets[at]; at = (at + 1) & (pg->n_buckets - 1))
 		if (strcmp(tag_name(pg, pg->buckets[at] - 1), s) == 0)
 			return pg->buckets[at] - 1;

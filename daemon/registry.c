@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "paced.h"
+#include "strhash.h"
 
 struct registry {
 	struct project **slots; /* NULL: empty; TOMBSTONE: deleted */
@@ -21,17 +22,6 @@ struct registry {
 
 static struct project tombstone_mark;
 #define TOMBSTONE (&tombstone_mark)
-
-static uint64_t hash_id(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 struct registry *registry_new(void)
 {
@@ -74,7 +64,7 @@ static size_t next_slot(const struct registry *r, size_t i)
 static size_t find_slot(const struct registry *r, const char *id,
 			bool *found)
 {
-	size_t i = home(r, hash_id(id));
+	size_t i = home(r, strhash(id));
 	size_t first_free = SIZE_MAX;
 
 	for (;;) {
@@ -100,7 +90,7 @@ static size_t find_slot(const struct registry *r, const char *id,
  * database keeps unique). */
 static void put_new(struct registry *r, struct project *p)
 {
-	size_t i = home(r, hash_id(p->def->id));
+	size_t i = home(r, strhash(p->def->id));
 
 	while (r->slots[i])
 		i = next_slot(r, i);
