@@ -102,17 +102,27 @@ def main():
                                       / (due_ms - start_ms) - gap)), 2),
                at + 30000
         FROM t ORDER BY k, i""", (u, now, DAY))
+    # Each update's entry in updates_idx, which paced writes a moment
+    # after the update (migration 0006), and the mark saying all are there.
+    con.execute("""
+        INSERT INTO updates_idx (project_id, at, seq, value)
+        SELECT project_id, at, seq, value FROM updates
+        ORDER BY project_id, at, seq""")
+    con.execute("UPDATE index_mark SET seq = (SELECT max(seq) FROM updates)")
     # What paced keeps in each project row as it stores updates
     # (migration 0004): the latest update by at, and the latest arrival.
     # Week U - 1 is every project's latest on both counts.
     con.execute("""
         UPDATE projects SET
-            current = (SELECT value FROM updates WHERE project_id = projects.id
+            current = (SELECT value FROM updates_idx
+                       WHERE project_id = projects.id
                        ORDER BY at DESC, seq DESC LIMIT 1),
-            current_at = (SELECT max(at) FROM updates
+            current_at = (SELECT max(at) FROM updates_idx
                           WHERE project_id = projects.id),
-            last_received_at = (SELECT max(received_at) FROM updates
-                                WHERE project_id = projects.id)""")
+            last_received_at = (SELECT max(u.received_at)
+                                FROM updates_idx i JOIN updates u
+                                ON u.seq = i.seq
+                                WHERE i.project_id = projects.id)""")
     # ... and that those columns reflect every update (migration 0005).
     con.execute("UPDATE state_mark SET seq = (SELECT max(seq) FROM updates)")
     con.execute("COMMIT")

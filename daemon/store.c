@@ -14,10 +14,17 @@
 #include "log.h"
 #include "migrate.h"
 #include "store_internal.h"
+#include "store_tail.h"
 
 
 #define UPDATE_COLS \
 	"seq, project_id, at, value, delta, note, client_id, received_at, token"
+/* The same, for a join of updates_idx i and updates u. */
+#define IDX_UPDATE_COLS \
+	"i.seq, u.project_id, i.at, i.value, u.delta, u.note, u.client_id, " \
+	"u.received_at, u.token"
+/* The seqs held in memory for the project (store_tail.h), bound as ?9. */
+#define HELD "(SELECT value FROM json_each(?9))"
 #define EVENT_COLS \
 	"e.seq, e.id, e.project_id, e.type, e.at, e.previous_status, " \
 	"e.status, e.project, e.silenced"
@@ -81,24 +88,45 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_UPDATE_BY_CLIENT] = "SELECT " UPDATE_COLS " FROM updates "
 				"WHERE project_id = ?1 AND client_id = ?2",
-	[ST_UPDATES_LIST] = "SELECT " UPDATE_COLS " FROM updates "
-			    "WHERE project_id = ?1 AND at < ?2 "
-			    "ORDER BY at DESC, seq DESC LIMIT ?3",
-	/* Covered by updates_project_at_value: no table lookups. */
-	[ST_UPDATES_SINCE] = "SELECT at, value FROM updates "
+	/* A project's updates: those with their updates_idx entry, then those
+	 * held in memory (store_tail.h), named by seq in ?9. The first arm's
+	 * order is the index's, so a LIMIT reads no further than it needs. */
+	[ST_UPDATES_LIST] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
+			    "JOIN updates u ON u.seq = i.seq "
+			    "WHERE i.project_id = ?1 AND i.at < ?2 "
+			    "UNION ALL SELECT " UPDATE_COLS " FROM updates "
+			    "WHERE seq IN " HELD " AND at < ?2 "
+			    "ORDER BY 3 DESC, 1 DESC LIMIT ?3",
+	/* Only updates_idx for those with an entry: no table lookups. */
+	[ST_UPDATES_SINCE] = "SELECT at, value, seq FROM updates_idx "
 			     "WHERE project_id = ?1 AND at >= ?2 "
-			     "ORDER BY at, seq",
-	[ST_UPDATES_ALL] = "SELECT " UPDATE_COLS " FROM updates "
-			   "WHERE project_id = ?1 ORDER BY at, seq",
-	[ST_UPDATE_LATEST] = "SELECT " UPDATE_COLS " FROM updates "
-			     "WHERE project_id = ?1 "
-			     "ORDER BY at DESC, seq DESC LIMIT 1",
-	/* Never a project's latest update: it is its current value. */
+			     "UNION ALL SELECT at, value, seq FROM updates "
+			     "WHERE seq IN " HELD " AND at >= ?2 "
+			     "ORDER BY 1, 3",
+	[ST_UPDATES_ALL] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
+			   "JOIN updates u ON u.seq = i.seq "
+			   "WHERE i.project_id = ?1 "
+			   "UNION ALL SELECT " UPDATE_COLS " FROM updates "
+			   "WHERE seq IN " HELD " ORDER BY 3, 1",
+	[ST_UPDATE_LATEST] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
+			     "JOIN updates u ON u.seq = i.seq "
+			     "WHERE i.project_id = ?1 "
+			     "UNION ALL SELECT " UPDATE_COLS " FROM updates "
+			     "WHERE seq IN " HELD " "
+			     "ORDER BY 3 DESC, 1 DESC LIMIT 1",
+	/* Never a project's latest update: it is its current value. Nor
+	 * the last seq: SQLite would give it again, to an update that
+	 * index_mark already counts. Every entry is written first
+	 * (store_updates_prune); the deleted rows come back for their
+	 * entries to go too. */
 	[ST_UPDATES_PRUNE] =
-		"DELETE FROM updates WHERE seq IN (SELECT u.seq FROM updates u "
-		"WHERE u.at < ?1 AND u.seq <> (SELECT l.seq FROM updates l "
+		"DELETE FROM updates WHERE seq IN (SELECT u.seq "
+		"FROM updates_idx u WHERE u.at < ?1 "
+		"AND u.seq < (SELECT max(seq) FROM updates) AND u.seq <> "
+		"(SELECT l.seq FROM updates_idx l "
 		"WHERE l.project_id = u.project_id "
-		"ORDER BY l.at DESC, l.seq DESC LIMIT 1) LIMIT ?2)",
+		"ORDER BY l.at DESC, l.seq DESC LIMIT 1) LIMIT ?2) "
+		"RETURNING project_id, at, seq",
 	[ST_EVENT_INSERT] =
 		"INSERT INTO events (id, project_id, type, at, "
 		"previous_status, status, project, silenced) "
@@ -164,6 +192,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 			      "(SELECT coalesce(max(seq), 0) FROM updates)",
 	[ST_UPDATES_UNMARKED] = "SELECT " UPDATE_COLS " FROM updates WHERE seq > "
 				"(SELECT seq FROM state_mark) ORDER BY seq",
+	[ST_INDEX_INSERT] = "INSERT INTO updates_idx (project_id, at, seq, "
+			    "value) VALUES (?1, ?2, ?3, ?4)",
+	[ST_INDEX_MARK_SET] = "UPDATE index_mark SET seq = ?1",
+	[ST_FOLD_SAVEPOINT] = "SAVEPOINT paced_fold",
+	[ST_FOLD_RELEASE] = "RELEASE paced_fold",
+	[ST_FOLD_ROLLBACK_TO] = "ROLLBACK TO paced_fold",
+	[ST_INDEX_DELETE] = "DELETE FROM updates_idx WHERE project_id = ?1 "
+			    "AND at = ?2 AND seq = ?3",
 };
 
 /* Free space that counts as room again after a full disk. */
@@ -248,6 +284,11 @@ int store_open(const char *path, enum store_durability durability,
 			   err, errlen);
 	if (rc < 0)
 		goto fail;
+	if (!(s->tail = tail_new())) {
+		snprintf(err, errlen, "out of memory");
+		rc = PACED_ENOMEM;
+		goto fail;
+	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -259,6 +300,12 @@ int store_open(const char *path, enum store_durability durability,
 		}
 	}
 	if (store_prepare_probe(s, err, errlen)) {
+		rc = PACED_EDB;
+		goto fail;
+	}
+	if (store_tail_recover(s)) {
+		snprintf(err, errlen, "updates index: %s",
+			 sqlite3_errmsg(s->db));
 		rc = PACED_EDB;
 		goto fail;
 	}
@@ -284,6 +331,7 @@ void store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_finalize(s->probe);
 	sqlite3_close(s->db);
+	tail_free(s->tail);
 	free(s->path);
 	free(s);
 }
@@ -375,24 +423,36 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
-	int rc = store_run(s, store_stmt(s, ST_COMMIT));
+	int rc;
 
-	if (rc < 0)
+	/* Entries held long enough ride along: no commit of their own. */
+	tail_fold(s, false, TAIL_FOLD_BUDGET);
+	rc = store_run(s, store_stmt(s, ST_COMMIT));
+	if (rc < 0) {
 		store_rollback(s);
-	else if (!s->relaxed) /* else known once the WAL is synced */
+		return rc;
+	}
+	tail_committed(s->tail);
+	if (!s->relaxed) /* else known once the WAL is synced */
 		s->fault = 0;
 	return rc;
 }
 
 void store_rollback(struct store *s)
 {
+	/* Even when SQLite has rolled back on its own (a full disk). */
+	tail_rollback(s->tail);
 	if (!sqlite3_get_autocommit(s->db))
 		store_run(s, store_stmt(s, ST_ROLLBACK));
 }
 
 int store_savepoint(struct store *s)
 {
-	return store_run(s, store_stmt(s, ST_SAVEPOINT));
+	int rc = store_run(s, store_stmt(s, ST_SAVEPOINT));
+
+	if (rc == 0)
+		tail_savepoint(s->tail);
+	return rc;
 }
 
 int store_release(struct store *s, int rc)
@@ -405,6 +465,7 @@ int store_release(struct store *s, int rc)
 		store_rollback(s);
 		return rc;
 	}
+	tail_release(s->tail, rc < 0);
 	r = store_run(s, store_stmt(s, ST_RELEASE));
 	return rc < 0 ? rc : r;
 }
@@ -629,164 +690,4 @@ int store_project_set_current(struct store *s, const char *id,
 	sqlite3_bind_int64(st, 3, current_at);
 	sqlite3_bind_int64(st, 4, last_received_at);
 	return store_run(s, st);
-}
-
-int store_update_insert(struct store *s, struct store_update *u)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_INSERT);
-	int rc;
-
-	sqlite3_bind_text(st, 1, u->project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, u->at);
-	sqlite3_bind_double(st, 3, u->value);
-	if (u->has_delta)
-		sqlite3_bind_double(st, 4, u->delta);
-	store_bind_text_or_null(st, 5, u->note);
-	store_bind_text_or_null(st, 6, u->client_id);
-	sqlite3_bind_int64(st, 7, u->received_at);
-	store_bind_text_or_null(st, 8, u->token);
-	rc = store_run(s, st);
-	if (rc == 0)
-		u->seq = sqlite3_last_insert_rowid(s->db);
-	return rc;
-}
-
-static void read_update(sqlite3_stmt *st, struct store_update *u)
-{
-	u->seq = sqlite3_column_int64(st, 0);
-	u->project_id = store_col_text(st, 1);
-	u->at = sqlite3_column_int64(st, 2);
-	u->value = sqlite3_column_double(st, 3);
-	u->has_delta = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	u->delta = sqlite3_column_double(st, 4);
-	u->note = store_col_text(st, 5);
-	u->client_id = store_col_text(st, 6);
-	u->received_at = sqlite3_column_int64(st, 7);
-	u->token = store_col_text(st, 8);
-}
-
-/* Steps through the rows of an update query, calling fn for each. Returns
- * the number of rows, or a negative error. */
-static int each_update(sqlite3_stmt *st, store_update_fn fn, void *data)
-{
-	int rc, n = 0;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_update u;
-		int r;
-
-		read_update(st, &u);
-		n++;
-		if ((r = fn(&u, data)) < 0) {
-			sqlite3_reset(st);
-			return r;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? n : PACED_EDB;
-}
-
-int store_update_by_client_id(struct store *s, const char *project_id,
-			      const char *client_id, store_update_fn fn,
-			      void *data)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_BY_CLIENT);
-	int n;
-
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
-	n = each_update(st, fn, data);
-	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
-}
-
-int store_state_mark(struct store *s)
-{
-	return store_run(s, store_stmt(s, ST_STATE_MARK_SET));
-}
-
-int store_updates_unmarked(struct store *s, store_update_fn fn, void *data)
-{
-	return each_update(store_stmt(s, ST_UPDATES_UNMARKED), fn, data);
-}
-
-int store_updates_list(struct store *s, const char *project_id,
-		       paced_ms before, int limit, store_update_fn fn,
-		       void *data)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_LIST);
-	int n;
-
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, before);
-	sqlite3_bind_int(st, 3, limit);
-	n = each_update(st, fn, data);
-	return n < 0 ? n : 0;
-}
-
-int store_update_points_since(struct store *s, const char *project_id,
-			paced_ms since, store_update_fn fn, void *data)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_SINCE);
-	struct store_update u = {.project_id = project_id};
-	int step;
-
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		u.at = sqlite3_column_int64(st, 0);
-		u.value = sqlite3_column_double(st, 1);
-		int rc = fn(&u, data);
-
-		if (rc < 0) {
-			sqlite3_reset(st);
-			return rc;
-		}
-	}
-	sqlite3_reset(st);
-	return step == SQLITE_DONE ? 0 : PACED_EDB;
-}
-
-int store_updates_all(struct store *s, const char *project_id,
-		      store_update_fn fn, void *data)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_ALL);
-	int n;
-
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	n = each_update(st, fn, data);
-	return n < 0 ? n : 0;
-}
-
-int store_update_latest(struct store *s, const char *project_id,
-			store_update_fn fn, void *data)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_LATEST);
-	int n;
-
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	n = each_update(st, fn, data);
-	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
-}
-
-int store_updates_prune(struct store *s, paced_ms before, int chunk,
-			int64_t *deleted)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_PRUNE);
-	int rc, n;
-
-	*deleted = 0;
-	do {
-		rc = store_begin(s);
-		if (rc < 0)
-			return rc;
-		sqlite3_bind_int64(st, 1, before);
-		sqlite3_bind_int(st, 2, chunk);
-		rc = store_run(s, st);
-		n = rc == 0 ? sqlite3_changes(s->db) : 0;
-		rc = store_finish(s, rc);
-		if (rc < 0)
-			return rc;
-		*deleted += n;
-	} while (n == chunk);
-	return 0;
 }

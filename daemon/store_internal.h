@@ -54,6 +54,12 @@ enum stmt_id {
 	ST_PENDING_BY_CHANNEL,
 	ST_STATE_MARK_SET,
 	ST_UPDATES_UNMARKED,
+	ST_INDEX_INSERT,
+	ST_INDEX_MARK_SET,
+	ST_FOLD_SAVEPOINT,
+	ST_FOLD_RELEASE,
+	ST_FOLD_ROLLBACK_TO,
+	ST_INDEX_DELETE,
 	ST_COUNT
 };
 
@@ -80,6 +86,9 @@ struct store {
 	 * own checkpoint inside the COMMIT (ckpt.c). NULL: SQLite's. */
 	void (*wal_hook)(void *data, int frames);
 	void *wal_hook_data;
+	/* Updates whose updates_idx entries are still to be written
+	 * (store_tail.c). */
+	struct store_tail *tail;
 };
 
 /* Takes a prepared statement, reset and unbound, ready for binding. */

@@ -154,6 +154,77 @@ def test_current_value_and_last_report_come_back_after_restart(d):
     assert (p["current"], p["updated_at"]) == (0, None), p
 
 
+def _undo_migration_0006(db):
+    db.execute("DROP TABLE updates_idx")
+    db.execute("DROP TABLE index_mark")
+    db.execute("CREATE INDEX updates_project_at_value "
+               "ON updates(project_id, at, seq, value)")
+
+
+def _history(d, pid):
+    return [(u["seq"], u["value"], u["at"]) for u in d.updates(pid, limit=500)]
+
+
+def test_migration_0006_builds_the_updates_index(d):
+    # A database from before 0006 has its updates found through an SQLite
+    # index; the migration makes updates_idx from it, and every history
+    # reads as before.
+    t = now()
+    for pid in ("a", "b"):
+        d.create(project(pid, start=-60, due=40))
+    for i in range(30):
+        d.update("a" if i % 3 else "b",
+                 {"value": i, "at": iso(t - (40 - i) * DAY)})
+    before = {pid: _history(d, pid) for pid in ("a", "b")}
+    assert len(before["a"]) == 20 and len(before["b"]) == 10, before
+    d.stop()
+    db = sqlite3.connect(d.db)
+    _undo_migration_0006(db)
+    db.execute("PRAGMA user_version = 5")
+    db.commit()
+    db.close()
+    d.start()
+    assert "0006_updates_index.sql" in d.stderr()
+    assert {pid: _history(d, pid) for pid in ("a", "b")} == before
+    db = sqlite3.connect(d.db)
+    try:
+        assert db.execute("SELECT count(*) FROM updates_idx").fetchone() \
+            == (30,)
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = "
+                          "'updates_project_at_value'").fetchall() == []
+    finally:
+        db.close()
+
+
+def test_updates_held_for_the_index_come_back_after_a_kill(d):
+    # The entries of the last second's updates are in memory only: a 201
+    # has shown the update in its history at once, and after kill -9 the
+    # restart writes those entries again from the stored updates.
+    t = now()
+    d.create(project("k", start=-60, due=40))
+    for i in range(25):
+        d.update("k", {"value": i, "at": iso(t - (30 - i) * DAY)})
+        assert _history(d, "k")[0][1] == i
+    before = _history(d, "k")
+    assert len(before) == 25
+    # A project's first update is held at least until the next commit, so
+    # this one certainly is when the kill comes.
+    d.create(project("k2", start=-60, due=40))
+    d.update("k2", {"value": 7})
+    d.kill9()
+    db = sqlite3.connect(d.db)
+    try:
+        held = db.execute("SELECT count(*) FROM updates WHERE seq > "
+                          "(SELECT seq FROM index_mark)").fetchone()[0]
+    finally:
+        db.close()
+    assert held > 0, "nothing was held in memory: the test shows nothing"
+    d.start()
+    assert f"made the entries of {held} updates" in d.stderr()
+    assert _history(d, "k") == before
+    assert [u[1] for u in _history(d, "k2")] == [7]
+
+
 def test_migration_0004_fills_the_current_value_of_existing_projects(d):
     t = now()
     d.create(project("a", start=-60, due=40, report_every="7d", grace="1d"))
@@ -167,6 +238,7 @@ def test_migration_0004_fills_the_current_value_of_existing_projects(d):
     for col in ("current", "current_at", "last_received_at"):
         db.execute(f"ALTER TABLE projects DROP COLUMN {col}")
     db.execute("DROP TABLE state_mark")  # migration 0005's
+    _undo_migration_0006(db)
     db.execute("PRAGMA user_version = 3")
     db.commit()
     db.close()

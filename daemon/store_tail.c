@@ -1,0 +1,517 @@
+/* store_tail.c - updates held in memory until their updates_idx entries
+ * are written, a project's together (see store_tail.h for why).
+ *
+ * A project with held updates has an entry: its id, its rows (seq, at,
+ * value) in seq order, and its place in a queue ordered by the seq of the
+ * row that made the entry. The queue's head is the oldest entry, so
+ * index_mark can be the head's first seq less one: every update before
+ * that has its entry in updates_idx. An entry leaves when its last row is
+ * written and that commit went through.
+ *
+ * Transactions: every row added is logged with the count its entry had
+ * before, so a savepoint or the whole transaction undoes what it added.
+ * A fold marks the rows it wrote (folding); they leave the entry at the
+ * commit, or stay unmarked after a rollback. */
+#include "store_tail.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_internal.h"
+#include "strhash.h"
+
+/* An entry held this long is written at the next commit. The longer, the
+ * more of a project's updates share the page, and the longer the lists a
+ * read of the project binds: one second at a few updates a second per
+ * project puts a handful on each page. */
+#define TAIL_FOLD_AFTER_NS (1000LL * 1000 * 1000)
+/* Past this many rows held, the oldest entries are written whatever
+ * their age: the memory held stays bounded under any load. */
+#define TAIL_ROWS_MAX 65536
+/* index_mark is rewritten once it lags this many seqs, or when nothing is
+ * held: a start-up then makes at most this many entries again, plus those
+ * held. */
+#define TAIL_MARK_STEP 4096
+/* Savepoints nest this deep at most (the store uses one). */
+#define TAIL_SAVEPOINTS 8
+
+struct tail_row {
+	int64_t seq;
+	paced_ms at;
+	double value;
+};
+
+struct tail_entry {
+	char *id;
+	uint64_t hash;
+	struct tail_row *rows;
+	int n, cap;
+	int folding; /* rows[0..folding) written in the open transaction */
+	int64_t entered_seq;
+	int64_t entered_ns;
+	struct tail_entry *prev, *next;
+};
+
+struct tail_undo {
+	struct tail_entry *e;
+	int n_before;
+	int64_t max_seq_before; /* SQLite gives an undone seq again */
+};
+
+struct store_tail {
+	struct tail_entry **slots; /* open addressing, linear probing */
+	size_t nslots, used;
+	struct tail_entry *head, *last;
+	int64_t rows;
+	struct tail_undo *undo;
+	size_t nundo, capundo;
+	size_t savepoints[TAIL_SAVEPOINTS];
+	int nsavepoints;
+	struct tail_entry **folded;
+	size_t nfolded, capfolded;
+	int64_t max_seq;      /* highest seq added, open transaction too */
+	int64_t max_seq_committed;
+	int64_t mark_written; /* index_mark as last committed, -1 unknown */
+	int64_t mark_pending; /* written in the open transaction, -1 none */
+	/* The entries after index_mark could not be made at open (a
+	 * read-only file): the mark stays where it is until a start that
+	 * makes them. */
+	bool mark_frozen;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Doubles *arr (of *cap items of size) to hold need. 0 or -1. */
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*arr, n * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+struct store_tail *tail_new(void)
+{
+	struct store_tail *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->mark_written = -1;
+	t->mark_pending = -1;
+	return t;
+}
+
+static void entry_free(struct tail_entry *e)
+{
+	free(e->id);
+	free(e->rows);
+	free(e);
+}
+
+void tail_free(struct store_tail *t)
+{
+	struct tail_entry *e, *next;
+
+	if (!t)
+		return;
+	for (e = t->head; e; e = next) {
+		next = e->next;
+		entry_free(e);
+	}
+	free(t->slots);
+	free(t->undo);
+	free(t->folded);
+	free(t);
+}
+
+static size_t slot_of(const struct store_tail *t, const char *id,
+		      uint64_t h)
+{
+	size_t mask = t->nslots - 1, i = h & mask;
+
+	while (t->slots[i] &&
+	       (t->slots[i]->hash != h || strcmp(t->slots[i]->id, id) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static struct tail_entry *find(const struct store_tail *t, const char *id)
+{
+	if (!t->used)
+		return NULL;
+	return t->slots[slot_of(t, id, strhash(id))];
+}
+
+static int map_put(struct store_tail *t, struct tail_entry *e)
+{
+	if ((t->used + 1) * 2 > t->nslots) {
+		size_t n = t->nslots ? t->nslots * 2 : 64;
+		struct tail_entry **old = t->slots;
+		size_t oldn = t->nslots;
+
+		t->slots = calloc(n, sizeof(*t->slots));
+		if (!t->slots) {
+			t->slots = old;
+			return -1;
+		}
+		t->nslots = n;
+		for (size_t i = 0; i < oldn; i++)
+			if (old[i])
+				t->slots[slot_of(t, old[i]->id,
+						 old[i]->hash)] = old[i];
+		free(old);
+	}
+	t->slots[slot_of(t, e->id, e->hash)] = e;
+	t->used++;
+	return 0;
+}
+
+/* Removes e from the map, moving back the entries after it that probed
+ * past its slot, so every lookup still finds its entry. */
+static void map_del(struct store_tail *t, const struct tail_entry *e)
+{
+	size_t mask = t->nslots - 1, i = slot_of(t, e->id, e->hash), j = i;
+
+	t->slots[i] = NULL;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!t->slots[j])
+			break;
+		home = t->slots[j]->hash & mask;
+		/* Stays if its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->slots[i] = t->slots[j];
+		t->slots[j] = NULL;
+		i = j;
+	}
+	t->used--;
+}
+
+static void entry_drop(struct store_tail *t, struct tail_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		t->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		t->last = e->prev;
+	map_del(t, e);
+	entry_free(e);
+}
+
+static struct tail_entry *entry_new(struct store_tail *t, const char *id,
+				    int64_t seq)
+{
+	struct tail_entry *e = calloc(1, sizeof(*e));
+
+	if (!e || !(e->id = strdup(id))) {
+		free(e);
+		return NULL;
+	}
+	e->hash = strhash(id);
+	if (map_put(t, e)) {
+		entry_free(e);
+		return NULL;
+	}
+	e->entered_seq = seq;
+	e->entered_ns = mono_ns();
+	e->prev = t->last;
+	if (t->last)
+		t->last->next = e;
+	else
+		t->head = e;
+	t->last = e;
+	return e;
+}
+
+int tail_add(struct store_tail *t, const char *project_id, int64_t seq,
+	     paced_ms at, double value)
+{
+	struct tail_entry *e = find(t, project_id);
+	size_t cap;
+
+	if (grow((void **)&t->undo, &t->capundo, t->nundo + 1,
+		 sizeof(*t->undo)))
+		return PACED_ENOMEM;
+	if (!e && !(e = entry_new(t, project_id, seq)))
+		return PACED_ENOMEM;
+	cap = (size_t)e->cap;
+	if (grow((void **)&e->rows, &cap, (size_t)e->n + 1, sizeof(*e->rows)) ||
+	    cap > INT_MAX) {
+		if (!e->n)
+			entry_drop(t, e);
+		return PACED_ENOMEM;
+	}
+	e->cap = (int)cap;
+	t->undo[t->nundo++] = (struct tail_undo){e, e->n, t->max_seq};
+	e->rows[e->n++] = (struct tail_row){seq, at, value};
+	t->rows++;
+	if (seq > t->max_seq)
+		t->max_seq = seq;
+	return 0;
+}
+
+/* Undoes the rows added after the undo log's position to. */
+static void undo_to(struct store_tail *t, size_t to)
+{
+	while (t->nundo > to) {
+		struct tail_undo *u = &t->undo[--t->nundo];
+
+		t->rows -= u->e->n - u->n_before;
+		t->max_seq = u->max_seq_before;
+		u->e->n = u->n_before;
+		if (!u->e->n)
+			entry_drop(t, u->e);
+	}
+}
+
+void tail_savepoint(struct store_tail *t)
+{
+	if (t->nsavepoints < TAIL_SAVEPOINTS)
+		t->savepoints[t->nsavepoints] = t->nundo;
+	t->nsavepoints++;
+}
+
+void tail_release(struct store_tail *t, bool undo)
+{
+	if (t->nsavepoints == 0)
+		return;
+	t->nsavepoints--;
+	if (undo && t->nsavepoints < TAIL_SAVEPOINTS)
+		undo_to(t, t->savepoints[t->nsavepoints]);
+}
+
+static void unfold(struct store_tail *t)
+{
+	for (size_t i = 0; i < t->nfolded; i++)
+		t->folded[i]->folding = 0;
+	t->nfolded = 0;
+}
+
+void tail_rollback(struct store_tail *t)
+{
+	unfold(t);
+	undo_to(t, 0);
+	t->nsavepoints = 0;
+	t->max_seq = t->max_seq_committed;
+	t->mark_pending = -1;
+}
+
+void tail_committed(struct store_tail *t)
+{
+	for (size_t i = 0; i < t->nfolded; i++) {
+		struct tail_entry *e = t->folded[i];
+
+		e->n -= e->folding;
+		t->rows -= e->folding;
+		memmove(e->rows, e->rows + e->folding,
+			(size_t)e->n * sizeof(*e->rows));
+		e->folding = 0;
+		if (!e->n)
+			entry_drop(t, e);
+	}
+	t->nfolded = 0;
+	t->nundo = 0;
+	t->nsavepoints = 0;
+	t->max_seq_committed = t->max_seq;
+	if (t->mark_pending >= 0)
+		t->mark_written = t->mark_pending;
+	t->mark_pending = -1;
+}
+
+static bool due(const struct store_tail *t, const struct tail_entry *e,
+		bool all, int64_t now)
+{
+	return all || t->rows > TAIL_ROWS_MAX ||
+	       now - e->entered_ns >= TAIL_FOLD_AFTER_NS;
+}
+
+/* Writes rows[folding..folding+k) of e. 0 or PACED_E*. */
+static int write_rows(struct store *s, struct tail_entry *e, int k)
+{
+	for (int i = e->folding; i < e->folding + k; i++) {
+		sqlite3_stmt *st = store_stmt(s, ST_INDEX_INSERT);
+		int rc;
+
+		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, e->rows[i].at);
+		sqlite3_bind_int64(st, 3, e->rows[i].seq);
+		sqlite3_bind_double(st, 4, e->rows[i].value);
+		if ((rc = store_run(s, st)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The entries from the head on, as many as are due and the budget allows;
+ * returns the first entry that keeps rows (NULL: none will). */
+static struct tail_entry *fold_entries(struct store *s, bool all,
+				       long budget, int *rc)
+{
+	struct store_tail *t = s->tail;
+	int64_t now = mono_ns();
+	struct tail_entry *e = t->head;
+
+	*rc = 0;
+	while (e && budget > 0 && due(t, e, all, now)) {
+		int k = e->n - e->folding;
+
+		if (k > budget)
+			k = (int)budget;
+		if (grow((void **)&t->folded, &t->capfolded, t->nfolded + 1,
+			 sizeof(*t->folded))) {
+			*rc = PACED_ENOMEM;
+			return e;
+		}
+		if (!e->folding)
+			t->folded[t->nfolded++] = e;
+		if ((*rc = write_rows(s, e, k)) < 0)
+			return e;
+		e->folding += k;
+		budget -= k;
+		if (e->folding < e->n)
+			return e;
+		e = e->next;
+	}
+	return e;
+}
+
+static int write_mark(struct store *s, int64_t mark)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INDEX_MARK_SET);
+
+	sqlite3_bind_int64(st, 1, mark);
+	return store_run(s, st);
+}
+
+void tail_fold(struct store *s, bool all, long budget)
+{
+	struct store_tail *t = s->tail;
+	struct tail_entry *keeps;
+	int64_t mark;
+	int rc;
+
+	if (!t->head || !due(t, t->head, all, mono_ns()))
+		return;
+	if (store_run(s, store_stmt(s, ST_FOLD_SAVEPOINT)) < 0)
+		return;
+	keeps = fold_entries(s, all, budget, &rc);
+	if (rc == 0 && !t->mark_frozen) {
+		mark = keeps ? keeps->entered_seq - 1 : t->max_seq;
+		if (mark != t->mark_written &&
+		    (!keeps || mark - t->mark_written >= TAIL_MARK_STEP ||
+		     t->mark_written < 0)) {
+			rc = write_mark(s, mark);
+			if (rc == 0)
+				t->mark_pending = mark;
+		}
+	}
+	if (rc < 0) {
+		/* Entries stay held; the transaction's own work goes on. */
+		store_run(s, store_stmt(s, ST_FOLD_ROLLBACK_TO));
+		unfold(t);
+		t->mark_pending = -1;
+	}
+	store_run(s, store_stmt(s, ST_FOLD_RELEASE));
+}
+
+char *tail_seqs(struct store_tail *t, const char *project_id)
+{
+	const struct tail_entry *e = find(t, project_id);
+	size_t len = 2, at = 0;
+	char *buf;
+
+	if (!e || e->folding == e->n)
+		return strdup("[]");
+	len += (size_t)(e->n - e->folding) * 21;
+	if (!(buf = malloc(len + 1)))
+		return NULL;
+	buf[at++] = '[';
+	for (int i = e->folding; i < e->n; i++)
+		at += (size_t)snprintf(buf + at, len + 1 - at, "%s%lld",
+				       i > e->folding ? "," : "",
+				       (long long)e->rows[i].seq);
+	buf[at++] = ']';
+	buf[at] = '\0';
+	return buf;
+}
+
+int64_t tail_rows(const struct store_tail *t)
+{
+	return t->rows;
+}
+
+int store_tail_recover(struct store *s)
+{
+	static const char sql[] =
+		"BEGIN IMMEDIATE;"
+		"INSERT OR IGNORE INTO updates_idx (project_id, at, seq, value) "
+		"SELECT project_id, at, seq, value FROM updates "
+		"WHERE seq > (SELECT seq FROM index_mark) "
+		"ORDER BY project_id, at, seq;"
+		"UPDATE index_mark SET seq = "
+		"(SELECT coalesce(max(seq), 0) FROM updates);"
+		"COMMIT";
+	sqlite3_stmt *st;
+	int64_t mark = 0, max = 0;
+	char *msg = NULL;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT (SELECT seq FROM index_mark), "
+			       "(SELECT coalesce(max(seq), 0) FROM updates)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return PACED_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		mark = sqlite3_column_int64(st, 0);
+		max = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	s->tail->max_seq = s->tail->max_seq_committed = max;
+	/* A mark past the last seq: the last updates were pruned, and SQLite
+	 * gives their seqs again. It comes down to the last seq. */
+	if (mark == max) {
+		s->tail->mark_written = mark;
+		return 0;
+	}
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		/* A read-only file: the entries are made at a later start. */
+		log_warn("updates index: entries after seq %lld not made: %s",
+			 (long long)mark, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->tail->mark_frozen = true;
+		return 0;
+	}
+	if (max > mark)
+		log_info("updates index: made the entries of %lld updates "
+			 "after seq %lld", (long long)(max - mark),
+			 (long long)mark);
+	s->tail->mark_written = max;
+	return 0;
+}
