@@ -224,7 +224,9 @@ static int commit(struct group *g, bool wait)
 		return 0;
 	if (!store_in_transaction(g->store)) {
 		/* An error already rolled the transaction back: every write
-		 * of the group is gone. */
+		 * of the group is gone (and so must be what the store holds
+		 * in memory for them). */
+		store_rollback(g->store);
 		rc = store_fault(g->store) ? store_fault(g->store) : PACED_EDB;
 	} else if (!g->kept) {
 		/* Every write of the turn was refused: nothing to make

@@ -95,24 +95,27 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    "JOIN updates u ON u.seq = i.seq "
 			    "WHERE i.project_id = ?1 AND i.at < ?2 "
 			    "UNION ALL SELECT " UPDATE_COLS " FROM updates "
-			    "WHERE seq IN " HELD " AND at < ?2 "
+			    "WHERE seq IN " HELD " AND project_id = ?1 "
+			    "AND at < ?2 "
 			    "ORDER BY 3 DESC, 1 DESC LIMIT ?3",
 	/* Only updates_idx for those with an entry: no table lookups. */
 	[ST_UPDATES_SINCE] = "SELECT at, value, seq FROM updates_idx "
 			     "WHERE project_id = ?1 AND at >= ?2 "
 			     "UNION ALL SELECT at, value, seq FROM updates "
-			     "WHERE seq IN " HELD " AND at >= ?2 "
+			     "WHERE seq IN " HELD " AND project_id = ?1 "
+			     "AND at >= ?2 "
 			     "ORDER BY 1, 3",
 	[ST_UPDATES_ALL] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
 			   "JOIN updates u ON u.seq = i.seq "
 			   "WHERE i.project_id = ?1 "
 			   "UNION ALL SELECT " UPDATE_COLS " FROM updates "
-			   "WHERE seq IN " HELD " ORDER BY 3, 1",
+			   "WHERE seq IN " HELD " AND project_id = ?1 "
+			   "ORDER BY 3, 1",
 	[ST_UPDATE_LATEST] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
 			     "JOIN updates u ON u.seq = i.seq "
 			     "WHERE i.project_id = ?1 "
 			     "UNION ALL SELECT " UPDATE_COLS " FROM updates "
-			     "WHERE seq IN " HELD " "
+			     "WHERE seq IN " HELD " AND project_id = ?1 "
 			     "ORDER BY 3 DESC, 1 DESC LIMIT 1",
 	/* Never a project's latest update: it is its current value. Nor
 	 * the last seq: SQLite would give it again, to an update that
@@ -192,8 +195,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 			      "(SELECT coalesce(max(seq), 0) FROM updates)",
 	[ST_UPDATES_UNMARKED] = "SELECT " UPDATE_COLS " FROM updates WHERE seq > "
 				"(SELECT seq FROM state_mark) ORDER BY seq",
-	[ST_INDEX_INSERT] = "INSERT INTO updates_idx (project_id, at, seq, "
-			    "value) VALUES (?1, ?2, ?3, ?4)",
+	/* OR IGNORE: an entry that is there already must not stop every
+	 * fold after it. */
+	[ST_INDEX_INSERT] = "INSERT OR IGNORE INTO updates_idx "
+			    "(project_id, at, seq, value) "
+			    "VALUES (?1, ?2, ?3, ?4)",
 	[ST_INDEX_MARK_SET] = "UPDATE index_mark SET seq = ?1",
 	[ST_FOLD_SAVEPOINT] = "SAVEPOINT paced_fold",
 	[ST_FOLD_RELEASE] = "RELEASE paced_fold",
@@ -303,10 +309,10 @@ int store_open(const char *path, enum store_durability durability,
 		rc = PACED_EDB;
 		goto fail;
 	}
-	if (store_tail_recover(s)) {
+	if ((rc = store_tail_recover(s)) < 0) {
 		snprintf(err, errlen, "updates index: %s",
-			 sqlite3_errmsg(s->db));
-		rc = PACED_EDB;
+			 rc == PACED_ENOMEM ? "out of memory"
+					    : sqlite3_errmsg(s->db));
 		goto fail;
 	}
 	s->durability = durability;
@@ -425,8 +431,10 @@ int store_commit(struct store *s)
 {
 	int rc;
 
-	/* Entries held long enough ride along: no commit of their own. */
-	tail_fold(s, false, TAIL_FOLD_BUDGET);
+	/* Entries held long enough ride along: no commit of their own. Never
+	 * without a transaction: the fold's savepoint would commit alone. */
+	if (store_in_transaction(s))
+		tail_fold(s, false, TAIL_FOLD_BUDGET);
 	rc = store_run(s, store_stmt(s, ST_COMMIT));
 	if (rc < 0) {
 		store_rollback(s);
@@ -450,8 +458,12 @@ int store_savepoint(struct store *s)
 {
 	int rc = store_run(s, store_stmt(s, ST_SAVEPOINT));
 
-	if (rc == 0)
-		tail_savepoint(s->tail);
+	if (rc == 0 && tail_savepoint(s->tail) < 0) {
+		/* Deeper than the tail can undo: refused, as SQLite would. */
+		store_run(s, store_stmt(s, ST_ROLLBACK_TO));
+		store_run(s, store_stmt(s, ST_RELEASE));
+		return PACED_EDB;
+	}
 	return rc;
 }
 

@@ -31,13 +31,15 @@
  * project puts a handful on each page. */
 #define TAIL_FOLD_AFTER_NS (1000LL * 1000 * 1000)
 /* Past this many rows held, the oldest entries are written whatever
- * their age: the memory held stays bounded under any load. */
+ * their age, and a commit writes the excess on top of its budget: the
+ * memory held stays bounded under any load. */
 #define TAIL_ROWS_MAX 65536
 /* index_mark is rewritten once it lags this many seqs, or when nothing is
  * held: a start-up then makes at most this many entries again, plus those
  * held. */
 #define TAIL_MARK_STEP 4096
-/* Savepoints nest this deep at most (the store uses one). */
+/* Savepoints nest this deep at most (the store uses one); a deeper one
+ * is refused. */
 #define TAIL_SAVEPOINTS 8
 
 struct tail_row {
@@ -78,10 +80,9 @@ struct store_tail {
 	int64_t max_seq_committed;
 	int64_t mark_written; /* index_mark as last committed, -1 unknown */
 	int64_t mark_pending; /* written in the open transaction, -1 none */
-	/* The entries after index_mark could not be made at open (a
-	 * read-only file): the mark stays where it is until a start that
-	 * makes them. */
-	bool mark_frozen;
+	/* One fold per transaction: a second one failing would have to undo
+	 * only its own marks. */
+	bool fold_done;
 };
 
 static int64_t mono_ns(void)
@@ -290,11 +291,12 @@ static void undo_to(struct store_tail *t, size_t to)
 	}
 }
 
-void tail_savepoint(struct store_tail *t)
+int tail_savepoint(struct store_tail *t)
 {
-	if (t->nsavepoints < TAIL_SAVEPOINTS)
-		t->savepoints[t->nsavepoints] = t->nundo;
-	t->nsavepoints++;
+	if (t->nsavepoints == TAIL_SAVEPOINTS)
+		return -1;
+	t->savepoints[t->nsavepoints++] = t->nundo;
+	return 0;
 }
 
 void tail_release(struct store_tail *t, bool undo)
@@ -302,7 +304,7 @@ void tail_release(struct store_tail *t, bool undo)
 	if (t->nsavepoints == 0)
 		return;
 	t->nsavepoints--;
-	if (undo && t->nsavepoints < TAIL_SAVEPOINTS)
+	if (undo)
 		undo_to(t, t->savepoints[t->nsavepoints]);
 }
 
@@ -320,6 +322,7 @@ void tail_rollback(struct store_tail *t)
 	t->nsavepoints = 0;
 	t->max_seq = t->max_seq_committed;
 	t->mark_pending = -1;
+	t->fold_done = false;
 }
 
 void tail_committed(struct store_tail *t)
@@ -342,6 +345,7 @@ void tail_committed(struct store_tail *t)
 	if (t->mark_pending >= 0)
 		t->mark_written = t->mark_pending;
 	t->mark_pending = -1;
+	t->fold_done = false;
 }
 
 static bool due(const struct store_tail *t, const struct tail_entry *e,
@@ -416,12 +420,17 @@ void tail_fold(struct store *s, bool all, long budget)
 	int64_t mark;
 	int rc;
 
-	if (!t->head || !due(t, t->head, all, mono_ns()))
+	if (t->fold_done || !t->head || !due(t, t->head, all, mono_ns()))
 		return;
+	if (!all) /* keep pace with what comes in, and with any excess */
+		budget += (long)t->nundo + (t->rows > TAIL_ROWS_MAX
+						     ? t->rows - TAIL_ROWS_MAX
+						     : 0);
 	if (store_run(s, store_stmt(s, ST_FOLD_SAVEPOINT)) < 0)
 		return;
+	t->fold_done = true;
 	keeps = fold_entries(s, all, budget, &rc);
-	if (rc == 0 && !t->mark_frozen) {
+	if (rc == 0) {
 		mark = keeps ? keeps->entered_seq - 1 : t->max_seq;
 		if (mark != t->mark_written &&
 		    (!keeps || mark - t->mark_written >= TAIL_MARK_STEP ||
@@ -433,6 +442,9 @@ void tail_fold(struct store *s, bool all, long budget)
 	}
 	if (rc < 0) {
 		/* Entries stay held; the transaction's own work goes on. */
+		log_warn("updates index: entries not written this time: %s",
+			 rc == PACED_ENOMEM ? "out of memory"
+					    : sqlite3_errmsg(s->db));
 		store_run(s, store_stmt(s, ST_FOLD_ROLLBACK_TO));
 		unfold(t);
 		t->mark_pending = -1;
@@ -468,50 +480,49 @@ int64_t tail_rows(const struct store_tail *t)
 
 int store_tail_recover(struct store *s)
 {
-	static const char sql[] =
-		"BEGIN IMMEDIATE;"
-		"INSERT OR IGNORE INTO updates_idx (project_id, at, seq, value) "
-		"SELECT project_id, at, seq, value FROM updates "
-		"WHERE seq > (SELECT seq FROM index_mark) "
-		"ORDER BY project_id, at, seq;"
-		"UPDATE index_mark SET seq = "
-		"(SELECT coalesce(max(seq), 0) FROM updates);"
-		"COMMIT";
+	struct store_tail *t = s->tail;
 	sqlite3_stmt *st;
-	int64_t mark = 0, max = 0;
-	char *msg = NULL;
+	int64_t mark = 0, n = 0;
+	int rc = 0, step;
 
+	if (sqlite3_prepare_v2(s->db, "SELECT seq FROM index_mark", -1, &st,
+			       NULL) != SQLITE_OK)
+		return PACED_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		mark = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT (SELECT seq FROM index_mark), "
-			       "(SELECT coalesce(max(seq), 0) FROM updates)",
+			       "SELECT seq, project_id, at, value "
+			       "FROM updates u WHERE seq > ?1 AND NOT EXISTS "
+			       "(SELECT 1 FROM updates_idx i "
+			       "WHERE i.project_id = u.project_id "
+			       "AND i.at = u.at AND i.seq = u.seq) "
+			       "ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK)
 		return PACED_EDB;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		mark = sqlite3_column_int64(st, 0);
-		max = sqlite3_column_int64(st, 1);
+	sqlite3_bind_int64(st, 1, mark);
+	/* Those without their entry (the mark lags behind a little) are held
+	 * again, not written here: start-up writes nothing (the file may be
+	 * read-only or locked for now), and the next commits write their
+	 * entries as they do any others'. */
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = tail_add(t, store_col_text(st, 1),
+			      sqlite3_column_int64(st, 0),
+			      sqlite3_column_int64(st, 2),
+			      sqlite3_column_double(st, 3));
+		n++;
 	}
 	sqlite3_finalize(st);
-	s->tail->max_seq = s->tail->max_seq_committed = max;
-	/* A mark past the last seq: the last updates were pruned, and SQLite
-	 * gives their seqs again. It comes down to the last seq. */
-	if (mark == max) {
-		s->tail->mark_written = mark;
-		return 0;
-	}
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		/* A read-only file: the entries are made at a later start. */
-		log_warn("updates index: entries after seq %lld not made: %s",
-			 (long long)mark, msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		s->tail->mark_frozen = true;
-		return 0;
-	}
-	if (max > mark)
-		log_info("updates index: made the entries of %lld updates "
-			 "after seq %lld", (long long)(max - mark),
-			 (long long)mark);
-	s->tail->mark_written = max;
+	if (rc < 0)
+		return rc;
+	if (step != SQLITE_DONE)
+		return PACED_EDB;
+	tail_committed(t);
+	t->mark_written = mark;
+	if (t->max_seq < mark)
+		t->max_seq = t->max_seq_committed = mark;
+	if (n)
+		log_info("updates index: %lld updates after seq %lld held "
+			 "for their entries", (long long)n, (long long)mark);
 	return 0;
 }

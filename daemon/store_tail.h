@@ -11,7 +11,7 @@
  * Reads see both: a project's query names the seqs held here (tail_seqs),
  * and the commit that writes entries drops them from here only once it
  * went through. Every update with seq up to index_mark.seq has its entry;
- * store_tail_recover() writes the others' at start-up.
+ * store_tail_recover() holds the others again at start-up.
  */
 #ifndef PACED_STORE_TAIL_H
 #define PACED_STORE_TAIL_H
@@ -33,7 +33,8 @@ int tail_add(struct store_tail *t, const char *project_id, int64_t seq,
 	     paced_ms at, double value);
 
 /* The open transaction's savepoints and end, as SQLite's. */
-void tail_savepoint(struct store_tail *t);
+/* tail_savepoint: 0, or -1 past the depth it can undo. */
+int tail_savepoint(struct store_tail *t);
 void tail_release(struct store_tail *t, bool undo);
 void tail_rollback(struct store_tail *t);
 void tail_committed(struct store_tail *t);
@@ -43,7 +44,8 @@ void tail_committed(struct store_tail *t);
 #define TAIL_FOLD_BUDGET 256
 
 /* Writes the entries that are due (held about a second, or too many held),
- * at most budget rows, into the open transaction, under a savepoint of
+ * at most budget rows (all: no limit; else plus the rows this transaction
+ * added and any excess held), into the open transaction, under a savepoint of
  * their own: if SQLite refuses, they stay here and the transaction goes
  * on. all: every entry is due, whatever its age. */
 void tail_fold(struct store *s, bool all, long budget);
@@ -53,10 +55,11 @@ void tail_fold(struct store *s, bool all, long budget);
  * NULL when out of memory. */
 char *tail_seqs(struct store_tail *t, const char *project_id);
 
-/* Rows held, all projects together (for tests and /metrics). */
+/* Rows held, all projects together (for the tests). */
 int64_t tail_rows(const struct store_tail *t);
 
-/* At open: entries for every update after index_mark. 0 or PACED_E*. */
+/* At open: holds every update after index_mark again, for the next
+ * commits to write their entries. 0 or PACED_E*. */
 int store_tail_recover(struct store *s);
 
 #endif

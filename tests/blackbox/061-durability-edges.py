@@ -199,7 +199,7 @@ def test_migration_0006_builds_the_updates_index(d):
 def test_updates_held_for_the_index_come_back_after_a_kill(d):
     # The entries of the last second's updates are in memory only: a 201
     # has shown the update in its history at once, and after kill -9 the
-    # restart writes those entries again from the stored updates.
+    # restart holds those updates again from the stored rows.
     t = now()
     d.create(project("k", start=-60, due=40))
     for i in range(25):
@@ -220,7 +220,7 @@ def test_updates_held_for_the_index_come_back_after_a_kill(d):
         db.close()
     assert held > 0, "nothing was held in memory: the test shows nothing"
     d.start()
-    assert f"made the entries of {held} updates" in d.stderr()
+    assert f"{held} updates after seq" in d.stderr()
     assert _history(d, "k") == before
     assert [u[1] for u in _history(d, "k2")] == [7]
 

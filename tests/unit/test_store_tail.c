@@ -330,25 +330,35 @@ static void test_random_walk(void **state)
 		one_transaction(f);
 		if (step % 150 == 149) {
 			/* Entries held are lost with the process: the
-			 * reopened store makes them again. */
+			 * reopened store holds them again, and writes them
+			 * with a later commit. */
 			store_close(f->s);
 			open_store(f);
+			assert_int_equal(tail_rows(f->s->tail),
+					 query_int(f->s, "SELECT count(*) FROM "
+							 "updates") -
+						 query_int(f->s,
+							   "SELECT count(*) "
+							   "FROM updates_idx"));
+			for (int p = 0; p < PROJECTS; p++)
+				check_project(f, p);
+			assert_int_equal(store_begin(f->s), 0);
+			tail_fold(f->s, true, 1 << 30);
+			commit(f);
 			assert_int_equal(tail_rows(f->s->tail), 0);
 			assert_int_equal(query_int(f->s, "SELECT count(*) "
 							 "FROM updates_idx"),
 					 query_int(f->s, "SELECT count(*) "
 							 "FROM updates"));
-			check_mark(f);
 		}
 		if (step % 200 == 199) {
 			paced_ms before = rand_testutil_in(0, 40);
+			int chunk = (int)rand_testutil_in(1, 50);
 			int64_t deleted;
 			int n = f->m.n;
 
 			assert_int_equal(store_updates_prune(f->s, before,
-							     (int)rand_testutil_in(
-								     1, 50),
-							     &deleted),
+							     chunk, &deleted),
 					 0);
 			prune_model(&f->m, before);
 			assert_int_equal(deleted, n - f->m.n);
@@ -442,6 +452,81 @@ static void test_mark_stops_before_rows_held(void **state)
 		check_project(f, p);
 }
 
+/* A commit asked for outside any transaction (after a failed begin)
+ * writes no entries: its fold would commit on its own and be forgotten. */
+static void test_commit_without_transaction_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_begin(f->s), 0);
+	for (int i = 0; i < 3; i++)
+		insert_one(f);
+	commit(f);
+	usleep(1100 * 1000); /* the entries are due now */
+	assert_true(store_commit(f->s) < 0);
+	assert_int_equal(query_int(f->s, "SELECT count(*) FROM updates_idx"),
+			 0);
+	for (int p = 0; p < PROJECTS; p++)
+		check_project(f, p);
+	assert_int_equal(store_begin(f->s), 0);
+	commit(f);
+	assert_int_equal(tail_rows(f->s->tail), 0);
+	assert_int_equal(query_int(f->s, "SELECT count(*) FROM updates_idx"),
+			 3);
+	for (int p = 0; p < PROJECTS; p++)
+		check_project(f, p);
+}
+
+/* Commits larger than the budget (batches) do not let the rows held grow
+ * past the bound: each writes what it added, and the excess. */
+static void test_rows_held_stay_bounded(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int c = 0; c < 45; c++) {
+		assert_int_equal(store_begin(f->s), 0);
+		for (int i = 0; i < 2000; i++) {
+			struct store_update u = {
+				.project_id = pid(i % PROJECTS),
+				.at = i,
+				.value = i,
+				.received_at = 1,
+			};
+
+			assert_int_equal(store_update_insert(f->s, &u), 0);
+		}
+		assert_int_equal(store_commit(f->s), 0);
+		assert_true(tail_rows(f->s->tail) <= 65536 + 2000);
+	}
+	/* It did pass the bound, or it showed nothing. */
+	assert_true(query_int(f->s, "SELECT count(*) FROM updates_idx") > 0);
+	check_mark(f);
+}
+
+/* At open, the updates after index_mark are held again without writing:
+ * a database another process has locked still reads whole. */
+static void test_reopen_while_locked_reads_everything(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *other;
+
+	assert_int_equal(store_begin(f->s), 0);
+	for (int i = 0; i < 5; i++)
+		insert_one(f);
+	commit(f);
+	store_close(f->s);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	open_store(f);
+	assert_int_equal(tail_rows(f->s->tail), 5);
+	for (int p = 0; p < PROJECTS; p++)
+		check_project(f, p);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +538,14 @@ int main(void)
 			test_failed_commit_keeps_rows_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_mark_stops_before_rows_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_commit_without_transaction_writes_nothing, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_rows_held_stay_bounded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reopen_while_locked_reads_everything, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
