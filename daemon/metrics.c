@@ -401,6 +401,17 @@ static void put_checkpoints(struct metrics_out *o, struct app *app)
 		       METRICS_LABELS("thread", "loop"), (double)st.loop);
 }
 
+/* Whether the updates' index entries keep up (store_tail.h). */
+static void put_index_held(struct metrics_out *o, struct app *app)
+{
+	metrics_family(
+	    o, "paced_updates_index_held", "gauge",
+	    "Updates whose updates_idx entry is held in memory, to be written "
+	    "with a later commit (about a second's worth under load).");
+	metrics_sample(o, "paced_updates_index_held", NULL,
+		       (double)store_updates_held(app->store));
+}
+
 /* ---- HTTP ---- */
 
 static void put_http(struct metrics_out *o)
@@ -546,6 +557,7 @@ void metrics_put_tail(struct metrics_out *o, struct app *app)
 	put_store_counts(o, app);
 	put_group(o, app);
 	put_checkpoints(o, app);
+	put_index_held(o, app);
 	put_deliveries(o, app);
 	put_http(o);
 	put_process(o);

@@ -190,6 +190,10 @@ int store_update_points_since(struct store *s, const char *project_id,
 int store_update_latest(struct store *s, const char *project_id,
 			store_update_fn fn, void *data);
 
+/* Updates whose updates_idx entry is still held in memory, to be written
+ * with a later commit (store_tail.h). */
+int64_t store_updates_held(const struct store *s);
+
 /* Deletes the updates dated before `before`, except each project's
  * latest, in transactions of at most `chunk` rows so writers are not held
  * up long. *deleted gets the count. 0 or PACED_EDB/EBUSY (what was

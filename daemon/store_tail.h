@@ -55,7 +55,7 @@ void tail_fold(struct store *s, bool all, long budget);
  * NULL when out of memory. */
 char *tail_seqs(struct store_tail *t, const char *project_id);
 
-/* Rows held, all projects together (for the tests). */
+/* Rows held, all projects together. */
 int64_t tail_rows(const struct store_tail *t);
 
 /* At open: holds every update after index_mark again, for the next

@@ -220,3 +220,8 @@ int store_updates_prune(struct store *s, paced_ms before, int chunk,
 	} while (n == chunk);
 	return 0;
 }
+
+int64_t store_updates_held(const struct store *s)
+{
+	return tail_rows(s->tail);
+}

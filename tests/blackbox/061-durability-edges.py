@@ -2,6 +2,7 @@
 database answered with 503 (never a misleading 4xx), a hostile Retry-After,
 and staleness counted from when reports arrive."""
 
+import re
 import sqlite3
 import time
 
@@ -223,6 +224,32 @@ def test_updates_held_for_the_index_come_back_after_a_kill(d):
     assert f"{held} updates after seq" in d.stderr()
     assert _history(d, "k") == before
     assert [u[1] for u in _history(d, "k2")] == [7]
+
+
+def _index_held(d):
+    r = d.get("/metrics")
+    assert r.status == 200, r
+    m = re.search(r"^paced_updates_index_held (\d+)$", r.body.decode(),
+                  re.M)
+    assert m, "no paced_updates_index_held in /metrics"
+    return int(m.group(1))
+
+
+def test_index_entries_are_held_then_written(d):
+    # An update's updates_idx entry is held in memory first and written
+    # with a commit a second or more later: /metrics shows how many wait.
+    # One update to each of five projects: the last one's entry is
+    # certainly held when /metrics is read, however slow the machine.
+    for i in range(6):
+        d.create(project(f"h{i}"))
+    for i in range(5):
+        d.update(f"h{i}", {"value": i})
+    assert _index_held(d) >= 1
+    time.sleep(1.3)
+    d.update("h5", {"value": 5})  # its commit writes the older entries
+    assert _index_held(d) <= 1
+    for i in range(6):
+        assert [u["value"] for u in d.updates(f"h{i}")] == [i]
 
 
 def test_migration_0004_fills_the_current_value_of_existing_projects(d):
