@@ -95,13 +95,29 @@ static void forget(struct stateflush *f)
 	f->n = 0;
 }
 
+/* When writes pause, the updates' index entries held in memory
+ * (store_tail.h) would wait for the next commit, which may be hours
+ * away: a commit of nothing, a batch's time later, writes those due by
+ * then, and so on until none is held. */
+static void index_entries_later(struct stateflush *f)
+{
+	if (store_updates_held(f->app->store) > 0 &&
+	    !uv_is_active((uv_handle_t *)&f->timer))
+		uv_timer_start(&f->timer, on_timer, FLUSH_MS, 0);
+}
+
 int stateflush_run(struct stateflush *f)
 {
 	struct store *s = f->app->store;
 	int rc;
 
-	if (!f->n)
-		return 0;
+	if (!f->n) {
+		if (!store_updates_held(s))
+			return 0;
+		rc = store_finish(s, store_begin(s));
+		index_entries_later(f);
+		return rc;
+	}
 	rc = store_begin(s);
 	for (size_t i = 0; i < f->n && rc == 0; i++) {
 		const struct project *p = registry_get(f->app->reg, f->ids[i]);
@@ -129,6 +145,7 @@ int stateflush_run(struct stateflush *f)
 			p->state_dirty = false;
 	}
 	forget(f);
+	index_entries_later(f);
 	return 0;
 }
 

@@ -32,7 +32,9 @@ int stateflush_touch(struct stateflush *f, struct project *p);
 
 /* Writes the batch now, in a transaction of its own (not inside
  * another). 0 or PACED_E*; on failure the batch is kept for the next
- * try. */
+ * try. With no batch but updates' index entries held (store_tail.h),
+ * it commits an empty transaction, which writes those that are due; its
+ * timer comes back for the rest. */
 int stateflush_run(struct stateflush *f);
 
 /* At start-up, after the projects are loaded: the updates stored after
