@@ -78,7 +78,7 @@ struct store_tail {
 	size_t nfolded, capfolded;
 	int64_t max_seq;      /* highest seq added, open transaction too */
 	int64_t max_seq_committed;
-	int64_t mark_written; /* index_mark as last committed, -1 unknown */
+	int64_t mark_written; /* index_mark as last committed */
 	int64_t mark_pending; /* written in the open transaction, -1 none */
 	/* One fold per transaction: a second one failing would have to undo
 	 * only its own marks. */
@@ -117,7 +117,6 @@ struct store_tail *tail_new(void)
 
 	if (!t)
 		return NULL;
-	t->mark_written = -1;
 	t->mark_pending = -1;
 	return t;
 }
@@ -433,8 +432,7 @@ void tail_fold(struct store *s, bool all, long budget)
 	if (rc == 0) {
 		mark = keeps ? keeps->entered_seq - 1 : t->max_seq;
 		if (mark != t->mark_written &&
-		    (!keeps || mark - t->mark_written >= TAIL_MARK_STEP ||
-		     t->mark_written < 0)) {
+		    (!keeps || mark - t->mark_written >= TAIL_MARK_STEP)) {
 			rc = write_mark(s, mark);
 			if (rc == 0)
 				t->mark_pending = mark;

@@ -37,16 +37,19 @@ int store_update_insert(struct store *s, struct store_update *u)
 	return 0;
 }
 
-/* Binds the seqs held for project_id as ?9. 0 or PACED_ENOMEM. */
-static int bind_held(struct store *s, sqlite3_stmt *st,
-		     const char *project_id)
+/* The statement id of a project's reads, with the project as ?1 and the
+ * seqs held for it as ?9; NULL when out of memory. */
+static sqlite3_stmt *project_stmt(struct store *s, enum stmt_id id,
+				  const char *project_id)
 {
+	sqlite3_stmt *st = store_stmt(s, id);
 	char *held = tail_seqs(s->tail, project_id);
 
 	if (!held)
-		return PACED_ENOMEM;
+		return NULL;
+	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, held, -1, free);
-	return 0;
+	return st;
 }
 
 static void read_update(sqlite3_stmt *st, struct store_update *u)
@@ -111,11 +114,10 @@ int store_updates_list(struct store *s, const char *project_id,
 		       paced_ms before, int limit, store_update_fn fn,
 		       void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_LIST);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_LIST, project_id);
 	int n;
 
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	if (bind_held(s, st, project_id))
+	if (!st)
 		return PACED_ENOMEM;
 	sqlite3_bind_int64(st, 2, before);
 	sqlite3_bind_int(st, 3, limit);
@@ -126,12 +128,11 @@ int store_updates_list(struct store *s, const char *project_id,
 int store_update_points_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_SINCE);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_SINCE, project_id);
 	struct store_update u = {.project_id = project_id};
 	int step;
 
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	if (bind_held(s, st, project_id))
+	if (!st)
 		return PACED_ENOMEM;
 	sqlite3_bind_int64(st, 2, since);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -151,11 +152,10 @@ int store_update_points_since(struct store *s, const char *project_id,
 int store_updates_all(struct store *s, const char *project_id,
 		      store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATES_ALL);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_ALL, project_id);
 	int n;
 
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	if (bind_held(s, st, project_id))
+	if (!st)
 		return PACED_ENOMEM;
 	n = each_update(st, fn, data);
 	return n < 0 ? n : 0;
@@ -164,11 +164,10 @@ int store_updates_all(struct store *s, const char *project_id,
 int store_update_latest(struct store *s, const char *project_id,
 			store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_LATEST);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATE_LATEST, project_id);
 	int n;
 
-	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	if (bind_held(s, st, project_id))
+	if (!st)
 		return PACED_ENOMEM;
 	n = each_update(st, fn, data);
 	return n < 0 ? n : n == 0 ? PACED_ENOENT : 0;
