@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "jsonw.h"
 #include "log.h"
 #include "message.h"
 
@@ -93,7 +94,7 @@ int alert_record(struct store *s, const struct conf *conf,
 		 int *deliveries)
 {
 	char id[40];
-	json_t *snapshot = NULL;
+	struct jsonw w;
 	char *text = NULL;
 	struct store_event e = {0};
 	int rc;
@@ -103,10 +104,15 @@ int alert_record(struct store *s, const struct conf *conf,
 		rc = held_by_silence(s, p, type, now, &e.silenced);
 	if (rc < 0)
 		return rc;
-	snapshot = project_to_json(p, v);
-	text = snapshot ? jsonutil_dump_exact(snapshot, NULL) : NULL;
+	/* Stored at 17 digits: the event shows the very numbers judged. */
+	jsonw_init(&w, 17);
+	rc = project_write_json(&w, p, v);
+	text = rc < 0 ? NULL : jsonw_finish(&w, NULL);
 	if (!text) {
-		rc = PACED_ENOMEM;
+		if (rc < 0)
+			jsonw_discard(&w);
+		else
+			rc = PACED_ENOMEM;
 		goto done;
 	}
 	e.id = id;
@@ -136,7 +142,6 @@ int alert_record(struct store *s, const struct conf *conf,
 			   p->def->id, e.status,
 			   e.silenced ? " (silenced: not delivered)" : "");
 done:
-	json_decref(snapshot);
 	free(text);
 	return rc;
 }

@@ -11,18 +11,16 @@
 #include "dash.h"
 #include "group.h"
 #include "jsonutil.h"
+#include "jsonw.h"
 #include "log.h"
 #include "store.h"
 #include "tracker.h"
 
 #define JSON_TYPE "application/json"
 
-void api_reply_json(struct http_request *req, int status, json_t *j)
+static void reply_body(struct http_request *req, int status, char *body,
+		       size_t len)
 {
-	size_t len = 0;
-	char *body = j ? jsonutil_dump(j, &len) : NULL;
-
-	json_decref(j);
 	if (!body) {
 		static const char oom[] =
 			"{\"error\":{\"code\":\"internal\",\"message\":"
@@ -31,6 +29,24 @@ void api_reply_json(struct http_request *req, int status, json_t *j)
 		return;
 	}
 	http_respond_take(req, status, NULL, JSON_TYPE, body, len);
+}
+
+void api_reply_json(struct http_request *req, int status, json_t *j)
+{
+	size_t len = 0;
+	char *body = j ? jsonutil_dump(j, &len) : NULL;
+
+	json_decref(j);
+	reply_body(req, status, body, len);
+}
+
+void api_reply_written(struct http_request *req, int status,
+		       struct jsonw *w)
+{
+	size_t len = 0;
+	char *body = jsonw_finish(w, &len);
+
+	reply_body(req, status, body, len);
 }
 
 /* A response waiting for the group commit. */
@@ -56,34 +72,30 @@ static void send_held(int rc, void *data)
 }
 
 void api_reply_durable(struct http_request *req, struct app *app, int status,
-		       json_t *j)
+		       struct jsonw *w)
 {
 	size_t len = 0;
-	char *body;
+	char *body = jsonw_finish(w, &len);
 	struct held *h;
 	int rc;
 
 	if (!group_is_open(app->group)) {
-		api_reply_json(req, status, j);
+		reply_body(req, status, body, len);
 		return;
 	}
-	body = j ? jsonutil_dump(j, &len) : NULL;
 	h = body ? malloc(sizeof(*h)) : NULL;
 	if (h)
 		*h = (struct held){req, status, len, body};
-	if (h && group_defer(app->group, send_held, h) == 0) {
-		json_decref(j);
+	if (h && group_defer(app->group, send_held, h) == 0)
 		return;
-	}
 	free(h);
-	free(body);
 	/* No room to hold it: make the write durable now instead. */
 	rc = group_commit(app->group);
 	if (rc < 0) {
-		json_decref(j);
+		free(body);
 		api_reply_failure(req, rc);
 	} else {
-		api_reply_json(req, status, j);
+		reply_body(req, status, body, len);
 	}
 }
 
@@ -326,22 +338,17 @@ bool api_query_limit(struct http_request *req, long def, long max,
 	return true;
 }
 
-json_t *api_project_json(struct http_request *req, struct app *app,
-			 const struct project *p, paced_ms now)
+int api_write_project(struct http_request *req, struct app *app,
+		      struct jsonw *w, const struct project *p, paced_ms now)
 {
 	struct project_view v;
 	int rc = tracker_view(app, p, now, &v);
-	json_t *o;
 
-	if (rc < 0) {
+	if (rc == 0)
+		rc = project_write_json(w, p, &v);
+	if (rc < 0)
 		api_reply_failure(req, rc);
-		return NULL;
-	}
-	/* NULL: the definition's text could not be read back. */
-	o = project_to_json(p, &v);
-	if (!o)
-		api_reply_failure(req, PACED_EDB);
-	return o;
+	return rc;
 }
 
 static void health(struct http_request *req, struct app *app, bool ready)

@@ -133,18 +133,24 @@ static void projects_open(struct fmt_text *b)
 	*b = o.text;
 }
 
-static int projects_row(struct fmt_text *b, json_t *p, bool first)
+static int projects_row(struct fmt_text *b, const struct project *p,
+			const struct project_view *view, bool first)
 {
 	struct csv_out o = {*b, false};
+	/* The columns are the project object's fields, by name. */
+	json_t *obj = project_to_json(p, view);
 
 	(void)first;
+	if (!obj)
+		return PACED_ENOMEM;
 	for (size_t c = 0; c < PACED_ARRAY_LEN(project_columns); c++) {
-		const json_t *v = json_object_get(p, project_columns[c].key);
+		const json_t *v = json_object_get(obj, project_columns[c].key);
 
 		if (project_columns[c].sub)
 			v = json_object_get(v, project_columns[c].sub);
 		put_json(&o, v);
 	}
+	json_decref(obj);
 	csv_out_end_row(&o);
 	*b = o.text;
 	return 0;

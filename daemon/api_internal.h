@@ -19,11 +19,16 @@
 /* Sends j (reference stolen) with status. */
 void api_reply_json(struct http_request *req, int status, json_t *j);
 
-/* api_reply_json() for the answer to a write: held until the loop turn's
- * group commit (group.h) has made the write durable, and turned into a
- * 503 if that commit fails. */
+/* Sends what w holds (finished here) with status; a 500 when w failed. */
+struct jsonw;
+void api_reply_written(struct http_request *req, int status,
+		       struct jsonw *w);
+
+/* api_reply_written() for the answer to a write: held until the loop
+ * turn's group commit (group.h) has made the write durable, and turned
+ * into a 503 if that commit fails. */
 void api_reply_durable(struct http_request *req, struct app *app, int status,
-		       json_t *j);
+		       struct jsonw *w);
 
 /* Sends the SPEC's error body; field may be NULL. */
 void api_reply_error(struct http_request *req, int status, const char *code,
@@ -66,10 +71,11 @@ bool api_query_limit(struct http_request *req, long def, long max,
 /* Percent-decodes a path segment into buf; false when malformed. */
 bool api_path_decode(const char *seg, size_t seg_len, char *buf, size_t len);
 
-/* The project object (definition + evaluation now) or NULL after
- * answering the failure. New reference. */
-json_t *api_project_json(struct http_request *req, struct app *app,
-			 const struct project *p, paced_ms now);
+/* Writes the project object (definition + evaluation now) as w's next
+ * value: 0, or < 0 after answering the failure (w is then to be
+ * discarded). */
+int api_write_project(struct http_request *req, struct app *app,
+		      struct jsonw *w, const struct project *p, paced_ms now);
 
 struct conf_token;
 

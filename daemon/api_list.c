@@ -14,6 +14,7 @@
 #include "api_internal.h"
 #include "fmt_text.h"
 #include "jsonutil.h"
+#include "jsonw.h"
 #include "registry.h"
 #include "registry_pick.h"
 #include "timefmt.h"
@@ -162,7 +163,9 @@ bool api_list_done(const struct api_list *l)
 }
 
 int api_list_next(struct api_list *l, size_t max, paced_ms now,
-		  int (*fn)(json_t *obj, void *data), void *data)
+		  int (*fn)(const struct project *p,
+			    const struct project_view *v, void *data),
+		  void *data)
 {
 	if (l->picking)
 		return 0;
@@ -172,7 +175,6 @@ int api_list_next(struct api_list *l, size_t max, paced_ms now,
 		struct project *p = registry_get(
 			l->app->reg, registry_pick_id(&l->pick, l->pos));
 		struct project_view v;
-		json_t *obj;
 		int rc;
 
 		if (!p || !list_matches(l, p, now, &v))
@@ -180,11 +182,7 @@ int api_list_next(struct api_list *l, size_t max, paced_ms now,
 		rc = tracker_view_listed(l->app, p, now, &v);
 		if (rc < 0)
 			return rc;
-		obj = project_to_json(p, &v);
-		if (!obj)
-			return PACED_ENOMEM;
-		rc = fn(obj, data);
-		json_decref(obj);
+		rc = fn(p, &v, data);
 		if (rc < 0)
 			return rc;
 	}
@@ -208,10 +206,11 @@ struct list_piece {
 	struct fmt_text b;
 };
 
-static int put_item(json_t *obj, void *data)
+static int put_item(const struct project *p, const struct project_view *v,
+		    void *data)
 {
 	struct list_piece *lp = data;
-	int rc = lp->l->fmt->item(&lp->b, obj, !lp->l->any);
+	int rc = lp->l->fmt->item(&lp->b, p, v, !lp->l->any);
 
 	lp->l->any = true;
 	return rc < 0 ? rc : lp->b.nomem ? PACED_ENOMEM : 0;
@@ -290,11 +289,21 @@ static void json_open(struct fmt_text *b)
 	fmt_text_str(b, "{\"projects\":[");
 }
 
-static int json_item(struct fmt_text *b, json_t *obj, bool first)
+static int json_item(struct fmt_text *b, const struct project *p,
+		     const struct project_view *v, bool first)
 {
+	struct jsonw w;
 	size_t len;
-	char *s = jsonutil_dump(obj, &len);
+	char *s;
+	int rc;
 
+	jsonw_init(&w, 15);
+	rc = project_write_json(&w, p, v);
+	if (rc < 0) {
+		jsonw_discard(&w);
+		return rc;
+	}
+	s = jsonw_finish(&w, &len);
 	if (!s)
 		return PACED_ENOMEM;
 	/* Each object as the whole document's dump would print it. */

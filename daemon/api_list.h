@@ -8,13 +8,13 @@
 #ifndef PACED_API_LIST_H
 #define PACED_API_LIST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "app.h"
 #include "fmt_text.h"
 #include "http.h"
+#include "project.h"
 
 /* Projects rendered per slice: a loop turn spends some 2-5 ms on them
  * (each costs a forecast read from SQLite unless cached; 256 made other
@@ -43,15 +43,17 @@ size_t api_list_count(const struct api_list *l);
 bool api_list_done(const struct api_list *l);
 
 /*
- * Renders the next picked projects, at most `max` of them, each as its
- * project object evaluated at now (with the forecast), and hands each
- * to fn (reference borrowed for the call). A project archived since it
- * was picked, or that no longer matches the filters, is skipped: every
- * object given matches in the state it shows. 0 or the first negative
- * code of fn or of the evaluation (PACED_EDB, PACED_ENOMEM).
+ * Hands the next picked projects to fn, at most `max` of them, each with
+ * its view evaluated at now (with the forecast), for fn to render. A
+ * project archived since it was picked, or that no longer matches the
+ * filters, is skipped: every project given matches in the state its view
+ * shows. 0 or the first negative code of fn or of the evaluation
+ * (PACED_EDB, PACED_ENOMEM).
  */
 int api_list_next(struct api_list *l, size_t max, paced_ms now,
-		  int (*fn)(json_t *obj, void *data), void *data);
+		  int (*fn)(const struct project *p,
+			    const struct project_view *v, void *data),
+		  void *data);
 
 void api_list_free(struct api_list *l);
 
@@ -62,7 +64,8 @@ void api_list_free(struct api_list *l);
 struct api_list_format {
 	const char *content_type, *extra_headers;
 	void (*open)(struct fmt_text *b);
-	int (*item)(struct fmt_text *b, json_t *obj, bool first);
+	int (*item)(struct fmt_text *b, const struct project *p,
+		    const struct project_view *v, bool first);
 	void (*close)(struct fmt_text *b);
 };
 

@@ -6,6 +6,7 @@
 #include "api_internal.h"
 #include "api_list.h"
 #include "conf.h"
+#include "jsonw.h"
 #include "registry.h"
 #include "timefmt.h"
 #include "tracker.h"
@@ -20,6 +21,18 @@ static void list(struct http_request *req, struct app *app)
 }
 
 /* Answers a create/replace that did not work. */
+static void reply_project(struct http_request *req, struct app *app,
+			  int status, const struct project *p, paced_ms now)
+{
+	struct jsonw w;
+
+	jsonw_init(&w, 15);
+	if (api_write_project(req, app, &w, p, now) < 0)
+		jsonw_discard(&w);
+	else
+		api_reply_written(req, status, &w);
+}
+
 static void reply_define_failure(struct http_request *req, int rc,
 				 const char *id)
 {
@@ -38,7 +51,7 @@ static void reply_define_failure(struct http_request *req, int rc,
 static void define(struct http_request *req, struct app *app,
 		   const char *id)
 {
-	json_t *body = api_read_json(req), *out;
+	json_t *body = api_read_json(req);
 	struct project_def *def = NULL;
 	struct field_error err;
 	struct project *p, *live;
@@ -77,16 +90,13 @@ static void define(struct http_request *req, struct app *app,
 		reply_define_failure(req, rc, pid);
 		return;
 	}
-	out = api_project_json(req, app, p, now);
-	if (out)
-		api_reply_json(req, created ? 201 : 200, out);
+	reply_project(req, app, created ? 201 : 200, p, now);
 }
 
 void api_projects(struct http_request *req, struct app *app, const char *id)
 {
 	const char *method = http_request_method(req);
 	struct project *p;
-	json_t *out;
 	int rc;
 
 	if (!id) {
@@ -121,9 +131,7 @@ void api_projects(struct http_request *req, struct app *app, const char *id)
 		return;
 	}
 	if (strcmp(method, "GET") == 0) {
-		out = api_project_json(req, app, p, timefmt_now());
-		if (out)
-			api_reply_json(req, 200, out);
+		reply_project(req, app, 200, p, timefmt_now());
 		return;
 	}
 	if (p->declared) {

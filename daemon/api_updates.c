@@ -6,6 +6,7 @@
 #include "api_internal.h"
 #include "conf.h"
 #include "jsonutil.h"
+#include "jsonw.h"
 #include "registry.h"
 #include "store.h"
 #include "timefmt.h"
@@ -98,30 +99,39 @@ int api_update_decode(const json_t *obj, bool with_project,
 	return 0;
 }
 
-static json_t *update_json(const char *project_id,
-			   const struct tracker_stored *s)
+static void write_update(struct jsonw *w, const char *project_id,
+			 const struct tracker_stored *s)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "seq", json_integer(s->seq));
-	json_object_set_new(o, "project", json_string(project_id));
-	json_object_set_new(o, "id", jsonutil_string_or_null(s->client_id));
-	json_object_set_new(o, "at", jsonutil_instant(s->at));
-	json_object_set_new(o, "value", jsonutil_number(s->value));
-	json_object_set_new(o, "delta", s->has_delta
-						? jsonutil_number(s->delta)
-						: json_null());
-	json_object_set_new(o, "note", jsonutil_string_or_null(s->note));
-	json_object_set_new(o, "received_at",
-			    jsonutil_instant(s->received_at));
-	json_object_set_new(o, "token", jsonutil_string_or_null(s->token));
-	return o;
+	jsonw_object_open(w);
+	jsonw_key(w, "seq");
+	jsonw_integer(w, s->seq);
+	jsonw_key(w, "project");
+	jsonw_string(w, project_id);
+	jsonw_key(w, "id");
+	jsonw_string(w, s->client_id);
+	jsonw_key(w, "at");
+	jsonw_instant(w, s->at);
+	jsonw_key(w, "value");
+	jsonw_number(w, s->value);
+	jsonw_key(w, "delta");
+	if (s->has_delta)
+		jsonw_number(w, s->delta);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "note");
+	jsonw_string(w, s->note);
+	jsonw_key(w, "received_at");
+	jsonw_instant(w, s->received_at);
+	jsonw_key(w, "token");
+	jsonw_string(w, s->token);
+	jsonw_object_close(w);
 }
 
 static void post_one(struct http_request *req, struct app *app,
 		     const char *id, const struct conf_token *tok)
 {
-	json_t *body, *out, *pj;
+	json_t *body;
+	struct jsonw w;
 	struct tracker_update u = {.project_id = id,
 				   .token = tok ? tok->name : NULL};
 	paced_ms now = timefmt_now();
@@ -146,15 +156,18 @@ static void post_one(struct http_request *req, struct app *app,
 	} else if (rc < 0) {
 		api_reply_failure(req, rc);
 	} else {
-		pj = api_project_json(req, app, registry_get(app->reg, id),
-				      now);
-		if (pj) {
-			out = json_object();
-			json_object_set_new(out, "update",
-					    update_json(id, &u.stored));
-			json_object_set_new(out, "project", pj);
+		jsonw_init(&w, 15);
+		jsonw_object_open(&w);
+		jsonw_key(&w, "update");
+		write_update(&w, id, &u.stored);
+		jsonw_key(&w, "project");
+		if (api_write_project(req, app, &w,
+				      registry_get(app->reg, id), now) < 0) {
+			jsonw_discard(&w);
+		} else {
+			jsonw_object_close(&w);
 			api_reply_durable(req, app, u.duplicate ? 200 : 201,
-					  out);
+					  &w);
 		}
 	}
 	tracker_updates_clear(&u, 1);
@@ -175,9 +188,10 @@ static int append_update(const struct store_update *s, void *data)
 		.token = (char *)s->token,
 	};
 
-	return json_array_append_new(data, update_json(s->project_id, &st))
-		       ? PACED_ENOMEM
-		       : 0;
+	struct jsonw *w = data;
+
+	write_update(w, s->project_id, &st);
+	return w->failed ? PACED_ENOMEM : 0;
 }
 
 static void list(struct http_request *req, struct app *app, const char *id)
@@ -188,7 +202,7 @@ static void list(struct http_request *req, struct app *app, const char *id)
 	long limit;
 	paced_ms before = PACED_NEVER;
 	bool bad;
-	json_t *arr;
+	struct jsonw w;
 	int rc;
 
 	if (!api_query_only(req, allowed))
@@ -208,15 +222,20 @@ static void list(struct http_request *req, struct app *app, const char *id)
 			return;
 		}
 	}
-	arr = json_array();
+	jsonw_init(&w, 15);
+	jsonw_object_open(&w);
+	jsonw_key(&w, "updates");
+	jsonw_array_open(&w);
 	rc = store_updates_list(app->store, id, before, (int)limit,
-				append_update, arr);
+				append_update, &w);
 	if (rc < 0) {
-		json_decref(arr);
+		jsonw_discard(&w);
 		api_reply_failure(req, rc);
 		return;
 	}
-	api_reply_json(req, 200, json_pack("{s:o}", "updates", arr));
+	jsonw_array_close(&w);
+	jsonw_object_close(&w);
+	api_reply_written(req, 200, &w);
 }
 
 void api_project_updates(struct http_request *req, struct app *app,
@@ -271,35 +290,40 @@ static void reply_items(struct http_request *req,
 void api_reply_batch(struct http_request *req, struct app *app,
 		     const struct tracker_update *u, size_t n, paced_ms now)
 {
-	json_t *ups = json_array(), *projects = json_array(), *seen;
+	json_t *seen = json_object();
+	struct jsonw w;
 	bool stored_any = false;
 
-	seen = json_object();
+	jsonw_init(&w, 15);
+	jsonw_object_open(&w);
+	jsonw_key(&w, "updates");
+	jsonw_array_open(&w);
+	for (size_t i = 0; i < n; i++) {
+		stored_any = stored_any || !u[i].duplicate;
+		write_update(&w, u[i].project_id, &u[i].stored);
+	}
+	jsonw_array_close(&w);
+	/* Each project once, in the order of its first update. */
+	jsonw_key(&w, "projects");
+	jsonw_array_open(&w);
 	for (size_t i = 0; i < n; i++) {
 		const struct project *p;
-		json_t *pj;
 
-		stored_any = stored_any || !u[i].duplicate;
-		json_array_append_new(ups, update_json(u[i].project_id,
-						       &u[i].stored));
 		if (json_object_get(seen, u[i].project_id))
 			continue;
-		json_object_set_new(seen, u[i].project_id, json_true());
+		if (json_object_set_new(seen, u[i].project_id, json_true()))
+			w.failed = true;
 		p = registry_get(app->reg, u[i].project_id);
-		pj = p ? api_project_json(req, app, p, now) : NULL;
-		if (p && !pj) {
-			json_decref(ups);
-			json_decref(projects);
+		if (p && api_write_project(req, app, &w, p, now) < 0) {
 			json_decref(seen);
+			jsonw_discard(&w);
 			return; /* answered */
 		}
-		if (pj)
-			json_array_append_new(projects, pj);
 	}
 	json_decref(seen);
-	api_reply_durable(req, app, stored_any ? 201 : 200,
-		       json_pack("{s:o,s:o}", "updates", ups, "projects",
-				 projects));
+	jsonw_array_close(&w);
+	jsonw_object_close(&w);
+	api_reply_durable(req, app, stored_any ? 201 : 200, &w);
 }
 
 bool api_batch_forbidden(struct http_request *req,

@@ -214,7 +214,16 @@ struct project_view {
 };
 
 /* The project object of SPEC section 1: the definition (with defaults
- * filled in), "id", and the evaluation fields. New reference. */
+ * filled in), "id", and the evaluation fields, written as the next value
+ * of w. 0, PACED_EDB when the definition's text cannot be read back, or
+ * PACED_ENOMEM (w failed). */
+struct jsonw;
+int project_write_json(struct jsonw *w, const struct project *p,
+		       const struct project_view *v);
+
+/* The same object as a jansson tree (jsonw_init_tree), for the callers
+ * that read its fields (the CSV). NULL as project_write_json() fails.
+ * New reference. */
 json_t *project_to_json(const struct project *p,
 			const struct project_view *v);
 

@@ -3,98 +3,147 @@
  * the evaluation. */
 #include "project.h"
 
-#include "jsonutil.h"
+#include "jsonw.h"
 #include "timefmt.h"
 
-/* Copies a definition field into the response, or a default. */
-static void put_field(json_t *o, const json_t *def, const char *key,
-		      json_t *fallback)
+/* A definition field as given, or a default written by fallback (NULL:
+ * the field is left out). */
+static void put_field(struct jsonw *w, const json_t *def, const char *key,
+		      void (*fallback)(struct jsonw *w))
 {
 	json_t *v = json_object_get(def, key);
 
 	if (v) {
-		json_object_set(o, key, v);
-		json_decref(fallback);
+		jsonw_key(w, key);
+		jsonw_value(w, v);
 	} else if (fallback) {
-		json_object_set_new(o, key, fallback);
+		jsonw_key(w, key);
+		fallback(w);
 	}
 }
 
-static json_t *forecast_json(const struct pace_forecast *f)
+static void empty_string(struct jsonw *w)
 {
-	char day[TIMEFMT_MAX];
-	json_t *o = json_object();
-
-	json_object_set_new(o, "rate_per_day",
-			    jsonutil_number(f->rate_per_day));
-	json_object_set_new(o, "projected_at_due",
-			    jsonutil_number(f->projected_at_due));
-	json_object_set_new(o, "eta",
-			    f->has_eta ? json_string(timefmt_day(f->eta, day))
-				       : json_null());
-	json_object_set_new(o, "required_rate_per_day",
-			    f->has_required_rate
-				    ? jsonutil_number(f->required_rate_per_day)
-				    : json_null());
-	return o;
+	jsonw_string(w, "");
 }
 
-json_t *project_to_json(const struct project *p, const struct project_view *v)
+static void zero(struct jsonw *w)
+{
+	jsonw_integer(w, 0);
+}
+
+static void empty_array(struct jsonw *w)
+{
+	jsonw_array_open(w);
+	jsonw_array_close(w);
+}
+
+static void one_day(struct jsonw *w)
+{
+	jsonw_string(w, "1d");
+}
+
+static void write_forecast(struct jsonw *w, const struct pace_forecast *f)
+{
+	char day[TIMEFMT_MAX];
+
+	jsonw_object_open(w);
+	jsonw_key(w, "rate_per_day");
+	jsonw_number(w, f->rate_per_day);
+	jsonw_key(w, "projected_at_due");
+	jsonw_number(w, f->projected_at_due);
+	jsonw_key(w, "eta");
+	jsonw_string(w, f->has_eta ? timefmt_day(f->eta, day) : NULL);
+	jsonw_key(w, "required_rate_per_day");
+	if (f->has_required_rate)
+		jsonw_number(w, f->required_rate_per_day);
+	else
+		jsonw_null(w);
+	jsonw_object_close(w);
+}
+
+int project_write_json(struct jsonw *w, const struct project *p,
+		       const struct project_view *v)
 {
 	json_t *def = project_def_json(p->def);
-	json_t *o, *th;
 	paced_ms created_at, defined_at;
 
 	/* Without its definition (no memory, or the database failed to
 	 * give the text back) there is no object to show. */
 	if (!def)
-		return NULL;
+		return PACED_EDB;
 	if (project_def_times(p->def, &created_at, &defined_at) < 0) {
 		json_decref(def);
+		return PACED_EDB;
+	}
+	jsonw_object_open(w);
+	jsonw_key(w, "id");
+	jsonw_string(w, p->def->id);
+	put_field(w, def, "title", NULL);
+	put_field(w, def, "unit", empty_string);
+	put_field(w, def, "baseline", zero);
+	put_field(w, def, "target", NULL);
+	put_field(w, def, "start", NULL);
+	put_field(w, def, "due", NULL);
+	jsonw_key(w, "curve");
+	jsonw_string(w, p->def->n_milestones ? "milestones" : "linear");
+	put_field(w, def, "milestones", NULL);
+	put_field(w, def, "pauses", empty_array);
+	jsonw_key(w, "thresholds");
+	jsonw_object_open(w);
+	jsonw_key(w, "at_risk");
+	jsonw_real(w, v->at_risk);
+	jsonw_key(w, "behind");
+	jsonw_real(w, v->behind);
+	jsonw_object_close(w);
+	put_field(w, def, "report_every", jsonw_null);
+	put_field(w, def, "grace", one_day);
+	put_field(w, def, "repeat_every", jsonw_null);
+	put_field(w, def, "tags", empty_array);
+	put_field(w, def, "owner", jsonw_null);
+	jsonw_key(w, "declared");
+	jsonw_bool(w, p->declared);
+
+	jsonw_key(w, "current");
+	jsonw_number(w, project_current(p));
+	jsonw_key(w, "updated_at");
+	if (p->has_current)
+		jsonw_instant(w, p->current_at);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "expected");
+	jsonw_number(w, v->eval.expected);
+	jsonw_key(w, "progress");
+	jsonw_number(w, v->eval.progress);
+	jsonw_key(w, "expected_progress");
+	jsonw_number(w, v->eval.expected_progress);
+	jsonw_key(w, "gap");
+	jsonw_number(w, v->eval.gap);
+	jsonw_key(w, "status");
+	jsonw_string(w, pace_status_name(v->eval.status));
+	jsonw_key(w, "status_since");
+	jsonw_instant(w, p->status_since);
+	jsonw_key(w, "stale");
+	jsonw_bool(w, v->stale);
+	jsonw_key(w, "forecast");
+	write_forecast(w, &v->forecast);
+	jsonw_key(w, "created_at");
+	jsonw_instant(w, created_at);
+	jsonw_key(w, "defined_at");
+	jsonw_instant(w, defined_at);
+	jsonw_object_close(w);
+	json_decref(def);
+	return w->failed ? PACED_ENOMEM : 0;
+}
+
+json_t *project_to_json(const struct project *p, const struct project_view *v)
+{
+	struct jsonw w;
+
+	jsonw_init_tree(&w);
+	if (project_write_json(&w, p, v) < 0) {
+		jsonw_discard(&w);
 		return NULL;
 	}
-	o = json_object();
-	th = json_object();
-
-	json_object_set_new(o, "id", json_string(p->def->id));
-	put_field(o, def, "title", NULL);
-	put_field(o, def, "unit", json_string(""));
-	put_field(o, def, "baseline", json_integer(0));
-	put_field(o, def, "target", NULL);
-	put_field(o, def, "start", NULL);
-	put_field(o, def, "due", NULL);
-	json_object_set_new(o, "curve",
-			    json_string(p->def->n_milestones ? "milestones"
-							     : "linear"));
-	put_field(o, def, "milestones", NULL);
-	put_field(o, def, "pauses", json_array());
-	json_object_set_new(th, "at_risk", json_real(v->at_risk));
-	json_object_set_new(th, "behind", json_real(v->behind));
-	json_object_set_new(o, "thresholds", th);
-	put_field(o, def, "report_every", json_null());
-	put_field(o, def, "grace", json_string("1d"));
-	put_field(o, def, "repeat_every", json_null());
-	put_field(o, def, "tags", json_array());
-	put_field(o, def, "owner", json_null());
-	json_object_set_new(o, "declared", json_boolean(p->declared));
-
-	json_object_set_new(o, "current", jsonutil_number(project_current(p)));
-	json_object_set_new(o, "updated_at",
-			    p->has_current ? jsonutil_instant(p->current_at)
-					   : json_null());
-	json_object_set_new(o, "expected", jsonutil_number(v->eval.expected));
-	json_object_set_new(o, "progress", jsonutil_number(v->eval.progress));
-	json_object_set_new(o, "expected_progress",
-			    jsonutil_number(v->eval.expected_progress));
-	json_object_set_new(o, "gap", jsonutil_number(v->eval.gap));
-	json_object_set_new(o, "status",
-			    json_string(pace_status_name(v->eval.status)));
-	json_object_set_new(o, "status_since",
-			    jsonutil_instant(p->status_since));
-	json_object_set_new(o, "stale", json_boolean(v->stale));
-	json_object_set_new(o, "forecast", forecast_json(&v->forecast));
-	json_object_set_new(o, "created_at", jsonutil_instant(created_at));
-	json_object_set_new(o, "defined_at", jsonutil_instant(defined_at));
-	json_decref(def);
-	return o;
+	return jsonw_finish_tree(&w);
 }

@@ -5,6 +5,15 @@
  * both ends of the range, reals of every magnitude and whole reals, deep
  * nesting), at both precisions paced uses; NULL for invalid UTF-8, as
  * jansson gives; and the integer-or-real rule of jsonutil_number.
+ *
+ * And the writer (jsonw.h): the same random trees written call by call
+ * (a random part of them handed over whole with jsonw_value) must give
+ * json_dumps' bytes at both precisions; jsonw_number follows
+ * jsonutil_number's rule; every misuse (a close that does not match, a
+ * key outside an object or without its value, a value without its key,
+ * nesting too deep, text that is not UTF-8) makes the writer fail
+ * instead of writing broken JSON; and the same calls building a tree
+ * build one equal to the tree they describe.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,12 +27,17 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "jsonw.h"
 #include "rand_testutil.h"
 
 static unsigned pick(unsigned n)
 {
 	return (unsigned)(rand_testutil_next() % n);
 }
+
+/* Whether random text may hold NUL bytes: not for the writer, which
+ * takes C strings. */
+static bool text_with_nul = true;
 
 /* A random valid UTF-8 string of up to 24 pieces into buf; *len set. */
 static void random_text(char *buf, size_t *len)
@@ -36,7 +50,8 @@ static void random_text(char *buf, size_t *len)
 	size_t n = pick(25), at = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *p = pieces[pick(sizeof(pieces) / sizeof(*pieces))];
+		const char *p = pieces[pick(sizeof(pieces) / sizeof(*pieces) -
+					    !text_with_nul)];
 		size_t l = *p ? strlen(p) : 1; /* "\0" is one NUL byte */
 
 		memcpy(buf + at, p, l);
@@ -255,6 +270,255 @@ static void test_number_integer_or_real(void **state)
 	json_decref(b);
 }
 
+/* j through the writer's calls; a third of the containers whole. */
+static void write_tree(struct jsonw *w, const json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if ((json_is_array(j) || json_is_object(j)) && pick(3) == 0) {
+		jsonw_value(w, j);
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_NULL: jsonw_null(w); break;
+	case JSON_TRUE: jsonw_bool(w, true); break;
+	case JSON_FALSE: jsonw_bool(w, false); break;
+	case JSON_INTEGER: jsonw_integer(w, json_integer_value(j)); break;
+	case JSON_REAL: jsonw_real(w, json_real_value(j)); break;
+	case JSON_STRING:
+		/* The null of a NULL string is checked on its own. */
+		jsonw_string(w, json_string_value(j));
+		break;
+	case JSON_ARRAY:
+		jsonw_array_open(w);
+		json_array_foreach(j, i, v)
+			write_tree(w, v);
+		jsonw_array_close(w);
+		break;
+	case JSON_OBJECT:
+		jsonw_object_open(w);
+		json_object_foreach((json_t *)j, key, v) {
+			jsonw_key(w, key);
+			write_tree(w, v);
+		}
+		jsonw_object_close(w);
+		break;
+	}
+}
+
+static void written_as_jansson(const json_t *j, int precision)
+{
+	char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY |
+					   JSON_REAL_PRECISION(precision));
+	struct jsonw w;
+	size_t len = 0;
+	char *got;
+
+	jsonw_init(&w, precision);
+	write_tree(&w, j);
+	got = jsonw_finish(&w, &len);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	free(want);
+	free(got);
+}
+
+static void test_writer_random_documents(void **state)
+{
+	(void)state;
+	text_with_nul = false;
+	for (int i = 0; i < 20000; i++) {
+		json_t *j = random_tree(0);
+
+		struct jsonw w;
+		json_t *built;
+
+		written_as_jansson(j, 15);
+		written_as_jansson(j, 17);
+		/* The same calls building a tree build an equal one. */
+		jsonw_init_tree(&w);
+		write_tree(&w, j);
+		built = jsonw_finish_tree(&w);
+		assert_non_null(built);
+		assert_true(json_equal(built, j));
+		json_decref(built);
+		json_decref(j);
+	}
+	text_with_nul = true;
+}
+
+/* jsonw_number writes what jsonutil_number's value dumps to. */
+static void test_writer_number_rule(void **state)
+{
+	static const double values[] = {
+		0,    350,  -495, 0.5,	  1e15,	       9007199254740991.0,
+		9007199254740992.0, 1e300, -0.0, 0.1 + 0.2, 626.049460044283,
+		NAN,  INFINITY,	  -INFINITY,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(*values); i++) {
+		json_t *j = jsonutil_number(values[i]);
+		char *want = jsonutil_dump(j, NULL), *got;
+		struct jsonw w;
+
+		jsonw_init(&w, 15);
+		jsonw_number(&w, values[i]);
+		got = jsonw_finish(&w, NULL);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		json_decref(j);
+	}
+}
+
+static void test_writer_members_and_nulls(void **state)
+{
+	struct jsonw w;
+	char *got;
+
+	(void)state;
+	jsonw_init(&w, 15);
+	jsonw_object_open(&w);
+	jsonw_key(&w, "a");
+	jsonw_string(&w, NULL);
+	jsonw_key(&w, "b");
+	jsonw_array_open(&w);
+	jsonw_array_close(&w);
+	jsonw_key(&w, "c");
+	jsonw_array_open(&w);
+	jsonw_instant(&w, 1651370400000); /* 2022-05-01T02:00:00Z */
+	jsonw_object_open(&w);
+	jsonw_object_close(&w);
+	jsonw_real(&w, 2);
+	jsonw_array_close(&w);
+	jsonw_object_close(&w);
+	got = jsonw_finish(&w, NULL);
+	assert_non_null(got);
+	assert_string_equal(
+		got, "{\"a\":null,\"b\":[],\"c\":[\"2022-05-01T02:00:00Z\",{},"
+		     "2.0]}");
+	free(got);
+}
+
+/* Each misuse: the writer fails and gives nothing back. */
+static void test_writer_misuse_fails(void **state)
+{
+	struct jsonw w;
+
+	(void)state;
+	jsonw_init(&w, 15); /* a close without an open */
+	jsonw_array_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* the wrong close */
+	jsonw_array_open(&w);
+	jsonw_object_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* a key in an array */
+	jsonw_array_open(&w);
+	jsonw_key(&w, "k");
+	jsonw_null(&w);
+	jsonw_array_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* a value in an object without its key */
+	jsonw_object_open(&w);
+	jsonw_null(&w);
+	jsonw_object_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* a key outside any object */
+	jsonw_key(&w, "k");
+	jsonw_null(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* two values at the top */
+	jsonw_null(&w);
+	jsonw_null(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* a key with no value */
+	jsonw_object_open(&w);
+	jsonw_key(&w, "k");
+	jsonw_object_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* two keys in a row */
+	jsonw_object_open(&w);
+	jsonw_key(&w, "k");
+	jsonw_key(&w, "l");
+	jsonw_null(&w);
+	jsonw_object_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* left open */
+	jsonw_object_open(&w);
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* not UTF-8 */
+	jsonw_string(&w, "\xC3\x28");
+	assert_null(jsonw_finish(&w, NULL));
+
+	jsonw_init(&w, 15); /* a NULL tree */
+	jsonw_value(&w, NULL);
+	assert_null(jsonw_finish(&w, NULL));
+}
+
+/* A tree built with a misuse is not given back either. */
+static void test_writer_tree_misuse_fails(void **state)
+{
+	struct jsonw w;
+
+	(void)state;
+	jsonw_init_tree(&w); /* a value without its key */
+	jsonw_object_open(&w);
+	jsonw_integer(&w, 1);
+	jsonw_object_close(&w);
+	assert_null(jsonw_finish_tree(&w));
+
+	jsonw_init_tree(&w); /* left open */
+	jsonw_array_open(&w);
+	jsonw_null(&w);
+	assert_null(jsonw_finish_tree(&w));
+
+	jsonw_init_tree(&w); /* not UTF-8 */
+	jsonw_array_open(&w);
+	jsonw_string(&w, "\xC3\x28");
+	jsonw_array_close(&w);
+	assert_null(jsonw_finish_tree(&w));
+}
+
+static void test_writer_depth_bound(void **state)
+{
+	struct jsonw w;
+	char *got;
+
+	(void)state;
+	jsonw_init(&w, 15);
+	for (int i = 0; i < JSONW_MAX_DEPTH; i++)
+		jsonw_array_open(&w);
+	for (int i = 0; i < JSONW_MAX_DEPTH; i++)
+		jsonw_array_close(&w);
+	got = jsonw_finish(&w, NULL);
+	assert_non_null(got);
+	assert_int_equal(strlen(got), 2 * JSONW_MAX_DEPTH);
+	free(got);
+
+	jsonw_init(&w, 15);
+	for (int i = 0; i <= JSONW_MAX_DEPTH; i++)
+		jsonw_array_open(&w);
+	for (int i = 0; i <= JSONW_MAX_DEPTH; i++)
+		jsonw_array_close(&w);
+	assert_null(jsonw_finish(&w, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +528,12 @@ int main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_invalid_utf8_refused),
 		cmocka_unit_test(test_number_integer_or_real),
+		cmocka_unit_test(test_writer_random_documents),
+		cmocka_unit_test(test_writer_number_rule),
+		cmocka_unit_test(test_writer_members_and_nulls),
+		cmocka_unit_test(test_writer_misuse_fails),
+		cmocka_unit_test(test_writer_tree_misuse_fails),
+		cmocka_unit_test(test_writer_depth_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

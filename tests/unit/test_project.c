@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "jsonutil.h"
+#include "jsonw.h"
 #include "project.h"
 
 static const char *const body_text =
@@ -333,6 +334,48 @@ static void test_to_json(void **state)
 	project_def_free(p.def);
 }
 
+/* The tree is the written text read back: the same bytes when dumped
+ * for clients, and reals that are the very doubles evaluated. */
+static void test_written_and_tree_agree(void **state)
+{
+	struct project p = {.def = parse(body_text)};
+	struct project_view v = {.at_risk = 0.05, .behind = 0.2};
+	struct jsonw w;
+	char *written, *dumped;
+	json_t *o;
+
+	(void)state;
+	v.eval.expected = 0.1 + 0.2;
+	v.eval.progress = 1.0 / 3;
+	v.eval.gap = 2.0 / 3 - 0.1;
+	v.forecast.rate_per_day = 7;
+	v.forecast.has_required_rate = true;
+	v.forecast.required_rate_per_day = 1e-7;
+	jsonw_init(&w, 15);
+	assert_int_equal(project_write_json(&w, &p, &v), 0);
+	written = jsonw_finish(&w, NULL);
+	o = project_to_json(&p, &v);
+	assert_non_null(written);
+	assert_non_null(o);
+	dumped = jsonutil_dump(o, NULL);
+	assert_string_equal(written, dumped);
+	assert_true(json_real_value(json_object_get(o, "expected")) ==
+		    0.1 + 0.2);
+	assert_true(json_real_value(json_object_get(o, "progress")) ==
+		    1.0 / 3);
+	assert_true(json_real_value(json_object_get(
+			    json_object_get(o, "forecast"),
+			    "required_rate_per_day")) == 1e-7);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(o, "forecast"),
+				 "rate_per_day")),
+			 7);
+	free(written);
+	free(dumped);
+	json_decref(o);
+	project_def_free(p.def);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_and_inline),
 		cmocka_unit_test(test_check_thresholds),
 		cmocka_unit_test(test_to_json),
+		cmocka_unit_test(test_written_and_tree_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

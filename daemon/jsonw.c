@@ -1,0 +1,558 @@
+/* jsonw.c - JSON written straight into one growing buffer (jsonw.h).
+ *
+ * The printing of strings, integers and reals here is the one paced uses
+ * for every document it serialises: jsonutil_dump() prints jansson trees
+ * through jsonw_value(). tests/unit/test_jsonutil.c compares that with
+ * json_dumps(), and the writer with the dump of the same tree.
+ */
+#include "jsonw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+/* Trees paced builds have no cycles; their depth is still bounded so
+ * that a mistake fails instead of overflowing the stack. */
+#define DUMP_MAX_DEPTH 512
+
+static bool out_reserve(struct jsonw *o, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (o->failed)
+		return false;
+	if (o->len + n < o->cap)
+		return true;
+	cap = o->cap ? o->cap : 1024;
+	while (o->len + n >= cap)
+		cap *= 2;
+	p = realloc(o->p, cap);
+	if (!p) {
+		o->failed = true;
+		return false;
+	}
+	o->p = p;
+	o->cap = cap;
+	return true;
+}
+
+static void out_add(struct jsonw *o, const char *s, size_t n)
+{
+	if (!o->tree && out_reserve(o, n)) {
+		memcpy(o->p + o->len, s, n);
+		o->len += n;
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0:
+ * jansson refuses to dump what it would refuse to make. */
+static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - s) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return n;
+}
+
+static void dump_string(struct jsonw *o, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str, *end = s + len;
+	const unsigned char *run = s;
+
+	out_add(o, "\"", 1);
+	while (s < end) {
+		unsigned c = *s;
+		char esc[6] = {'\\', 0, '0', '0', 0, 0};
+		size_t n = 2;
+
+		if (c >= 0x80) {
+			size_t k = utf8_seq(s, end);
+
+			if (!k) {
+				o->failed = true;
+				return;
+			}
+			s += k;
+			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			s++;
+			continue;
+		}
+		out_add(o, (const char *)run, (size_t)(s - run));
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		out_add(o, esc, n);
+		run = ++s;
+	}
+	out_add(o, (const char *)run, (size_t)(s - run));
+	out_add(o, "\"", 1);
+}
+
+static void dump_integer(struct jsonw *o, json_int_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+				     : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	out_add(o, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/*
+ * "%.15g" of v without printf, which was a twentieth of paced's time per
+ * update (a reply has a dozen reals). Only where the answer is certain:
+ * |v| in [1e-4, 1e15), printed without exponent. v times an exact power
+ * of ten puts the 15 significant digits before the point; that product
+ * is off the true one by at most 0.12 (one rounding, < 2^-53 relative),
+ * so rounding it to the nearest integer gives printf's digits unless its
+ * fraction is that close to one half, where printf is asked. Returns the
+ * length written to buf (>= 32 bytes), or 0: use printf.
+ */
+static int fast_g15(double v, char *buf)
+{
+	static const double pow10[] = {
+		1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,
+		1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+	};
+	double a = fabs(v), s, frac;
+	char digits[16], *p = buf;
+	long long m;
+	int x, n;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	/* log10 may land a power off near one: checked on the product. */
+	x = (int)floor(log10(a));
+	if (x < -4 || x > 14)
+		return 0;
+	s = a * pow10[14 - x];
+	if (s < 1e14) {
+		if (x-- == -4)
+			return 0;
+		s = a * pow10[14 - x];
+	} else if (s >= 1e15) {
+		if (x++ == 14)
+			return 0;
+		s = a * pow10[14 - x];
+	}
+	frac = s - floor(s);
+	if (fabs(frac - 0.5) < 0.125)
+		return 0;
+	m = (long long)floor(s) + (frac > 0.5);
+	if (m == 1000000000000000LL) { /* rounded up to the next power */
+		m /= 10;
+		x++;
+	}
+	if (m < 100000000000000LL || m >= 1000000000000000LL || x > 14)
+		return 0;
+	for (int i = 14; i >= 0; i--, m /= 10)
+		digits[i] = (char)('0' + m % 10);
+	/* %g drops the fraction's trailing zeros, and a bare point. */
+	n = 15;
+	while (n > x + 1 && digits[n - 1] == '0')
+		n--;
+	if (v < 0)
+		*p++ = '-';
+	if (x >= 0) {
+		memcpy(p, digits, (size_t)x + 1);
+		p += x + 1;
+		if (n > x + 1) {
+			*p++ = '.';
+			memcpy(p, digits + x + 1, (size_t)(n - x - 1));
+			p += n - x - 1;
+		}
+	} else {
+		*p++ = '0';
+		*p++ = '.';
+		for (int i = -1; i > x; i--)
+			*p++ = '0';
+		memcpy(p, digits, (size_t)n);
+		p += n;
+	}
+	*p = '\0';
+	return (int)(p - buf);
+}
+
+/* "%.*g", made to read back as a real (".0" when it has neither point
+ * nor exponent) and with the exponent's "+" and leading zeros dropped:
+ * what jansson writes. */
+static void dump_real(struct jsonw *o, double v)
+{
+	char buf[64], *e;
+	int n = o->precision == 15 ? fast_g15(v, buf) : 0;
+
+	if (n == 0)
+		n = snprintf(buf, sizeof(buf) - 2, "%.*g", o->precision, v);
+
+	if (n < 0 || (size_t)n >= sizeof(buf) - 2) {
+		o->failed = true;
+		return;
+	}
+	e = strchr(buf, 'e');
+	if (!e && !strchr(buf, '.')) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	} else if (e) {
+		char *digits = e + 1 + (e[1] == '-'), *from = e + 1;
+
+		if (*from == '+' || *from == '-')
+			from++;
+		while (*from == '0' && from[1])
+			from++;
+		if (from != digits) {
+			memmove(digits, from, strlen(from) + 1);
+			n = (int)strlen(buf);
+		}
+	}
+	out_add(o, buf, (size_t)n);
+}
+
+static void dump_value(struct jsonw *o, const json_t *j, int depth)
+{
+	json_t *v;
+	size_t i;
+	void *it;
+	bool first = true;
+
+	if (!j || depth > DUMP_MAX_DEPTH) {
+		o->failed = true;
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_NULL:
+		out_add(o, "null", 4);
+		break;
+	case JSON_TRUE:
+		out_add(o, "true", 4);
+		break;
+	case JSON_FALSE:
+		out_add(o, "false", 5);
+		break;
+	case JSON_INTEGER:
+		dump_integer(o, json_integer_value(j));
+		break;
+	case JSON_REAL:
+		dump_real(o, json_real_value(j));
+		break;
+	case JSON_STRING:
+		dump_string(o, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_ARRAY:
+		out_add(o, "[", 1);
+		json_array_foreach(j, i, v) {
+			if (i)
+				out_add(o, ",", 1);
+			dump_value(o, v, depth + 1);
+		}
+		out_add(o, "]", 1);
+		break;
+	case JSON_OBJECT:
+		out_add(o, "{", 1);
+		for (it = json_object_iter((json_t *)j); it;
+		     it = json_object_iter_next((json_t *)j, it)) {
+			if (!first)
+				out_add(o, ",", 1);
+			first = false;
+			/* Keys may hold NUL bytes: by length. */
+			dump_string(o, json_object_iter_key(it),
+				    json_object_iter_key_len(it));
+			out_add(o, ":", 1);
+			dump_value(o, json_object_iter_value(it), depth + 1);
+		}
+		out_add(o, "}", 1);
+		break;
+	}
+}
+
+/* ---- the writer ---- */
+
+void jsonw_init(struct jsonw *w, int precision)
+{
+	*w = (struct jsonw){.precision = precision};
+}
+
+char *jsonw_finish(struct jsonw *w, size_t *len)
+{
+	char *p;
+
+	if (w->depth || !w->written)
+		w->failed = true;
+	if (w->failed || !out_reserve(w, 1)) {
+		jsonw_discard(w);
+		return NULL;
+	}
+	w->p[w->len] = '\0';
+	if (len)
+		*len = w->len;
+	p = w->p;
+	w->p = NULL;
+	w->len = w->cap = 0;
+	return p;
+}
+
+void jsonw_discard(struct jsonw *w)
+{
+	free(w->p);
+	w->p = NULL;
+	w->len = w->cap = 0;
+	json_decref(w->root);
+	w->root = NULL;
+	w->failed = true;
+}
+
+void jsonw_init_tree(struct jsonw *w)
+{
+	*w = (struct jsonw){.precision = 17, .tree = true};
+}
+
+json_t *jsonw_finish_tree(struct jsonw *w)
+{
+	json_t *root;
+
+	if (w->depth || !w->written || !w->tree)
+		w->failed = true;
+	if (w->failed) {
+		jsonw_discard(w);
+		return NULL;
+	}
+	root = w->root;
+	w->root = NULL;
+	return root;
+}
+
+/* Building a tree: node (reference stolen) is the value just separated,
+ * in the container open or at the top. */
+static void put(struct jsonw *w, json_t *node)
+{
+	json_t *parent;
+
+	if (!node || w->failed) {
+		json_decref(node);
+		w->failed = true;
+		return;
+	}
+	if (!w->depth) {
+		json_decref(w->root);
+		w->root = node;
+		return;
+	}
+	parent = w->open[w->depth - 1];
+	if (json_is_object(parent) ? json_object_set_new(parent, w->key, node)
+				   : json_array_append_new(parent, node))
+		w->failed = true;
+}
+
+static uint64_t level_bit(const struct jsonw *w)
+{
+	return UINT64_C(1) << (w->depth - 1);
+}
+
+/* Before each value: its comma, unless it is a member's value or the
+ * first in its array. A value must follow a key in an object, and only
+ * one stands at the top. */
+static void separate(struct jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->depth) {
+		if (w->written)
+			w->failed = true;
+		w->written = true;
+		return;
+	}
+	if (w->is_object & level_bit(w)) {
+		w->failed = true;
+		return;
+	}
+	if (w->has_member & level_bit(w))
+		out_add(w, ",", 1);
+	w->has_member |= level_bit(w);
+}
+
+static void open_container(struct jsonw *w, bool object)
+{
+	separate(w);
+	if (w->depth >= JSONW_MAX_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	out_add(w, object ? "{" : "[", 1);
+	if (w->tree) {
+		json_t *c = object ? json_object() : json_array();
+
+		put(w, json_incref(c));
+		w->open[w->depth] = c;
+		json_decref(c); /* the parent (or root) holds it */
+	}
+	w->depth++;
+	w->has_member &= ~level_bit(w);
+	if (object)
+		w->is_object |= level_bit(w);
+	else
+		w->is_object &= ~level_bit(w);
+}
+
+static void close_container(struct jsonw *w, bool object)
+{
+	if (!w->depth || w->after_key ||
+	    !(w->is_object & level_bit(w)) != !object) {
+		w->failed = true;
+		return;
+	}
+	w->depth--;
+	out_add(w, object ? "}" : "]", 1);
+}
+
+void jsonw_object_open(struct jsonw *w)
+{
+	open_container(w, true);
+}
+
+void jsonw_object_close(struct jsonw *w)
+{
+	close_container(w, true);
+}
+
+void jsonw_array_open(struct jsonw *w)
+{
+	open_container(w, false);
+}
+
+void jsonw_array_close(struct jsonw *w)
+{
+	close_container(w, false);
+}
+
+void jsonw_key(struct jsonw *w, const char *key)
+{
+	if (w->after_key || !w->depth || !(w->is_object & level_bit(w))) {
+		w->failed = true;
+		return;
+	}
+	if (w->has_member & level_bit(w))
+		out_add(w, ",", 1);
+	w->has_member |= level_bit(w);
+	dump_string(w, key, strlen(key));
+	out_add(w, ":", 1);
+	w->key = key;
+	w->after_key = true;
+}
+
+void jsonw_null(struct jsonw *w)
+{
+	separate(w);
+	if (w->tree)
+		put(w, json_null());
+	else
+		out_add(w, "null", 4);
+}
+
+void jsonw_bool(struct jsonw *w, bool b)
+{
+	separate(w);
+	if (w->tree)
+		put(w, json_boolean(b));
+	else if (b)
+		out_add(w, "true", 4);
+	else
+		out_add(w, "false", 5);
+}
+
+void jsonw_integer(struct jsonw *w, long long v)
+{
+	separate(w);
+	if (w->tree)
+		put(w, json_integer(v));
+	else
+		dump_integer(w, v);
+}
+
+void jsonw_real(struct jsonw *w, double v)
+{
+	separate(w);
+	if (w->tree)
+		put(w, json_real(isfinite(v) ? v : 0));
+	else
+		dump_real(w, isfinite(v) ? v : 0);
+}
+
+void jsonw_number(struct jsonw *w, double v)
+{
+	separate(w);
+	if (w->tree)
+		put(w, jsonw_is_whole(v) ? json_integer((json_int_t)v)
+					 : json_real(isfinite(v) ? v : 0));
+	else if (jsonw_is_whole(v))
+		dump_integer(w, (long long)v);
+	else
+		dump_real(w, isfinite(v) ? v : 0);
+}
+
+void jsonw_string(struct jsonw *w, const char *s)
+{
+	separate(w);
+	if (w->tree)
+		put(w, s ? json_string(s) : json_null());
+	else if (s)
+		dump_string(w, s, strlen(s));
+	else
+		out_add(w, "null", 4);
+}
+
+void jsonw_instant(struct jsonw *w, paced_ms t)
+{
+	char buf[TIMEFMT_MAX];
+
+	jsonw_string(w, timefmt_rfc3339(t, buf));
+}
+
+void jsonw_value(struct jsonw *w, const json_t *j)
+{
+	separate(w);
+	/* Shared, not copied: nobody changes the trees paced shows. */
+	if (w->tree)
+		put(w, json_incref((json_t *)j));
+	else
+		dump_value(w, j, 0);
+}
