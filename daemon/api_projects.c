@@ -20,7 +20,7 @@ static void list(struct http_request *req, struct app *app)
 		api_list_reply(req, l, now, &api_list_json);
 }
 
-/* Answers a create/replace that did not work. */
+/* Answers with the project object evaluated at now. */
 static void reply_project(struct http_request *req, struct app *app,
 			  int status, const struct project *p, paced_ms now)
 {
@@ -33,6 +33,7 @@ static void reply_project(struct http_request *req, struct app *app,
 		api_reply_written(req, status, &w);
 }
 
+/* Answers a create/replace that did not work. */
 static void reply_define_failure(struct http_request *req, int rc,
 				 const char *id)
 {

@@ -314,7 +314,7 @@ char *jsonw_finish(struct jsonw *w, size_t *len)
 {
 	char *p;
 
-	if (w->depth || !w->written)
+	if (w->depth || !w->written || w->tree)
 		w->failed = true;
 	if (w->failed || !out_reserve(w, 1)) {
 		jsonw_discard(w);
@@ -326,6 +326,7 @@ char *jsonw_finish(struct jsonw *w, size_t *len)
 	p = w->p;
 	w->p = NULL;
 	w->len = w->cap = 0;
+	w->failed = true; /* given: a second finish gives nothing */
 	return p;
 }
 
@@ -356,6 +357,7 @@ json_t *jsonw_finish_tree(struct jsonw *w)
 	}
 	root = w->root;
 	w->root = NULL;
+	w->failed = true; /* given: a second finish gives nothing */
 	return root;
 }
 

@@ -63,8 +63,9 @@ static inline bool jsonw_is_whole(double v)
 void jsonw_init(struct jsonw *w, int precision);
 
 /* The text written, NUL-terminated, its length in *len (may be NULL);
- * the caller frees it. NULL when the writer failed or a container is
- * still open; the buffer is released either way. */
+ * the caller frees it. NULL when the writer failed, a container is
+ * still open, it builds a tree, or it was finished already; what it
+ * held is released either way. */
 char *jsonw_finish(struct jsonw *w, size_t *len);
 
 /* Releases what a writer holds when it will not be finished. */

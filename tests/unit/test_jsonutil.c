@@ -466,6 +466,11 @@ static void test_writer_misuse_fails(void **state)
 	jsonw_string(&w, "\xC3\x28");
 	assert_null(jsonw_finish(&w, NULL));
 
+	jsonw_init(&w, 15); /* finished twice */
+	jsonw_null(&w);
+	free(jsonw_finish(&w, NULL));
+	assert_null(jsonw_finish(&w, NULL));
+
 	jsonw_init(&w, 15); /* a NULL tree */
 	jsonw_value(&w, NULL);
 	assert_null(jsonw_finish(&w, NULL));
@@ -487,6 +492,10 @@ static void test_writer_tree_misuse_fails(void **state)
 	jsonw_array_open(&w);
 	jsonw_null(&w);
 	assert_null(jsonw_finish_tree(&w));
+
+	jsonw_init_tree(&w); /* a tree asked for as text */
+	jsonw_null(&w);
+	assert_null(jsonw_finish(&w, NULL));
 
 	jsonw_init_tree(&w); /* not UTF-8 */
 	jsonw_array_open(&w);

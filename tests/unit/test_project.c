@@ -334,8 +334,9 @@ static void test_to_json(void **state)
 	project_def_free(p.def);
 }
 
-/* The tree is the written text read back: the same bytes when dumped
- * for clients, and reals that are the very doubles evaluated. */
+/* The text written and the tree built by the same calls agree: the
+ * tree dumps to the very bytes written, and holds the very doubles
+ * evaluated (test_to_json checks the keys and their order). */
 static void test_written_and_tree_agree(void **state)
 {
 	struct project p = {.def = parse(body_text)};
