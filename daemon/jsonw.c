@@ -11,40 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt_text.h"
 #include "timefmt.h"
 
 /* Trees paced builds have no cycles; their depth is still bounded so
  * that a mistake fails instead of overflowing the stack. */
 #define DUMP_MAX_DEPTH 512
 
-static bool out_reserve(struct jsonw *o, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (o->failed)
-		return false;
-	if (o->len + n < o->cap)
-		return true;
-	cap = o->cap ? o->cap : 1024;
-	while (o->len + n >= cap)
-		cap *= 2;
-	p = realloc(o->p, cap);
-	if (!p) {
-		o->failed = true;
-		return false;
-	}
-	o->p = p;
-	o->cap = cap;
-	return true;
-}
-
 static void out_add(struct jsonw *o, const char *s, size_t n)
 {
-	if (!o->tree && out_reserve(o, n)) {
-		memcpy(o->p + o->len, s, n);
-		o->len += n;
-	}
+	if (o->tree)
+		return;
+	fmt_text_add(&o->text, s, n);
+	if (o->text.nomem)
+		o->failed = true;
 }
 
 /* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0:
@@ -316,25 +296,18 @@ char *jsonw_finish(struct jsonw *w, size_t *len)
 
 	if (w->depth || !w->written || w->tree)
 		w->failed = true;
-	if (w->failed || !out_reserve(w, 1)) {
+	if (w->failed) {
 		jsonw_discard(w);
 		return NULL;
 	}
-	w->p[w->len] = '\0';
-	if (len)
-		*len = w->len;
-	p = w->p;
-	w->p = NULL;
-	w->len = w->cap = 0;
+	p = fmt_text_finish(&w->text, len);
 	w->failed = true; /* given: a second finish gives nothing */
 	return p;
 }
 
 void jsonw_discard(struct jsonw *w)
 {
-	free(w->p);
-	w->p = NULL;
-	w->len = w->cap = 0;
+	free(fmt_text_finish(&w->text, NULL));
 	json_decref(w->root);
 	w->root = NULL;
 	w->failed = true;

@@ -30,13 +30,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fmt_text.h"
 #include "paced.h"
 
 #define JSONW_MAX_DEPTH 64
 
 struct jsonw {
-	char *p;
-	size_t len, cap;
+	struct fmt_text text;
 	int precision; /* significant digits of a real: 15 or 17 */
 	unsigned depth;
 	uint64_t has_member; /* bit d: level d has a member already */
