@@ -196,6 +196,45 @@ static void fifo_drop(struct http_conn *c)
 	c->nfifo = 0;
 }
 
+/* Writes one response. What the socket takes at once is written now,
+ * without a write request: one that completes at once still makes
+ * libuv change the socket's epoll interest (an epoll_ctl per response
+ * under load). The rest, if any, goes to uv_write. A paused connection
+ * writes through uv_write only, since its completion is what resumes
+ * reading (http_conn_after_write). -1: the request is freed, close. */
+static int conn_write(struct http_conn *c, struct http_request *r,
+		      uv_buf_t *b, unsigned nb)
+{
+	int n = c->paused ? UV_EAGAIN : uv_try_write(&c->u.s, b, nb);
+
+	if (n < 0 && n != UV_EAGAIN) {
+		log_debug("http: %s: write: %s", c->peer, uv_strerror(n));
+		http_req_free(r);
+		return -1;
+	}
+	for (; n > 0 && nb; b++, nb--) {
+		size_t k = (size_t)n < b->len ? (size_t)n : b->len;
+
+		b->base += k;
+		b->len -= k;
+		n -= (int)k;
+		if (b->len)
+			break;
+	}
+	if (!nb) {
+		if (c->tm == TM_IDLE) /* as a completed write does */
+			c->tm = TM_NONE;
+		http_req_free(r);
+		return 0;
+	}
+	if (uv_write(&r->wr, &c->u.s, b, nb, on_written)) {
+		http_req_free(r);
+		return -1;
+	}
+	c->writing++;
+	return 0;
+}
+
 /* Writes the answered requests at the head of the FIFO, in order. */
 void http_conn_flush(struct http_conn *c)
 {
@@ -231,13 +270,10 @@ void http_conn_flush(struct http_conn *c)
 		}
 		b[0] = uv_buf_init(r->out.p, (unsigned)r->out.len);
 		b[1] = uv_buf_init(r->resp_body, (unsigned)r->resp_len);
-		if (uv_write(&r->wr, &c->u.s, b, r->resp_len ? 2 : 1,
-			     on_written)) {
-			http_req_free(r);
+		if (conn_write(c, r, b, r->resp_len ? 2 : 1) < 0) {
 			http_conn_close(c);
 			return;
 		}
-		c->writing++;
 	}
 	/* 100 Continue only once every earlier response is on its way. */
 	if (!c->closing && !c->stream && !c->head && c->want_continue &&

@@ -40,6 +40,8 @@ static void log_add(struct env *e, const char *what, const char *path,
 		 *query ? "?" : "", query);
 }
 
+static unsigned query_num(const char *q, const char *name, unsigned def);
+
 static void echo(struct env *e, struct http_request *req)
 {
 	const char *x = http_request_header(req, "x-test");
@@ -53,6 +55,18 @@ static void echo(struct env *e, struct http_request *req)
 	log_add(e, "r", path, http_request_query(req));
 	if (strcmp(path, "/nocontent") == 0) {
 		http_respond(req, 204, NULL, "text/plain", "ignored", 7);
+		return;
+	}
+	if (strcmp(path, "/big") == 0) {
+		/* size bytes, byte i being 'a' + i % 26: more than a socket
+		 * takes at once, answered whole (not streamed). */
+		size_t size = query_num(http_request_query(req), "size=", 1);
+		char *big = malloc(size);
+
+		assert_non_null(big);
+		for (size_t i = 0; i < size; i++)
+			big[i] = (char)('a' + i % 26);
+		http_respond_take(req, 200, NULL, "text/plain", big, size);
 		return;
 	}
 	n = snprintf(out, sizeof(out), "%s %s ?%s x=%s peer=%s len=%zu "

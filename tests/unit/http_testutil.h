@@ -2,8 +2,10 @@
  * http_testutil.h - what the HTTP server tests (test_http.c,
  * test_http_conn.c) share: the server runs on a real loop on the main
  * thread with a handler that echoes each request (/defer?ms=N answers N ms
- * later, /nocontent with 204, /stream?n=N&size=S&fail=K streams N pieces
- * of S bytes, every other one empty, failing at piece K), a client thread speaks raw HTTP/1.1 over
+ * later, /nocontent with 204, /big?size=N with N bytes 'a' + i % 26 in
+ * one body, /stream?n=N&size=S&fail=K streams N pieces of S bytes, every
+ * other one empty, failing at piece K), a client thread speaks raw
+ * HTTP/1.1 over
  * blocking sockets, and run() ends every test with uv_loop_close() == 0 so
  * a leaked handle fails it. The names are the ones these had when they were
  * static in test_http.c, so the tests moved out of it unchanged.

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -127,6 +128,56 @@ static void test_pipeline_backpressure(void **state)
 	assert_int_equal(e->handled, 100);
 	assert_true(e->max_pending <= 64);
 	assert_true(e->max_pending >= 32);
+	free(e);
+}
+
+/* A body larger than the socket takes at once, read only after a
+ * pause: the part written at once and the rest written later arrive
+ * whole and in order, and the answer pipelined behind it comes after. */
+static void c_big_late(struct env *e)
+{
+	enum { BIG = 4 << 20 };
+	struct cli *c = cli_open(e);
+	char *got = malloc(BIG + 1024), *body;
+	size_t n = 0, need = 0;
+	struct resp r;
+
+	CHECK(e, c && got);
+	CHECK(e, cli_sends(c, "GET /big?size=4194304 HTTP/1.1\r\n\r\n"
+			      "GET /after HTTP/1.1\r\n\r\n") == 0);
+	usleep(300 * 1000);
+	/* The head, then exactly the body's bytes; what follows stays in
+	 * the socket for cli_response. */
+	while (!need || n < need) {
+		ssize_t k = recv(c->fd, got + n,
+				 need ? need - n : 1, 0);
+
+		CHECK(e, k > 0);
+		n += (size_t)k;
+		got[n] = '\0';
+		if (!need && (body = strstr(got, "\r\n\r\n"))) {
+			CHECK(e, strncmp(got, "HTTP/1.1 200 ", 13) == 0);
+			CHECK(e, strtoul(find_header(got, "Content-Length"),
+					 NULL, 10) == BIG);
+			need = (size_t)(body + 4 - got) + BIG;
+		}
+	}
+	body += 4;
+	for (size_t i = 0; i < BIG; i++)
+		CHECK(e, body[i] == (char)('a' + i % 26));
+	CHECK(e, cli_response(c, &r) == 0);
+	CHECK(e, r.status == 200 && strstr(r.body, "GET /after "));
+	free(got);
+	cli_close(c);
+}
+
+static void test_big_response_read_late(void **state)
+{
+	struct env *e;
+
+	(void)state;
+	e = run(NULL, "127.0.0.1:0", c_big_late);
+	assert_int_equal(e->handled, 2);
 	free(e);
 }
 
@@ -331,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_connection_close),
 		cmocka_unit_test(test_idle_timeout),
 		cmocka_unit_test(test_slow_client),
+		cmocka_unit_test(test_big_response_read_late),
 		cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_close_inflight),
 		cmocka_unit_test(test_max_connections),
