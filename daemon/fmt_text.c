@@ -16,7 +16,7 @@
  * number of reallocations small for the 20 KB ones. */
 #define FMT_TEXT_FIRST_CAP 512
 
-void fmt_text_add(struct fmt_text *b, const char *s, size_t n)
+void fmt_text_add_grow(struct fmt_text *b, const char *s, size_t n)
 {
 	size_t cap;
 	char *p;

@@ -55,6 +55,22 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
 	return n;
 }
 
+/* Keys up to this long take jsonw_key's one-append path. */
+#define JSONW_PLAIN_KEY 64
+
+/* Whether s (n bytes) is written as it is between quotes: printable
+ * ASCII without '"' or '\\'. */
+static bool plain_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
 static void dump_string(struct jsonw *o, const char *str, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -122,10 +138,9 @@ static void dump_integer(struct jsonw *o, json_int_t v)
  * update (a reply has a dozen reals). Only where the answer is certain:
  * |v| in [1e-4, 1e15), printed without exponent. v times an exact power
  * of ten puts the 15 significant digits before the point; that product
- * is off the true one by at most 0.12 (one rounding, < 2^-53 relative),
- * so rounding it to the nearest integer gives printf's digits unless its
- * fraction is that close to one half, where printf is asked. Returns the
- * length written to buf (>= 32 bytes), or 0: use printf.
+ * is rounded once, and rounding it to the nearest integer gives printf's
+ * digits (see the fraction's test below). Returns the length written to
+ * buf (>= 32 bytes), or 0: use printf.
  */
 static int fast_g15(double v, char *buf)
 {
@@ -154,9 +169,19 @@ static int fast_g15(double v, char *buf)
 			return 0;
 		s = a * pow10[14 - x];
 	}
+	/* s is a multiple of its ulp (2^-6 to 2^-3 here), within half an
+	 * ulp of the true product: a fraction other than one half tells
+	 * the rounding as the true one would. At one half, the product's
+	 * exact error (fma) decides; exactly one half is a tie, and ties
+	 * go to printf. */
 	frac = s - floor(s);
-	if (fabs(frac - 0.5) < 0.125)
-		return 0;
+	if (frac == 0.5) {
+		double err = fma(a, pow10[14 - x], -s);
+
+		if (err == 0)
+			return 0;
+		frac += err > 0 ? 0.25 : -0.25;
+	}
 	m = (long long)floor(s) + (frac > 0.5);
 	if (m == 1000000000000000LL) { /* rounded up to the next power */
 		m /= 10;
@@ -441,15 +466,32 @@ void jsonw_array_close(struct jsonw *w)
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
+	size_t n;
+
 	if (w->after_key || !w->depth || !(w->is_object & level_bit(w))) {
 		w->failed = true;
 		return;
 	}
-	if (w->has_member & level_bit(w))
-		out_add(w, ",", 1);
+	n = strlen(key);
+	if (n <= JSONW_PLAIN_KEY && plain_ascii(key, n)) {
+		/* Every key paced writes: one append, nothing to escape. */
+		char buf[JSONW_PLAIN_KEY + 4], *p = buf;
+
+		if (w->has_member & level_bit(w))
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, key, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
+		out_add(w, buf, (size_t)(p - buf));
+	} else {
+		if (w->has_member & level_bit(w))
+			out_add(w, ",", 1);
+		dump_string(w, key, n);
+		out_add(w, ":", 1);
+	}
 	w->has_member |= level_bit(w);
-	dump_string(w, key, strlen(key));
-	out_add(w, ":", 1);
 	w->key = key;
 	w->after_key = true;
 }
@@ -517,9 +559,19 @@ void jsonw_string(struct jsonw *w, const char *s)
 
 void jsonw_instant(struct jsonw *w, paced_ms t)
 {
-	char buf[TIMEFMT_MAX];
+	char buf[TIMEFMT_MAX + 1];
+	size_t n;
 
-	jsonw_string(w, timefmt_rfc3339(t, buf));
+	if (w->tree) {
+		jsonw_string(w, timefmt_rfc3339(t, buf));
+		return;
+	}
+	/* Digits and "-:.TZ": written between quotes as they are. */
+	separate(w);
+	buf[0] = '"';
+	n = strlen(timefmt_rfc3339(t, buf + 1)) + 1;
+	buf[n] = '"';
+	out_add(w, buf, n + 1);
 }
 
 void jsonw_value(struct jsonw *w, const json_t *j)

@@ -174,8 +174,9 @@ static void test_reals(void **state)
 
 /* The printf-free path for 15 digits, on many reals around the ranges
  * it takes: random mantissas at every scale from 1e-6 to 1e16, values
- * with a few decimals as clients send, and values 16 and 17 digits long
- * ending in 5 (a tie at the 15th digit, or nearly). */
+ * with a few decimals as clients send, values 16 and 17 digits long
+ * ending in 5 (a tie at the 15th digit, or nearly), and exact ties: 15
+ * digits and a half, which a double holds exactly. */
 static void test_reals_15_digits(void **state)
 {
 	char text[40];
@@ -186,7 +187,7 @@ static void test_reals_15_digits(void **state)
 		json_t *j;
 		int e = (int)(rand_testutil_next() % 23) - 6;
 
-		switch (i % 4) {
+		switch (i % 5) {
 		case 0:
 			v = ((double)(rand_testutil_next() >> 11) / 9007199254740992.0) *
 			    pow(10, e);
@@ -199,6 +200,11 @@ static void test_reals_15_digits(void **state)
 				 rand_testutil_next() % 1000000000000000ull,
 				 e - 15);
 			v = strtod(text, NULL);
+			break;
+		case 3:
+			v = (double)(100000000000000ull +
+				     rand_testutil_next() % 900000000000000ull) +
+			    0.5;
 			break;
 		default:
 			snprintf(text, sizeof(text), "%llu49e%d",
