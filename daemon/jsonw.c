@@ -583,3 +583,16 @@ void jsonw_value(struct jsonw *w, const json_t *j)
 	else
 		dump_value(w, j, 0);
 }
+
+void jsonw_members(struct jsonw *w, const char *text, size_t len)
+{
+	if (w->tree || !len || w->after_key || !w->depth ||
+	    !(w->is_object & level_bit(w))) {
+		w->failed = true;
+		return;
+	}
+	if (w->has_member & level_bit(w))
+		out_add(w, ",", 1);
+	w->has_member |= level_bit(w);
+	out_add(w, text, len);
+}

@@ -100,4 +100,9 @@ void jsonw_instant(struct jsonw *w, paced_ms t);
 /* A jansson value, whole; NULL fails the writer. */
 void jsonw_value(struct jsonw *w, const json_t *j);
 
+/* Members of the open object written before, as text: '"k":v,"k":v'
+ * (len > 0), from a writer at this one's precision. Fails a writer that
+ * builds a tree, or is not between members of an object. */
+void jsonw_members(struct jsonw *w, const char *text, size_t len);
+
 #endif

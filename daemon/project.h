@@ -131,6 +131,13 @@ int project_def_times(const struct project_def *d, paced_ms *created_at,
  * source failed. */
 json_t *project_def_json(const struct project_def *d);
 
+/* A place for something derived from d's definition document (the
+ * project object's definition fields, written once: project_json.c).
+ * It lives with the parsed document in its cache: NULL when the document
+ * is parsed, free()d when the document leaves the cache or d is freed.
+ * NULL when the document cannot be had (as project_def_json). */
+void **project_def_memo(const struct project_def *d);
+
 /* The i-th tag (i < d->n_tags), in the order given; borrowed. */
 const char *project_def_tag(const struct project_def *d, size_t i);
 bool project_def_has_tag(const struct project_def *d, const char *tag);

@@ -285,6 +285,7 @@ static struct {
 	json_t *json;
 	paced_ms created_at, defined_at;
 	bool times_known; /* read with the text (only for one not kept) */
+	void *memo; /* project_def_memo */
 } def_cache[1 << DEF_CACHE_BITS];
 
 static size_t def_cache_slot(const struct project_def *d)
@@ -299,8 +300,10 @@ static void def_cache_drop(const struct project_def *d)
 
 	if (def_cache[i].def == d) {
 		json_decref(def_cache[i].json);
+		free(def_cache[i].memo);
 		def_cache[i].def = NULL;
 		def_cache[i].json = NULL;
+		def_cache[i].memo = NULL;
 	}
 }
 
@@ -352,8 +355,10 @@ static long def_cache_get(const struct project_def *d)
 	if (!j)
 		return -1;
 	json_decref(def_cache[i].json);
+	free(def_cache[i].memo);
 	def_cache[i].def = d;
 	def_cache[i].json = j;
+	def_cache[i].memo = NULL;
 	def_cache[i].created_at = st.created_at;
 	def_cache[i].defined_at = st.defined_at;
 	def_cache[i].times_known = !project_def_text(d);
@@ -365,6 +370,13 @@ json_t *project_def_json(const struct project_def *d)
 	long i = def_cache_get(d);
 
 	return i < 0 ? NULL : json_incref(def_cache[i].json);
+}
+
+void **project_def_memo(const struct project_def *d)
+{
+	long i = def_cache_get(d);
+
+	return i < 0 ? NULL : &def_cache[i].memo;
 }
 
 int project_def_times(const struct project_def *d, paced_ms *created_at,

@@ -377,6 +377,82 @@ static void test_written_and_tree_agree(void **state)
 	project_def_free(p.def);
 }
 
+static char *written_at_15(const struct project *p,
+			   const struct project_view *v)
+{
+	struct jsonw w;
+
+	jsonw_init(&w, 15);
+	assert_int_equal(project_write_json(&w, p, v), 0);
+	return jsonw_finish(&w, NULL);
+}
+
+static char *tree_dumped(const struct project *p, const struct project_view *v)
+{
+	json_t *o = project_to_json(p, v);
+	char *t;
+
+	assert_non_null(o);
+	t = jsonutil_dump(o, NULL);
+	json_decref(o);
+	return t;
+}
+
+/* The definition's fields are written from their memo after the first
+ * time: the bytes the field-by-field tree gives, every time; and a new
+ * definition where the old one was freed (malloc often hands back the
+ * same address) shows its own fields, with the defaults filled in. */
+static void test_def_fields_memo(void **state)
+{
+	static const char *const short_text =
+		"{\"id\": \"road-8\", \"title\": \"改造小区 8\", \"target\": 63,"
+		" \"start\": \"2022-01-01\", \"due\": \"2022-12-31\"}";
+	char same_size[512];
+	struct project p = {.def = parse(body_text)};
+	struct project_view v = {.at_risk = 0.05, .behind = 0.2};
+	char *first, *again, *tree, *other;
+
+	(void)state;
+	first = written_at_15(&p, &v);
+	again = written_at_15(&p, &v);
+	tree = tree_dumped(&p, &v);
+	assert_non_null(first);
+	assert_string_equal(first, again);
+	assert_string_equal(first, tree);
+	assert_non_null(strstr(first, "\"owner\":\"交通局\""));
+	free(again);
+	free(tree);
+
+	/* The same definition but its owner, at the same size: the block
+	 * freed is the one malloc hands out next (not under ASan). */
+	snprintf(same_size, sizeof(same_size), "%s", body_text);
+	memcpy(strstr(same_size, "交通局"), "住建局", strlen("住建局"));
+	project_def_free(p.def);
+	p.def = parse(same_size);
+	other = written_at_15(&p, &v);
+	tree = tree_dumped(&p, &v);
+	assert_string_equal(other, tree);
+	assert_non_null(strstr(other, "\"owner\":\"住建局\""));
+	free(other);
+	free(tree);
+
+	project_def_free(p.def);
+	p.def = parse(short_text);
+	other = written_at_15(&p, &v);
+	tree = tree_dumped(&p, &v);
+	assert_non_null(other);
+	assert_string_equal(other, tree);
+	assert_string_not_equal(other, first);
+	assert_non_null(strstr(other, "\"title\":\"改造小区 8\""));
+	assert_non_null(strstr(other, "\"unit\":\"\",\"baseline\":0,"));
+	assert_non_null(strstr(other, "\"tags\":[],\"owner\":null,"));
+	assert_null(strstr(other, "road-7"));
+	free(first);
+	free(other);
+	free(tree);
+	project_def_free(p.def);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_check_thresholds),
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_written_and_tree_agree),
+		cmocka_unit_test(test_def_fields_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
