@@ -453,6 +453,45 @@ static void test_def_fields_memo(void **state)
 	project_def_free(p.def);
 }
 
+/* More definitions than the cache holds, shown in turn, forwards and
+ * backwards: each shows its own fields whether its document and memo
+ * were kept, evicted by another of its set, or read again. */
+static void test_def_cache_evictions(void **state)
+{
+	enum { N = 6000 };
+	struct project *p = calloc(N, sizeof(*p));
+	struct project_view v = {.at_risk = 0.05, .behind = 0.2};
+	char text[256], want[128];
+
+	(void)state;
+	assert_non_null(p);
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof(text),
+			 "{\"id\": \"p%d\", \"title\": \"项目 %d\","
+			 " \"target\": %d, \"start\": \"2022-01-01\","
+			 " \"due\": \"2022-12-31\"}",
+			 i, i, i + 1);
+		p[i].def = parse(text);
+	}
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < N; k++) {
+			int i = round == 1 ? N - 1 - k : (k * 7919) % N;
+			char *got = written_at_15(&p[i], &v);
+
+			snprintf(want, sizeof(want),
+				 "{\"id\":\"p%d\",\"title\":\"项目 %d\","
+				 "\"unit\":\"\",\"baseline\":0,\"target\":%d,",
+				 i, i, i + 1);
+			assert_non_null(got);
+			assert_memory_equal(got, want, strlen(want));
+			free(got);
+		}
+	}
+	for (int i = 0; i < N; i++)
+		project_def_free(p[i].def);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_written_and_tree_agree),
 		cmocka_unit_test(test_def_fields_memo),
+		cmocka_unit_test(test_def_cache_evictions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
