@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt_text.h"
 #include "paced.h"
 
 static const char BOM[] = "\xEF\xBB\xBF";
@@ -46,36 +47,6 @@ static int fail(struct csv_reader *r, const char *code, size_t line,
 	return PACED_EINVAL;
 }
 
-/* Length of the valid UTF-8 sequence at p (1 to 4), or 0: overlong forms,
- * surrogates and code points past U+10FFFF are invalid. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-	size_t n, avail = (size_t)(end - p);
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 2, cp = p[0] & 0x1F;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 3, cp = p[0] & 0x0F;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return n;
-}
-
 /* Copies one character of field content at r->p into buf[*k], counting
  * line breaks. 0, or an error for NUL and invalid UTF-8. */
 static int take_char(struct csv_reader *r, size_t *k, size_t column)
@@ -86,7 +57,7 @@ static int take_char(struct csv_reader *r, size_t *k, size_t column)
 	if (*p == '\0')
 		return fail(r, "nul_byte", r->line, column,
 			    "a NUL byte; CSV text cannot hold one");
-	n = utf8_seq(p, (const unsigned char *)r->end);
+	n = fmt_text_utf8_len(p, (const unsigned char *)r->end);
 	if (n == 0)
 		return fail(r, "invalid_utf8", r->line, column,
 			    "not UTF-8 text; save the sheet as \"CSV UTF-8\"");

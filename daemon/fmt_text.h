@@ -62,6 +62,12 @@ char *fmt_text_finish(struct fmt_text *b, size_t *len);
  * or a missing continuation byte, so invalid input still moves forward. */
 size_t fmt_text_char_len(const char *s);
 
+/* Bytes of the valid UTF-8 character at s (before end): 1 for ASCII, or
+ * 0 when it is not valid UTF-8 (a stray or overlong byte sequence, a
+ * surrogate, past U+10FFFF, or cut short by end). For checking input
+ * strictly, where fmt_text_char_len only steps through it. */
+size_t fmt_text_utf8_len(const unsigned char *s, const unsigned char *end);
+
 /* The length of the longest prefix of s (len bytes) that is at most max
  * bytes and does not end inside a character. */
 size_t fmt_text_prefix(const char *s, size_t len, size_t max);

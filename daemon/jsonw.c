@@ -27,34 +27,6 @@ static void out_add(struct jsonw *o, const char *s, size_t n)
 		o->failed = true;
 }
 
-/* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0:
- * jansson refuses to dump what it would refuse to make. */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
-{
-	unsigned c = s[0], cp;
-	size_t n;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - s) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return n;
-}
-
 /* Keys up to this long take jsonw_key's one-append path. */
 #define JSONW_PLAIN_KEY 64
 
@@ -84,7 +56,7 @@ static void dump_string(struct jsonw *o, const char *str, size_t len)
 		size_t n = 2;
 
 		if (c >= 0x80) {
-			size_t k = utf8_seq(s, end);
+			size_t k = fmt_text_utf8_len(s, end);
 
 			if (!k) {
 				o->failed = true;

@@ -95,6 +95,41 @@ static void test_char_len(void **state)
 	assert_int_equal(fmt_text_char_len("\xf0\x9f\x98" "a"), 3);
 }
 
+/* Strict UTF-8: the length of a valid character, 0 for anything else. */
+static void test_utf8_len(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len, want;
+	} cases[] = {
+		{"a", 1, 1},
+		{"\xc3\xa9", 2, 2},          /* é */
+		{"\xe4\xb8\xad", 3, 3},      /* 中 */
+		{"\xf0\x9f\x98\x80", 4, 4},  /* U+1F600 */
+		{"\xf4\x8f\xbf\xbf", 4, 4},  /* U+10FFFF, the last */
+		{"\x80", 1, 0},              /* a continuation byte alone */
+		{"\xc0\x80", 2, 0},          /* overlong NUL */
+		{"\xc1\xbf", 2, 0},          /* overlong */
+		{"\xe0\x80\x80", 3, 0},      /* overlong */
+		{"\xf0\x80\x80\x80", 4, 0},  /* overlong */
+		{"\xed\xa0\x80", 3, 0},      /* a surrogate, U+D800 */
+		{"\xf4\x90\x80\x80", 4, 0},  /* past U+10FFFF */
+		{"\xf5\x80\x80\x80", 4, 0},  /* no such lead byte */
+		{"\xe4\xb8", 2, 0},          /* cut short by the end */
+		{"\xe4\x41\xad", 3, 0},      /* not a continuation byte */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const unsigned char *s = (const unsigned char *)cases[i].s;
+
+		if (fmt_text_utf8_len(s, s + cases[i].len) != cases[i].want)
+			fail_msg("case %zu: %zu, want %zu", i,
+				 fmt_text_utf8_len(s, s + cases[i].len),
+				 cases[i].want);
+	}
+}
+
 static void test_prefix_edges(void **state)
 {
 	const char *s = "a" E2 E3 E4; /* bytes: 1, 2, 3, 4 = 10 */
@@ -370,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_empty),
 		cmocka_unit_test(test_buffer_nomem_sticks),
 		cmocka_unit_test(test_char_len),
+		cmocka_unit_test(test_utf8_len),
 		cmocka_unit_test(test_prefix_edges),
 		cmocka_unit_test(test_cost),
 		cmocka_unit_test(test_cut_utf16),
