@@ -121,6 +121,7 @@ static int fast_g15(double v, char *buf)
 		1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
 	};
 	double a = fabs(v), s, frac;
+	bool up;
 	char digits[16], *p = buf;
 	long long m;
 	int x, n;
@@ -147,14 +148,15 @@ static int fast_g15(double v, char *buf)
 	 * exact error (fma) decides; exactly one half is a tie, and ties
 	 * go to printf. */
 	frac = s - floor(s);
+	up = frac > 0.5;
 	if (frac == 0.5) {
 		double err = fma(a, pow10[14 - x], -s);
 
 		if (err == 0)
 			return 0;
-		frac += err > 0 ? 0.25 : -0.25;
+		up = err > 0;
 	}
-	m = (long long)floor(s) + (frac > 0.5);
+	m = (long long)floor(s) + up;
 	if (m == 1000000000000000LL) { /* rounded up to the next power */
 		m /= 10;
 		x++;
