@@ -15,7 +15,6 @@
 /* A gap exactly at a threshold must reach it although the subtraction
  * that produced it may be a few ulps short. */
 #define PACE_GAP_EPS 1e-12
-#define PACE_WINDOW_MS (30 * PACED_MS_PER_DAY)
 
 static const char *const pace_names[] = {
 	[PACE_DONE] = "done",
@@ -402,32 +401,26 @@ static int pace_in_window(const struct pace_point *u, paced_ms now)
 }
 
 /* Least-squares slope in value per day over the updates in the window,
- * or 0 with *ok = 0 when they are fewer than two distinct instants. Times
- * are days relative to now and both coordinates are centred on their
- * means, which keeps the sums small and the slope well conditioned. The
- * fitted line passes through (*mean_day, *mean_value). */
+ * in doubles: only for a window holding a value the exact sums cannot
+ * (pace_window_of). *ok = 0 when they are fewer than two distinct
+ * instants. Times are days relative to now and both coordinates are
+ * centred on their means, which keeps the sums small and the slope well
+ * conditioned. The fitted line passes through (*mean_day, *mean_value). */
 static double pace_trend(const struct pace_point *upd, size_t n_upd,
 			 paced_ms now, int *ok, double *mean_day,
 			 double *mean_value)
 {
 	double n = 0, mx = 0, my = 0, sxx = 0, sxy = 0;
-	paced_ms first = 0, last = 0;
 
 	*ok = 0;
 	for (size_t i = 0; i < n_upd; i++) {
 		if (!pace_in_window(&upd[i], now))
 			continue;
-		if (n == 0 || upd[i].at < first)
-			first = upd[i].at;
-		if (n == 0 || upd[i].at > last)
-			last = upd[i].at;
 		n += 1;
 		mx += (double)(upd[i].at - now) / (double)PACED_MS_PER_DAY;
 		my += upd[i].value;
 	}
-	/* Reports minutes apart (a correction, a retry) say nothing about
-	 * the pace: a slope over less than a day would be noise. */
-	if (n < 2 || last - first < PACED_MS_PER_DAY)
+	if (n < 2)
 		return 0;
 	mx /= n;
 	my /= n;
@@ -449,6 +442,32 @@ static double pace_trend(const struct pace_point *upd, size_t n_upd,
 	return sxy / sxx;
 }
 
+/* The window of the updates: false when a value in it does not fit the
+ * exact sums. */
+static bool pace_window_of(const struct pace_point *upd, size_t n_upd,
+			   paced_ms now, struct pace_window *w)
+{
+	pace_sums_init(&w->sums, now);
+	w->has_latest = false;
+	for (size_t i = 0; i < n_upd; i++) {
+		if (pace_usable(&upd[i], now) &&
+		    (!w->has_latest || upd[i].at >= w->latest.at)) {
+			w->has_latest = true;
+			w->latest = upd[i];
+		}
+		if (!pace_in_window(&upd[i], now))
+			continue;
+		if (!pace_sums_fits(upd[i].value))
+			return false;
+		if (w->sums.n == 0 || upd[i].at < w->first)
+			w->first = upd[i].at;
+		if (w->sums.n == 0 || upd[i].at > w->last)
+			w->last = upd[i].at;
+		pace_sums_add(&w->sums, upd[i].at, upd[i].value);
+	}
+	return true;
+}
+
 int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need)
 {
 	size_t grown = *cap ? *cap : 8;
@@ -466,22 +485,15 @@ int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need)
 	return 0;
 }
 
-void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
-		   size_t n_upd, double current, paced_ms now,
-		   struct pace_forecast *out)
+/* The forecast along the line (rate, through the anchor) when ok, else
+ * along the line from the baseline to the latest update, else flat. */
+static void forecast_along(const struct pace_curve *c, int ok, double rate,
+			   double anchor_day, double anchor_value,
+			   const struct pace_point *latest, double current,
+			   paced_ms now, struct pace_forecast *out)
 {
-	const struct pace_point *latest = NULL;
-	double rate, need, days_left, due_day;
-	/* A point the trend line passes through, in days relative to now:
-	 * the projections extend the line of the reports themselves. */
-	double anchor_day = 0, anchor_value = current;
-	int ok;
+	double need, days_left, due_day;
 
-	for (size_t i = 0; i < n_upd; i++)
-		if (pace_usable(&upd[i], now) &&
-		    (latest == NULL || upd[i].at >= latest->at))
-			latest = &upd[i];
-	rate = pace_trend(upd, n_upd, now, &ok, &anchor_day, &anchor_value);
 	if (!ok && latest != NULL && latest->at > c->start) {
 		rate = (latest->value - c->baseline) /
 		       ((double)(latest->at - c->start) /
@@ -532,4 +544,55 @@ void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		out->has_required_rate = 1;
 		out->required_rate_per_day = need / days_left;
 	}
+}
+
+/* Reports minutes apart (a correction, a retry) say nothing about the
+ * pace: a slope over less than a day would be noise. */
+static bool spans_a_day(paced_ms first, paced_ms last)
+{
+	return last - first >= PACED_MS_PER_DAY;
+}
+
+void pace_forecast_window(const struct pace_curve *c,
+			  const struct pace_window *w, double current,
+			  paced_ms now, struct pace_forecast *out)
+{
+	/* A point the trend line passes through, in days relative to now:
+	 * the projections extend the line of the reports themselves. */
+	double rate = 0, anchor_day = 0, anchor_value = current;
+	int ok = w->sums.n >= 2 && spans_a_day(w->first, w->last) &&
+		 pace_sums_line(&w->sums, now, &rate, &anchor_day,
+				&anchor_value);
+
+	forecast_along(c, ok, rate, anchor_day, anchor_value,
+		       w->has_latest ? &w->latest : NULL, current, now, out);
+}
+
+void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
+		   size_t n_upd, double current, paced_ms now,
+		   struct pace_forecast *out)
+{
+	struct pace_window w;
+	double rate, anchor_day = 0, anchor_value = current;
+	paced_ms first = 0, last = 0;
+	int ok;
+
+	if (pace_window_of(upd, n_upd, now, &w)) {
+		pace_forecast_window(c, &w, current, now, out);
+		return;
+	}
+	/* A value the exact sums cannot hold: the same line in doubles. */
+	for (size_t i = 0, n = 0; i < n_upd; i++) {
+		if (!pace_in_window(&upd[i], now))
+			continue;
+		if (n == 0 || upd[i].at < first)
+			first = upd[i].at;
+		if (n++ == 0 || upd[i].at > last)
+			last = upd[i].at;
+	}
+	rate = pace_trend(upd, n_upd, now, &ok, &anchor_day, &anchor_value);
+	if (!spans_a_day(first, last))
+		ok = 0;
+	forecast_along(c, ok, ok ? rate : 0, anchor_day, anchor_value,
+		       w.has_latest ? &w.latest : NULL, current, now, out);
 }

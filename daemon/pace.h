@@ -8,9 +8,11 @@
 #ifndef PACED_PACE_H
 #define PACED_PACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pace_sums.h"
 #include "paced.h"
 
 /* In the SPEC's order of precedence. */
@@ -121,6 +123,9 @@ struct pace_forecast {
 	double required_rate_per_day; /* (target-current) / days to due */
 };
 
+/* The trend's window: the updates of the last 30 days. */
+#define PACE_WINDOW_MS (30 * PACED_MS_PER_DAY)
+
 /* Forecast from the updates (any order, `at` and value). The trend is the
  * least-squares line over the updates of the last 30 days before `now`
  * when there are at least two spanning a day or more, else the line from (start, baseline) to the
@@ -131,5 +136,22 @@ struct pace_forecast {
 void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		   size_t n_upd, double current, paced_ms now,
 		   struct pace_forecast *out);
+
+/* What pace_forecast takes from the updates, as a cache keeps it. */
+struct pace_window {
+	/* The trend's updates: finite values, at in (now - 30 days, now]. */
+	struct pace_sums sums;
+	paced_ms first, last; /* their earliest and latest at (sums.n > 0) */
+	/* The latest update by at (of those, the last given) at or before
+	 * now: where the line runs to when there is no trend. */
+	bool has_latest;
+	struct pace_point latest;
+};
+
+/* pace_forecast from the window's sums; for the same updates, the very
+ * same forecast (unless a value does not fit the exact sums). */
+void pace_forecast_window(const struct pace_curve *c,
+			  const struct pace_window *w, double current,
+			  paced_ms now, struct pace_forecast *out);
 
 #endif
