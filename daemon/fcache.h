@@ -1,11 +1,20 @@
 /*
- * fcache.h - a project's recent updates kept in memory for its forecast
- * (SPEC section 1: least squares over the last 30 days), so that answers
- * and lists do not read them back from SQLite each time. The cache holds,
- * for instants at or after its `from`, exactly the (at, value) points the
- * database holds, in the database's order (at, then seq), so the forecast
- * computed from it is the very same. The tracker owns the caches (one per
- * live project, made on the first forecast); this module only keeps them.
+ * fcache.h - a project's forecast window kept up to date as updates
+ * arrive and time passes (SPEC section 1: least squares over the last 30
+ * days), so that neither an answer nor a list reads the window back from
+ * SQLite, and an update costs the same however many came before it.
+ *
+ * The cache keeps the window's least-squares sums exactly (pace_sums.h):
+ * an update entering the window is added, one leaving it is taken away,
+ * and the forecast is bit for bit the one computed from the database's
+ * points. To know what leaves, it holds the window's points in memory
+ * (those ahead of the clock too) while they are few; past
+ * fcache_max_points, or when all caches together hold
+ * fcache_budget points, it lets them go and reads from the database only
+ * the points that cross an edge of the window, as they cross it.
+ *
+ * The tracker owns the caches (one per live project, made on the first
+ * view) and tells them of every update stored; this module keeps them.
  */
 #ifndef PACED_FCACHE_H
 #define PACED_FCACHE_H
@@ -16,44 +25,50 @@
 #include "pace.h"
 #include "paced.h"
 
-/* Most points one project's cache holds; a project reported more often
- * than this in 30 days reads its points from the database. */
+struct store;
+
+/* Most points one cache holds in memory, and all caches together (16
+ * bytes each: 64 MB). */
 #define FCACHE_MAX_POINTS 8192
-/* Most points all caches together hold (16 bytes each): 64 MB. */
 #define FCACHE_BUDGET (4u << 20)
 
 struct fcache;
 
 /*
- * A cache made of the n points at or after `from` (the database's answer,
- * in its order), taking ownership of v (malloc'd, may be NULL when n is
- * 0). NULL, v still the caller's, when the budget or FCACHE_MAX_POINTS
- * leaves no room, or on ENOMEM.
+ * A cache for the window ending at now, made of the database's points
+ * with at > now - PACE_WINDOW_MS (v[0..n), in its order, borrowed).
+ * NULL when a value there does not fit the exact sums
+ * (pace_sums_fits), or on ENOMEM.
  */
-struct fcache *fcache_new(paced_ms from, struct pace_point *v, size_t n);
+struct fcache *fcache_new(paced_ms now, const struct pace_point *v, size_t n);
 void fcache_free(struct fcache *fc);
 
-/* Whether fc (may be NULL) holds every point from `since` on. Updates
- * pruned from the database while fc held them are the caller's to mind
- * (struct app's updates_pruned_before). */
-bool fcache_covers(const struct fcache *fc, paced_ms since);
-
 /*
- * The points at or after since (fcache_covers must hold), borrowed until
- * fc next changes; the older ones are dropped for good. Sets *n.
+ * The window ending at now, into *w, reading from the database (`s`, the
+ * project's id) only what crosses its edges when fc holds no points.
+ * 0; 1 when fc cannot follow (the clock went back, or a value read does
+ * not fit): free it and make another; or PACED_E* (fc must be freed).
+ * Updates pruned from the database below the window's start are the
+ * caller's to mind (struct app's updates_pruned_before).
  */
-const struct pace_point *fcache_since(struct fcache *fc, paced_ms since,
-				      size_t *n);
+int fcache_window(struct fcache *fc, struct store *s, const char *project_id,
+		  paced_ms now, struct pace_window *w);
 
 /*
- * A point just stored (its seq above every other's): placed after every
- * point with the same or an earlier `at`, as the database orders it. A
- * point before `from` is not kept (fc does not cover it). 0, or
- * PACED_ENOMEM when it could not be kept: fc must then be freed.
+ * A point just stored (its seq above every other's), as the database
+ * orders it: after every point with the same or an earlier `at`. 0, or
+ * PACED_EINVAL (a value that does not fit) or PACED_ENOMEM, after which
+ * fc must be freed.
  */
 int fcache_add(struct fcache *fc, paced_ms at, double value);
 
-/* Points held by all caches together (for tests and metrics). */
+/* Points held in memory by all caches together (for tests and metrics). */
 size_t fcache_total(void);
+
+/* Whether fc holds its points in memory (for tests). */
+bool fcache_holds_points(const struct fcache *fc);
+
+/* Lower limits, for tests that make caches let their points go. */
+void fcache_set_limits(size_t max_points, size_t budget);
 
 #endif

@@ -182,8 +182,10 @@ int store_updates_list(struct store *s, const char *project_id,
 /* Every update of the project, oldest first (by at, then seq). */
 int store_updates_all(struct store *s, const char *project_id,
 		      store_update_fn fn, void *data);
-/* Oldest first, at >= since; only project_id, at and value are filled
- * (what a trend needs, read from the index alone). */
+/* Oldest first (by at, then seq), at >= since; only project_id, at and
+ * value are filled (what a trend needs, read from the index alone). fn
+ * returning above 0 stops the reading early, with 0: a caller that needs
+ * only the first few reads no further. */
 int store_update_points_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data);
 /* The latest update by at (then seq). PACED_ENOENT if none. */

@@ -140,9 +140,9 @@ int store_update_points_since(struct store *s, const char *project_id,
 		u.value = sqlite3_column_double(st, 1);
 		int rc = fn(&u, data);
 
-		if (rc < 0) {
+		if (rc != 0) {
 			sqlite3_reset(st);
-			return rc;
+			return rc < 0 ? rc : 0;
 		}
 	}
 	sqlite3_reset(st);

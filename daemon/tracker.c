@@ -17,7 +17,6 @@
 #include "timefmt.h"
 #include "tracker_internal.h"
 
-#define FORECAST_WINDOW_MS (30 * PACED_MS_PER_DAY)
 /* A wake-up whose work failed (database busy) is tried again after. */
 #define TRACKER_RETRY_MS 5000
 
@@ -71,37 +70,37 @@ enum cache_use {
 	CACHE_MAKE, /* and make one when it has none */
 };
 
-/* The points of p's forecast window: from its cache when it has one
- * that covers the window, else read from the database into *pts (and
- * kept as p's cache with CACHE_MAKE). */
-static int window_points(struct app *app, struct project *p, paced_ms since,
-			 enum cache_use use, struct points *pts,
-			 const struct pace_point **v, size_t *n)
+/* p's forecast window from its cache: 0 and *w set, 1 when there is no
+ * cache it may use (any it had is gone), or PACED_E*. */
+static int cached_window(struct app *app, struct project *p, paced_ms now,
+			 struct pace_window *w)
 {
 	int rc;
 
+	if (!p->fc)
+		return 1;
 	/* Below the last pruning's cutoff the database kept only each
-	 * project's latest update of what a cache may still hold. */
-	if (use != CACHE_NONE && fcache_covers(p->fc, since) &&
-	    since >= app->updates_pruned_before) {
-		*v = fcache_since(p->fc, since, n);
-		return 0;
+	 * project's latest update of what the cache may still hold. */
+	rc = now - PACE_WINDOW_MS >= app->updates_pruned_before
+		     ? fcache_window(p->fc, app->store, p->def->id, now, w)
+		     : 1;
+	if (rc != 0) {
+		fcache_free(p->fc);
+		p->fc = NULL;
 	}
-	rc = store_update_points_since(app->store, p->def->id, since,
-				       collect_point, pts);
-	*v = pts->v;
-	*n = pts->n;
-	if (rc < 0 || use != CACHE_MAKE)
-		return rc;
-	fcache_free(p->fc);
-	p->fc = fcache_new(since, pts->v, pts->n);
-	if (p->fc)
-		*pts = (struct points){0}; /* the cache owns the array now */
-	return 0;
+	return rc;
 }
 
-/* The forecast, from the recent updates: only for what is shown or
- * sent. A copy being settled inside a transaction reads the database
+static bool any_usable(const struct pace_point *v, size_t n, paced_ms now)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].at <= now && isfinite(v[i].value))
+			return true;
+	return false;
+}
+
+/* The forecast, from the updates of the window: only for what is shown
+ * or sent. A copy being settled inside a transaction reads the database
  * (CACHE_NONE), which already holds the updates the live project's cache
  * gets only after the commit. */
 static int add_forecast(struct app *app, struct project *p, paced_ms now,
@@ -109,24 +108,42 @@ static int add_forecast(struct app *app, struct project *p, paced_ms now,
 			struct project_view *v)
 {
 	struct points pts = {0};
-	const struct pace_point *pv;
+	struct pace_window w;
 	struct pace_point latest;
+	const struct pace_point *pv;
 	size_t n;
-	int rc;
+	int rc = use == CACHE_NONE ? 1 : cached_window(app, p, now, &w);
 
-	rc = window_points(app, p, now - FORECAST_WINDOW_MS, use, &pts, &pv,
-			   &n);
-	/* With no recent update the trend runs from the baseline to the
-	 * latest one, wherever it lies. */
-	if (rc == 0 && n == 0 && p->has_current) {
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && w.sums.n > 0) {
+		pace_forecast_window(c, &w, project_current(p), now,
+				     &v->forecast);
+		return 0;
+	}
+	if (rc == 1) {
+		rc = store_update_points_since(app->store, p->def->id,
+					       now - PACE_WINDOW_MS + 1,
+					       collect_point, &pts);
+		if (rc < 0) {
+			free(pts.v);
+			return rc;
+		}
+		if (use == CACHE_MAKE)
+			p->fc = fcache_new(now, pts.v, pts.n);
+	}
+	pv = pts.v;
+	n = pts.n;
+	/* With no update in the window the trend runs from the baseline to
+	 * the latest one, wherever it lies. */
+	if (!any_usable(pv, n, now) && p->has_current) {
 		latest = (struct pace_point){p->current_at, p->current};
 		pv = &latest;
 		n = 1;
 	}
-	if (rc == 0)
-		pace_forecast(c, pv, n, project_current(p), now, &v->forecast);
+	pace_forecast(c, pv, n, project_current(p), now, &v->forecast);
 	free(pts.v);
-	return rc;
+	return 0;
 }
 
 int tracker_points(struct app *app, const struct project *p, paced_ms since,
