@@ -12,33 +12,54 @@ struct fcache {
 	 * of the last forecast (hi its now). */
 	paced_ms lo, hi;
 	struct pace_sums sums;
-	/* Without points held: the least `at` in the sums, the last point
-	 * of the sums in the database's order, and the least `at` of the
-	 * points ahead of hi (PACED_NEVER: none). */
+	/* Without the window's points: the least `at` in the sums and the
+	 * last point of the sums in the database's order. */
 	paced_ms first;
 	struct pace_point latest;
-	paced_ms next_in;
 	/* Held: v[head..n) is every finite point with at > lo, in the
-	 * database's order; v[head..mid) are in the sums, v[mid..n) ahead. */
-	bool held;
+	 * database's order; v[head..mid) are in the sums, v[mid..n) ahead.
+	 * Otherwise head = mid = 0 and v[0..n) are points ahead of hi:
+	 * every one of them when ahead_all, else none, and the least `at`
+	 * of those in the database is next_in. */
+	bool held, ahead_all;
 	struct pace_point *v;
 	size_t head, mid, n, cap;
+	paced_ms next_in;
 };
 
+/* What a cache itself counts for in the budget, in points' worth of
+ * memory: a million projects' caches would otherwise grow unbounded. */
+#define OVERHEAD \
+	((sizeof(struct fcache) + sizeof(struct pace_point) - 1) / \
+	 sizeof(struct pace_point))
+
 /* One event loop uses these: no locking. */
-static size_t fcache_held;
+static size_t fcache_held, fcache_count;
 static size_t max_points = FCACHE_MAX_POINTS;
 static size_t budget = FCACHE_BUDGET;
+static size_t ahead_max = FCACHE_AHEAD_MAX;
 
-void fcache_set_limits(size_t points, size_t all)
+void fcache_set_limits(size_t points, size_t all, size_t ahead)
 {
 	max_points = points;
 	budget = all;
+	ahead_max = ahead;
 }
 
 size_t fcache_total(void)
 {
 	return fcache_held;
+}
+
+size_t fcache_overhead(void)
+{
+	return OVERHEAD;
+}
+
+/* The budget's use: the points held and the caches themselves. */
+static size_t spent(void)
+{
+	return fcache_held + fcache_count * OVERHEAD;
 }
 
 bool fcache_holds_points(const struct fcache *fc)
@@ -56,30 +77,40 @@ static void enter(struct fcache *fc, const struct pace_point *pt)
 	pace_sums_add(&fc->sums, pt->at, pt->value);
 }
 
-/* From here on the database tells what crosses the window's edges. */
+/* The points ahead are let go too: the database has them. */
+static void forget_ahead(struct fcache *fc)
+{
+	fc->next_in = fc->n ? fc->v[0].at : PACED_NEVER;
+	fcache_held -= fc->n;
+	fc->n = 0;
+	fc->ahead_all = false;
+}
+
+/* From here on the database tells what crosses the window's start. */
 static void let_go(struct fcache *fc)
 {
-	if (!fc->held)
-		return;
 	if (fc->head < fc->mid) {
 		fc->first = fc->v[fc->head].at;
 		fc->latest = fc->v[fc->mid - 1];
 	}
-	fc->next_in = fc->mid < fc->n ? fc->v[fc->mid].at : PACED_NEVER;
-	fcache_held -= fc->n - fc->head;
-	free(fc->v);
-	fc->v = NULL;
-	fc->head = fc->mid = fc->n = fc->cap = 0;
+	fcache_held -= fc->mid - fc->head;
+	fc->n -= fc->mid;
+	memmove(fc->v, fc->v + fc->mid, fc->n * sizeof(*fc->v));
+	fc->head = fc->mid = 0;
 	fc->held = false;
+	fc->ahead_all = true;
+	if (fc->n > ahead_max)
+		forget_ahead(fc);
 }
 
 struct fcache *fcache_new(paced_ms now, const struct pace_point *v, size_t n)
 {
-	struct fcache *fc = calloc(1, sizeof(*fc));
+	struct fcache *fc;
 	size_t kept = 0;
 
-	if (!fc)
+	if (spent() + OVERHEAD > budget || !(fc = calloc(1, sizeof(*fc))))
 		return NULL;
+	fcache_count++;
 	fc->lo = now - PACE_WINDOW_MS;
 	fc->hi = now;
 	fc->next_in = PACED_NEVER;
@@ -88,25 +119,29 @@ struct fcache *fcache_new(paced_ms now, const struct pace_point *v, size_t n)
 		if (!isfinite(v[i].value) || v[i].at <= fc->lo)
 			continue;
 		if (!pace_sums_fits(v[i].value)) {
-			free(fc);
+			fcache_free(fc);
 			return NULL;
 		}
 		kept++;
 		if (v[i].at <= now)
 			enter(fc, &v[i]);
-		else if (fc->next_in == PACED_NEVER)
-			fc->next_in = v[i].at;
 	}
-	if (kept <= max_points && fcache_held + kept <= budget &&
-	    pace_points_reserve(&fc->v, &fc->cap, kept) == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (isfinite(v[i].value) && v[i].at > fc->lo) {
-				fc->v[fc->n++] = v[i];
-				fc->mid += v[i].at <= now;
-			}
-		fc->held = true;
-		fcache_held += fc->n;
+	if (pace_points_reserve(&fc->v, &fc->cap, kept) < 0) {
+		fc->ahead_all = false; /* let_go would find none */
+		for (size_t i = 0; i < n && fc->next_in == PACED_NEVER; i++)
+			if (isfinite(v[i].value) && v[i].at > now)
+				fc->next_in = v[i].at;
+		return fc;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i].value) && v[i].at > fc->lo) {
+			fc->v[fc->n++] = v[i];
+			fc->mid += v[i].at <= now;
+		}
+	fcache_held += fc->n;
+	fc->held = true;
+	if (kept > max_points || spent() > budget)
+		let_go(fc);
 	return fc;
 }
 
@@ -114,8 +149,8 @@ void fcache_free(struct fcache *fc)
 {
 	if (!fc)
 		return;
-	if (fc->held)
-		fcache_held -= fc->n - fc->head;
+	fcache_held -= fc->n - fc->head;
+	fcache_count--;
 	free(fc->v);
 	free(fc);
 }
@@ -167,8 +202,10 @@ static int read_crossing(struct fcache *fc, struct store *s, const char *id,
 		return rc;
 	if (x.unfit)
 		return 1;
-	if (entering && !x.beyond)
+	if (entering && !x.beyond) { /* none ahead: the next are told */
 		fc->next_in = PACED_NEVER;
+		fc->ahead_all = true;
+	}
 	return 0;
 }
 
@@ -178,13 +215,15 @@ static int advance_hi(struct fcache *fc, struct store *s, const char *id,
 {
 	int rc = 0;
 
-	if (fc->held) {
-		while (fc->mid < fc->n && fc->v[fc->mid].at <= now)
-			pace_sums_add(&fc->sums, fc->v[fc->mid].at,
-				      fc->v[fc->mid].value),
-				fc->mid++;
-	} else if (fc->next_in <= now) {
-		rc = read_crossing(fc, s, id, fc->hi, now, true);
+	while (fc->mid < fc->n && fc->v[fc->mid].at <= now)
+		enter(fc, &fc->v[fc->mid++]);
+	if (!fc->held) { /* only the ones still ahead stay */
+		fcache_held -= fc->mid;
+		fc->n -= fc->mid;
+		memmove(fc->v, fc->v + fc->mid, fc->n * sizeof(*fc->v));
+		fc->mid = 0;
+		if (!fc->ahead_all && fc->next_in <= now)
+			rc = read_crossing(fc, s, id, fc->hi, now, true);
 	}
 	fc->hi = now;
 	return rc;
@@ -244,37 +283,50 @@ int fcache_window(struct fcache *fc, struct store *s, const char *project_id,
 	return 0;
 }
 
+/* p goes after every point of v[from..n) with the same or an earlier
+ * `at`; room for it is there. */
+static void insert(struct fcache *fc, size_t from, struct pace_point p)
+{
+	size_t i;
+
+	/* Nearly always the newest: appended. A back-dated one goes after
+	 * the points of its instant, being the latest stored of them. */
+	for (i = fc->n; i > from && fc->v[i - 1].at > p.at; i--)
+		;
+	memmove(fc->v + i + 1, fc->v + i, (fc->n - i) * sizeof(*fc->v));
+	fc->v[i] = p;
+	fc->n++;
+	fcache_held++;
+}
+
 int fcache_add(struct fcache *fc, paced_ms at, double value)
 {
 	struct pace_point pt = {at, value};
-	size_t i;
+	bool room;
 
 	if (at <= fc->lo || !isfinite(value))
 		return 0; /* never in the window: it starts after lo */
 	if (!pace_sums_fits(value))
 		return PACED_EINVAL;
-	if (fc->held && (fc->n - fc->head >= max_points ||
-			 fcache_held >= budget ||
-			 pace_points_reserve(&fc->v, &fc->cap, fc->n + 1) < 0))
+	room = spent() < budget &&
+	       pace_points_reserve(&fc->v, &fc->cap, fc->n + 1) == 0;
+	if (fc->held && (!room || fc->n - fc->head >= max_points))
 		let_go(fc);
-	if (!fc->held) {
-		if (at <= fc->hi)
-			enter(fc, &pt);
-		else if (at < fc->next_in)
+	if (fc->held) {
+		insert(fc, fc->head, pt);
+		if (at <= fc->hi) {
+			fc->mid++;
+			pace_sums_add(&fc->sums, at, value);
+		}
+	} else if (at <= fc->hi) {
+		enter(fc, &pt);
+	} else if (fc->ahead_all && room && fc->n < ahead_max) {
+		insert(fc, 0, pt);
+	} else {
+		if (fc->ahead_all)
+			forget_ahead(fc);
+		if (at < fc->next_in)
 			fc->next_in = at;
-		return 0;
-	}
-	/* Nearly always the newest: appended. A back-dated one goes after
-	 * the points of its instant, being the latest stored of them. */
-	for (i = fc->n; i > fc->head && fc->v[i - 1].at > at; i--)
-		;
-	memmove(fc->v + i + 1, fc->v + i, (fc->n - i) * sizeof(*fc->v));
-	fc->v[i] = pt;
-	fc->n++;
-	fcache_held++;
-	if (at <= fc->hi) {
-		fc->mid++;
-		pace_sums_add(&fc->sums, at, value);
 	}
 	return 0;
 }

@@ -9,8 +9,9 @@
  * and the forecast is bit for bit the one computed from the database's
  * points. To know what leaves, it holds the window's points in memory
  * (those ahead of the clock too) while they are few; past
- * fcache_max_points, or when all caches together hold
- * fcache_budget points, it lets them go and reads from the database only
+ * FCACHE_MAX_POINTS, or when all caches together hold FCACHE_BUDGET
+ * points, it lets them go (but for a few just stored
+ * ahead of the last forecast's clock) and reads from the database only
  * the points that cross an edge of the window, as they cross it.
  *
  * The tracker owns the caches (one per live project, made on the first
@@ -27,9 +28,13 @@
 
 struct store;
 
-/* Most points one cache holds in memory, and all caches together (16
- * bytes each: 64 MB). */
-#define FCACHE_MAX_POINTS 8192
+/* Most points one cache holds in memory (16 bytes each: 16 KB), and the
+ * memory of all caches together, in points (64 MB), the caches
+ * themselves counted (fcache_overhead). Past the first a cache reads
+ * from the database only what crosses its window's edges: holding more
+ * would save only those small reads. Past the second no cache is made
+ * and a forecast reads its window. */
+#define FCACHE_MAX_POINTS 1024
 #define FCACHE_BUDGET (4u << 20)
 
 struct fcache;
@@ -38,7 +43,7 @@ struct fcache;
  * A cache for the window ending at now, made of the database's points
  * with at > now - PACE_WINDOW_MS (v[0..n), in its order, borrowed).
  * NULL when a value there does not fit the exact sums
- * (pace_sums_fits), or on ENOMEM.
+ * (pace_sums_fits), when the budget has no room, or on ENOMEM.
  */
 struct fcache *fcache_new(paced_ms now, const struct pace_point *v, size_t n);
 void fcache_free(struct fcache *fc);
@@ -65,10 +70,18 @@ int fcache_add(struct fcache *fc, paced_ms at, double value);
 /* Points held in memory by all caches together (for tests and metrics). */
 size_t fcache_total(void);
 
+/* What one cache itself counts for in FCACHE_BUDGET, in points. */
+size_t fcache_overhead(void);
+
 /* Whether fc holds its points in memory (for tests). */
 bool fcache_holds_points(const struct fcache *fc);
 
+/* Points ahead of the last forecast's clock a cache holds when it holds
+ * no others: an update is stored with its own `at` just before the
+ * forecast at that instant takes it in, and is not read back for that. */
+#define FCACHE_AHEAD_MAX 64
+
 /* Lower limits, for tests that make caches let their points go. */
-void fcache_set_limits(size_t max_points, size_t budget);
+void fcache_set_limits(size_t max_points, size_t budget, size_t ahead);
 
 #endif

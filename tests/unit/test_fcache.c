@@ -86,7 +86,7 @@ static int teardown(void **state)
 
 	registry_free(f->app.reg);
 	assert_int_equal(fcache_total(), 0);
-	fcache_set_limits(FCACHE_MAX_POINTS, FCACHE_BUDGET);
+	fcache_set_limits(FCACHE_MAX_POINTS, FCACHE_BUDGET, FCACHE_AHEAD_MAX);
 	store_close(f->app.store);
 	conf_free(f->app.conf);
 	free(f);
@@ -205,6 +205,7 @@ static void drop_caches(struct fixture *f)
 /* Caches seen while walking: with their points, and without. */
 struct seen {
 	bool holding, let_go;
+	int max_caches;
 };
 
 static void random_walk(struct fixture *f, struct seen *seen)
@@ -240,14 +241,19 @@ static void random_walk(struct fixture *f, struct seen *seen)
 			f->app.updates_pruned_before = cutoff; /* as retention_run */
 		}
 		check_all(f, now);
+		int caches = 0;
+
 		for (int i = 0; i < N_PROJECTS; i++) {
 			const struct fcache *fc = f->p[i]->fc;
 
+			caches += fc != NULL;
 			if (fc && fcache_holds_points(fc))
 				seen->holding = true;
 			else if (fc)
 				seen->let_go = true;
 		}
+		if (caches > seen->max_caches)
+			seen->max_caches = caches;
 	}
 }
 
@@ -261,16 +267,19 @@ static void test_random_sequences(void **state)
 }
 
 /* The same walk with caches that soon let their points go and follow
- * the window's edges in the database; some hold a few, the budget for
- * all of them runs out now and then. */
+ * the window's edges in the database; some hold a few, the budget has
+ * room for two caches of the three projects and ten points, and of the
+ * points ahead of the clock a cache keeps one at most (the others read
+ * back as the clock reaches them). */
 static void test_random_sequences_points_let_go(void **state)
 {
 	struct seen seen = {0};
 
-	fcache_set_limits(6, 10);
+	fcache_set_limits(6, 2 * fcache_overhead() + 10, 1);
 	random_walk(*state, &seen);
 	assert_true(seen.holding);
 	assert_true(seen.let_go);
+	assert_true(seen.max_caches == 2);
 }
 
 /* The common case is served from memory: after the first view, no
