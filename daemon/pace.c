@@ -443,10 +443,12 @@ static double pace_trend(const struct pace_point *upd, size_t n_upd,
 }
 
 /* The window of the updates: false when a value in it does not fit the
- * exact sums. */
+ * exact sums (the latest update is set either way). */
 static bool pace_window_of(const struct pace_point *upd, size_t n_upd,
 			   paced_ms now, struct pace_window *w)
 {
+	bool fits = true;
+
 	pace_sums_init(&w->sums, now);
 	w->has_latest = false;
 	for (size_t i = 0; i < n_upd; i++) {
@@ -455,17 +457,19 @@ static bool pace_window_of(const struct pace_point *upd, size_t n_upd,
 			w->has_latest = true;
 			w->latest = upd[i];
 		}
-		if (!pace_in_window(&upd[i], now))
+		if (!fits || !pace_in_window(&upd[i], now))
 			continue;
-		if (!pace_sums_fits(upd[i].value))
-			return false;
+		if (!pace_sums_fits(upd[i].value)) {
+			fits = false;
+			continue;
+		}
 		if (w->sums.n == 0 || upd[i].at < w->first)
 			w->first = upd[i].at;
 		if (w->sums.n == 0 || upd[i].at > w->last)
 			w->last = upd[i].at;
 		pace_sums_add(&w->sums, upd[i].at, upd[i].value);
 	}
-	return true;
+	return fits;
 }
 
 int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include "pace.h"
 #include "pace_sums.h"
 #include "rand_testutil.h"
 
@@ -146,12 +147,45 @@ static void test_one_instant(void **state)
 	assert_false(pace_sums_line(&s, now, &v, &v, &v));
 }
 
+/* A window with a value the exact sums cannot hold is fitted in
+ * doubles: the forecast is that of the same updates with 0 for 1e-40,
+ * in whatever order they come, with or without a trend. */
+static void test_forecast_of_a_value_that_does_not_fit(void **state)
+{
+	paced_ms now = 1650000000000LL;
+	struct pace_curve c = {.baseline = 0, .target = 1000,
+			       .start = now - 100 * DAY,
+			       .due = now + 100 * DAY};
+	/* The tiny one first: the latest comes after it. */
+	struct pace_point tiny[][3] = {
+		{{now - DAY / 24, 1e-40}, {now - DAY / 48, 5}, {now - DAY / 12, 3}},
+		{{now - 2 * DAY, 1e-40}, {now - DAY, 400}, {now - 3 * DAY, 390}},
+	};
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		struct pace_point zero[3];
+		struct pace_forecast a, b;
+
+		memcpy(zero, tiny[k], sizeof(zero));
+		zero[0].value = 0;
+		pace_forecast(&c, tiny[k], 3, 5, now, &a);
+		pace_forecast(&c, zero, 3, 5, now, &b);
+		assert_true(fabs(a.rate_per_day - b.rate_per_day) <=
+			    1e-9 * (fabs(b.rate_per_day) + 1));
+		assert_true(fabs(a.projected_at_due - b.projected_at_due) <=
+			    1e-9 * (fabs(b.projected_at_due) + 1));
+		assert_int_equal(a.has_eta, b.has_eta);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running_equals_fresh),
 		cmocka_unit_test(test_exact_line),
 		cmocka_unit_test(test_one_instant),
+		cmocka_unit_test(test_forecast_of_a_value_that_does_not_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
