@@ -86,6 +86,22 @@ static void forget_ahead(struct fcache *fc)
 	fc->ahead_all = false;
 }
 
+/* The room of the points let go is given back: the budget counts only
+ * the points there are. */
+static void shrink(struct fcache *fc)
+{
+	size_t cap = fc->n > 8 ? fc->n : 8;
+	struct pace_point *v;
+
+	if (fc->cap <= cap)
+		return;
+	v = realloc(fc->v, cap * sizeof(*v));
+	if (v) {
+		fc->v = v;
+		fc->cap = cap;
+	}
+}
+
 /* From here on the database tells what crosses the window's start. */
 static void let_go(struct fcache *fc)
 {
@@ -101,6 +117,7 @@ static void let_go(struct fcache *fc)
 	fc->ahead_all = true;
 	if (fc->n > ahead_max)
 		forget_ahead(fc);
+	shrink(fc);
 }
 
 struct fcache *fcache_new(paced_ms now, const struct pace_point *v, size_t n)
@@ -127,7 +144,8 @@ struct fcache *fcache_new(paced_ms now, const struct pace_point *v, size_t n)
 			enter(fc, &v[i]);
 	}
 	if (pace_points_reserve(&fc->v, &fc->cap, kept) < 0) {
-		fc->ahead_all = false; /* let_go would find none */
+		/* No room even for these: the database tells what comes. */
+		fc->ahead_all = false;
 		for (size_t i = 0; i < n && fc->next_in == PACED_NEVER; i++)
 			if (isfinite(v[i].value) && v[i].at > now)
 				fc->next_in = v[i].at;

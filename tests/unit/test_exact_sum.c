@@ -35,8 +35,9 @@ static void test_fits(void **state)
 	assert_false(exact_sum_fits(-0x1p128));
 	assert_false(exact_sum_fits(0x1p-129));
 	assert_false(exact_sum_fits(1e-40));
-	assert_false(exact_sum_fits(1.0 + 0x1p-52 * 0.5 + 0x1p-100 - 1.0 +
-				    0x1p-129));
+	/* Large enough, but its last bit is below 2^-128. */
+	assert_false(exact_sum_fits(0x1p-80 + 0x1p-130));
+	assert_true(exact_sum_fits(0x1p-80 + 0x1p-128));
 	assert_false(exact_sum_fits(NAN));
 	assert_false(exact_sum_fits(INFINITY));
 }
