@@ -443,31 +443,32 @@ static double pace_trend(const struct pace_point *upd, size_t n_upd,
 }
 
 /* The window of the updates: false when a value in it does not fit the
- * exact sums (the latest update is set either way). */
+ * exact sums (the latest update and the window's first and last instant
+ * are set either way). */
 static bool pace_window_of(const struct pace_point *upd, size_t n_upd,
 			   paced_ms now, struct pace_window *w)
 {
-	bool fits = true;
+	bool fits = true, any = false;
 
 	pace_sums_init(&w->sums, now);
 	w->has_latest = false;
+	w->first = w->last = 0;
 	for (size_t i = 0; i < n_upd; i++) {
 		if (pace_usable(&upd[i], now) &&
 		    (!w->has_latest || upd[i].at >= w->latest.at)) {
 			w->has_latest = true;
 			w->latest = upd[i];
 		}
-		if (!fits || !pace_in_window(&upd[i], now))
+		if (!pace_in_window(&upd[i], now))
 			continue;
-		if (!pace_sums_fits(upd[i].value)) {
-			fits = false;
-			continue;
-		}
-		if (w->sums.n == 0 || upd[i].at < w->first)
+		if (!any || upd[i].at < w->first)
 			w->first = upd[i].at;
-		if (w->sums.n == 0 || upd[i].at > w->last)
+		if (!any || upd[i].at > w->last)
 			w->last = upd[i].at;
-		pace_sums_add(&w->sums, upd[i].at, upd[i].value);
+		any = true;
+		fits = fits && pace_sums_fits(upd[i].value);
+		if (fits)
+			pace_sums_add(&w->sums, upd[i].at, upd[i].value);
 	}
 	return fits;
 }
@@ -578,7 +579,6 @@ void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 {
 	struct pace_window w;
 	double rate, anchor_day = 0, anchor_value = current;
-	paced_ms first = 0, last = 0;
 	int ok;
 
 	if (pace_window_of(upd, n_upd, now, &w)) {
@@ -586,16 +586,8 @@ void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		return;
 	}
 	/* A value the exact sums cannot hold: the same line in doubles. */
-	for (size_t i = 0, n = 0; i < n_upd; i++) {
-		if (!pace_in_window(&upd[i], now))
-			continue;
-		if (n == 0 || upd[i].at < first)
-			first = upd[i].at;
-		if (n++ == 0 || upd[i].at > last)
-			last = upd[i].at;
-	}
 	rate = pace_trend(upd, n_upd, now, &ok, &anchor_day, &anchor_value);
-	if (!spans_a_day(first, last))
+	if (!spans_a_day(w.first, w.last))
 		ok = 0;
 	forecast_along(c, ok, ok ? rate : 0, anchor_day, anchor_value,
 		       w.has_latest ? &w.latest : NULL, current, now, out);
