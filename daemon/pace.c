@@ -395,6 +395,14 @@ static int pace_usable(const struct pace_point *u, paced_ms now)
 	return u->at <= now && isfinite(u->value);
 }
 
+bool pace_any_usable(const struct pace_point *upd, size_t n_upd, paced_ms now)
+{
+	for (size_t i = 0; i < n_upd; i++)
+		if (pace_usable(&upd[i], now))
+			return true;
+	return false;
+}
+
 static int pace_in_window(const struct pace_point *u, paced_ms now)
 {
 	return pace_usable(u, now) && u->at > now - PACE_WINDOW_MS;

@@ -137,6 +137,10 @@ void pace_forecast(const struct pace_curve *c, const struct pace_point *upd,
 		   size_t n_upd, double current, paced_ms now,
 		   struct pace_forecast *out);
 
+/* Whether any of the updates counts for the trend at `now` (dated at or
+ * before now, with a finite value). */
+bool pace_any_usable(const struct pace_point *upd, size_t n_upd, paced_ms now);
+
 /* What pace_forecast takes from the updates, as a cache keeps it. */
 struct pace_window {
 	/* The trend's updates: finite values, at in (now - 30 days, now]. */

@@ -1,7 +1,6 @@
 /* tracker.c - project and update operations, each one transaction. */
 #include "tracker.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,14 +90,6 @@ static int cached_window(struct app *app, struct project *p, paced_ms now,
 	return rc;
 }
 
-static bool any_usable(const struct pace_point *v, size_t n, paced_ms now)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].at <= now && isfinite(v[i].value))
-			return true;
-	return false;
-}
-
 /* The forecast, from the updates of the window: only for what is shown
  * or sent. A copy being settled inside a transaction reads the database
  * (CACHE_NONE), which already holds the updates the live project's cache
@@ -136,7 +127,7 @@ static int add_forecast(struct app *app, struct project *p, paced_ms now,
 	n = pts.n;
 	/* With no update in the window the trend runs from the baseline to
 	 * the latest one, wherever it lies. */
-	if (!any_usable(pv, n, now) && p->has_current) {
+	if (!pace_any_usable(pv, n, now) && p->has_current) {
 		latest = (struct pace_point){p->current_at, p->current};
 		pv = &latest;
 		n = 1;

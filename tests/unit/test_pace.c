@@ -1,4 +1,5 @@
 /* test_pace.c - pace.c: active time, expected values, status, hysteresis. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -420,10 +421,29 @@ static void test_hysteresis_sequence(void **state)
 	}
 }
 
+/* An update counts for the trend only once it has happened and when its
+ * value is a number. */
+static void test_any_usable(void **state)
+{
+	const struct pace_point later[] = {{2000, 5.0}, {3000, 6.0}};
+	const struct pace_point odd[] = {{500, NAN}, {600, INFINITY}};
+	const struct pace_point mixed[] = {{500, NAN}, {3000, 1.0},
+					   {1000, 2.0}};
+
+	(void)state;
+	assert_false(pace_any_usable(NULL, 0, 1000));
+	assert_false(pace_any_usable(later, 2, 1000));
+	assert_true(pace_any_usable(later, 2, 2000));
+	assert_false(pace_any_usable(odd, 2, 1000));
+	assert_true(pace_any_usable(mixed, 3, 1000));
+	assert_false(pace_any_usable(mixed, 2, 1000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_any_usable),
 		cmocka_unit_test(test_active_ms),
 		cmocka_unit_test(test_burn_up_linear),
 		cmocka_unit_test(test_burn_down_linear),
