@@ -4,6 +4,8 @@
 --   paced        POST /v1/projects/p{i}/updates  {"value": v}
 --   pushgateway  POST /metrics/job/bench/instance/{i}  bench_value v
 --   nginx        POST /204  {"value": v}  (a location that answers 204)
+--   healthz      GET /healthz  (paced's cheapest answer: no body to read,
+--                no storage; bench/ceiling)
 -- It counts the answers by status and the requests it sent, so the caller
 -- can check the database against the 201s. done() prints one line:
 --   wrk-result requests=.. rps=.. p50_us=.. p99_us=.. sent=.. s201=.. ...
@@ -36,6 +38,8 @@ function request()
       return wrk.format("POST", "/v1/projects/p" .. i .. "/updates",
                         {["Content-Type"] = "application/json"},
                         string.format('{"value": %.3f}', value()))
+   elseif target == "healthz" then
+      return wrk.format("GET", "/healthz")
    elseif target == "pushgateway" then
       return wrk.format("POST", "/metrics/job/bench/instance/" .. i,
                         {["Content-Type"] = "text/plain; version=0.0.4"},
