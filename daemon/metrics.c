@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,25 +166,6 @@ static void puts_(struct metrics_out *o, const char *s)
 	metrics_put(o, s, strlen(s));
 }
 
-static void putf(struct metrics_out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void putf(struct metrics_out *o, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		o->oom = true; /* only short numbers and names come here */
-		return;
-	}
-	metrics_put(o, buf, (size_t)n);
-}
-
 /* A sample value: shortest round-tripping decimal, and Prometheus's own
  * spellings of the special values. */
 static void put_value(struct metrics_out *o, double v)
@@ -231,7 +211,16 @@ static void put_label_value(struct metrics_out *o, const char *v)
 void metrics_family(struct metrics_out *o, const char *name, const char *type,
 		    const char *help)
 {
-	putf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	/* In pieces, so that no length of help text can fail the scrape. */
+	puts_(o, "# HELP ");
+	puts_(o, name);
+	puts_(o, " ");
+	puts_(o, help);
+	puts_(o, "\n# TYPE ");
+	puts_(o, name);
+	puts_(o, " ");
+	puts_(o, type);
+	puts_(o, "\n");
 }
 
 /* name{k1="v1",k2="v2"} value; labels: key, value, ..., NULL. */
