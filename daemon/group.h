@@ -1,12 +1,14 @@
 /*
  * group.h - group commit. Every write that arrives in one turn of the
  * event loop joins one transaction, committed (one fsync) when the loop
- * has served all the sockets that were ready, just before it waits
- * again. What must wait for that commit - the responses that acknowledge
+ * has served all the sockets that were ready and then, polling without
+ * waiting, those that became ready meanwhile (up to four more turns, and
+ * never more than one empty poll when nothing comes), just before it
+ * waits again. What must wait for that commit - the responses that acknowledge
  * the writes, the in-memory state to put back should it fail - registers
  * a callback with group_defer(). Any other transaction (store_begin())
  * first commits the group, so nothing outside it ever interleaves.
- * Owns one uv_check_t; borrows the store.
+ * Owns one uv_check_t and one uv_idle_t; borrows the store.
  */
 #ifndef PACED_GROUP_H
 #define PACED_GROUP_H

@@ -365,8 +365,9 @@ static void put_group(struct metrics_out *o, struct app *app)
 	metrics_family(
 	    o, "paced_group_commits_total", "counter",
 	    "Transactions committed for the update requests of one loop "
-	    "turn, or with sync = thread of one fsync's time (one fsync "
-	    "each with durability full).");
+	    "turn and the few polls without wait after it, or with sync = "
+	    "thread also of one fsync's time (one fsync each with "
+	    "durability full).");
 	metrics_sample(o, "paced_group_commits_total", NULL, (double)commits);
 	metrics_family(o, "paced_group_writes_total", "counter",
 		       "Update requests that joined a group commit.");

@@ -114,15 +114,80 @@ static void test_on_loop_answers_in_the_turn(void **state)
 {
 	struct fixture *f;
 	struct done d = {0};
+	unsigned long long w, n;
 
 	(void)state;
 	f = with_one_write(false, &d);
 	assert_int_equal(d.calls, 0);
-	/* The turn ends: commit and fsync in it, callbacks at once. */
+	/* The turn ends: the group lingers for writes that came in
+	 * meanwhile, so nothing is committed yet. */
 	uv_run(&f->loop, UV_RUN_NOWAIT);
+	assert_int_equal(d.calls, 0);
+	assert_true(group_is_open(f->group));
+	/* The next turn polls without waiting (UV_RUN_ONCE would block for
+	 * ever otherwise: nothing else is active), brings nothing, and
+	 * commits and fsyncs in it, callbacks at once. */
+	uv_run(&f->loop, UV_RUN_ONCE);
 	assert_int_equal(d.calls, 1);
 	assert_int_equal(d.rc, 0);
+	assert_false(group_is_open(f->group));
 	assert_true(stored(f, "a"));
+	group_stats(f->group, &w, &n);
+	assert_int_equal(w, 1);
+	assert_int_equal(n, 1);
+	close_fixture(f);
+}
+
+/* A write that arrives while the turn's are served joins their commit. */
+static void test_on_loop_late_writes_join_the_group(void **state)
+{
+	struct fixture *f;
+	struct done d = {0}, d2 = {0};
+	unsigned long long w, n;
+
+	(void)state;
+	f = with_one_write(false, &d);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	write_one(f, "b", &d2);
+	/* b came in this turn: the group lingers once more. */
+	uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(d.calls + d2.calls, 0);
+	uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d2.calls, 1);
+	assert_true(stored(f, "a"));
+	assert_true(stored(f, "b"));
+	group_stats(f->group, &w, &n);
+	assert_int_equal(w, 2);
+	assert_int_equal(n, 1);
+	close_fixture(f);
+}
+
+/* Writes arriving every turn cannot hold the first one's answer back for
+ * more than a few turns. */
+static void test_on_loop_lingering_is_bounded(void **state)
+{
+	struct fixture *f;
+	struct done d = {0}, more[16] = {{0}};
+	char id[16];
+	int turns = 0;
+
+	(void)state;
+	f = with_one_write(false, &d);
+	while (!d.calls) {
+		assert_true(turns < 16);
+		/* The first turn as the loop ends the one that served the
+		 * write (the write came from outside it here). */
+		uv_run(&f->loop, turns ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+		snprintf(id, sizeof(id), "m%d", turns);
+		if (!d.calls)
+			write_one(f, id, &more[turns]);
+		turns++;
+	}
+	assert_int_equal(d.rc, 0);
+	/* The first turn ends the served writes, then at most four more. */
+	assert_true(turns >= 2);
+	assert_true(turns <= 5);
 	close_fixture(f);
 }
 
@@ -133,9 +198,10 @@ static void test_off_loop_answers_after_the_sync(void **state)
 
 	(void)state;
 	f = with_one_write(true, &d);
-	/* The turn ends: committed (readable), but the callback waits for
-	 * the worker's fdatasync, whose end the loop learns in a later
-	 * turn. */
+	/* The turn ends, and the next that brings no write: committed
+	 * (readable), but the callback waits for the worker's fdatasync,
+	 * whose end the loop learns in a later turn. */
+	uv_run(&f->loop, UV_RUN_NOWAIT);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 	assert_int_equal(d.calls, 0);
 	assert_false(group_is_open(f->group));
@@ -195,6 +261,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_on_loop_answers_in_the_turn),
+		cmocka_unit_test(test_on_loop_late_writes_join_the_group),
+		cmocka_unit_test(test_on_loop_lingering_is_bounded),
 		cmocka_unit_test(test_off_loop_answers_after_the_sync),
 		cmocka_unit_test(test_off_loop_group_commit_is_durable_at_once),
 		cmocka_unit_test(
