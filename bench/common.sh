@@ -1,8 +1,9 @@
 # common.sh - what the bench scripts share, sourced after set -eu: the
 # binary, a temporary directory removed on exit (with the paced in $pid
 # stopped, and every process in $others), a free loopback port and a
-# config on them. Sets top, bin, tmp, port, pid and others; free_port
-# prints another free port.
+# config on them. Sets top, bin, tmp, port, pid, others and as_nobody;
+# free_port prints another free port; nginx_start and paced_fresh start
+# the servers the write-path benchmarks compare.
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/paced"
 [ -x "$bin" ] || { echo "build paced first: make" >&2; exit 1; }
@@ -30,4 +31,76 @@ bench_schema() {
 		sleep 0.1
 	done
 	kill "$pid"; wait "$pid" || true
+}
+
+# Unprivileged when root: the peers need no rights, and get none. A prefix,
+# not a function, so that $! is the peer's own pid (setpriv execs it).
+as_nobody=
+[ "$(id -u)" = 0 ] &&
+	as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
+
+# nginx answering `return 204` to everything, with one worker like paced's
+# one event loop; its prefix, temp directories and logs in $tmp. Sets
+# ng_port, ng_pid (also added to others) and ng_worker.
+nginx_start() {
+	ng_port=$(free_port)
+	mkdir -p "$tmp/nginx"
+	cat >"$tmp/nginx/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	keepalive_requests 1000;
+	server {
+		listen 127.0.0.1:$ng_port;
+		location / { return 204; }
+	}
+}
+NGINX
+	chmod 711 "$tmp"
+	[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$tmp/nginx"
+	# shellcheck disable=SC2086
+	$as_nobody nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" \
+		-c "$tmp/nginx/nginx.conf" & ng_pid=$!
+	others="$others $ng_pid"
+	until curl -s -o /dev/null "http://127.0.0.1:$ng_port/"; do
+		sleep 0.05
+	done
+	ng_worker=$(ps -o pid= --ppid "$ng_pid" | tr -d ' ' | head -1)
+}
+
+# paced_fresh BIN DURABILITY [SYNC]: BIN started on a new database in
+# $tmp/turn with the config's durability (and [storage] sync) set, and
+# 1000 projects p0..p999 made over the API, due in 50 days; sets pid.
+paced_fresh() {
+	dir="$tmp/turn"
+	rm -rf "$dir" && mkdir "$dir"
+	sed "s|^path = .*|path = $dir/paced.db|; s/^durability = .*/durability = $2/" \
+		"$tmp/paced.conf" >"$dir/paced.conf"
+	[ $# -ge 3 ] && printf 'sync = %s\n' "$3" >>"$dir/paced.conf"
+	"$1" -c "$dir/paced.conf" >/dev/null 2>"$dir/log" & pid=$!
+	until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do
+		kill -0 "$pid" 2>/dev/null || { cat "$dir/log" >&2; exit 1; }
+		sleep 0.05
+	done
+	python3 - "$port" <<'PY'
+import http.client, json, sys, time
+day = lambda d: time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                              time.gmtime(time.time() + 86400 * d))
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for i in range(1000):
+    c.request("POST", "/v1/projects", json.dumps({
+        "id": f"p{i}", "title": f"项目 {i}", "unit": "个", "target": 1000,
+        "start": day(-50), "due": day(50)}),
+        {"Content-Type": "application/json"})
+    r = c.getresponse(); r.read(); assert r.status == 201, r.status
+PY
 }
