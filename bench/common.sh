@@ -1,8 +1,9 @@
 # common.sh - what the bench scripts share, sourced after set -eu: the
 # binary, a temporary directory removed on exit (with the paced in $pid
 # stopped, and every process in $others), a free loopback port and a
-# config on them. Sets top, bin, tmp, port, pid, others and as_nobody;
-# free_port prints another free port; nginx_start and paced_fresh start
+# config on them. Sets top, bin, tmp, port, pid, others, hz and
+# as_nobody; free_port prints another free port, field and cpu read
+# results and CPU time; nginx_start and paced_fresh start
 # the servers the write-path benchmarks compare.
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/paced"
@@ -32,6 +33,17 @@ bench_schema() {
 	done
 	kill "$pid"; wait "$pid" || true
 }
+
+# field KEY [LINE]: the value of KEY in a line of key=value words (wrk's
+# and openloop's result lines), LINE or else standard input.
+field() {
+	if [ $# -ge 2 ]; then printf '%s\n' "$2"; else cat; fi |
+		tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# cpu PID: the process's user + system time so far, in clock ticks of hz.
+hz=$(getconf CLK_TCK)
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # Unprivileged when root: the peers need no rights, and get none. A prefix,
 # not a function, so that $! is the peer's own pid (setpriv execs it).

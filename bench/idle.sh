@@ -52,14 +52,12 @@ kill "$pid"; wait "$pid" || true
 events=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from events').fetchone()[0])" "$tmp/paced.db")
 start
 again=$took
-tick=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-c0=$(cpu)
+c0=$(cpu "$pid")
 sleep "$S"
-c1=$(cpu)
+c1=$(cpu "$pid")
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 echo "projects: $N"
 echo "first start (evaluate, schedule, record $events events): $first s"
 echo "restart (evaluate and schedule all, until /healthz): $again s"
-echo "CPU time over ${S} s idle: $(awk "BEGIN { printf \"%.3f\", ($c1 - $c0) / $tick }") s"
+echo "CPU time over ${S} s idle: $(awk "BEGIN { printf \"%.3f\", ($c1 - $c0) / $hz }") s"
 echo "RSS: $((rss / 1024)) MiB"

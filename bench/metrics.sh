@@ -35,9 +35,7 @@ PY
 "$bin" -c "$tmp/paced.conf" 2>>"$tmp/log" & pid=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.05; done
 curl -sf "http://127.0.0.1:$port/metrics" >"$tmp/m.txt"
-tick=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-c0=$(cpu)
+c0=$(cpu "$pid")
 t0=$(date +%s.%N)
 i=0
 while [ "$i" -lt "$K" ]; do
@@ -45,11 +43,11 @@ while [ "$i" -lt "$K" ]; do
 	i=$((i + 1))
 done
 t1=$(date +%s.%N)
-c1=$(cpu)
+c1=$(cpu "$pid")
 echo "projects: $N"
 echo "exposition: $(wc -c <"$tmp/m.txt") bytes, $(grep -vc '^#' "$tmp/m.txt") samples"
 echo "wall time per scrape (curl, $K scrapes): $(awk "BEGIN { printf \"%.1f\", ($t1 - $t0) * 1000 / $K }") ms"
-echo "paced CPU per scrape: $(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * 1000 / $tick / $K }") ms"
+echo "paced CPU per scrape: $(awk "BEGIN { printf \"%.1f\", ($c1 - $c0) * 1000 / $hz / $K }") ms"
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$tmp/m.txt" && echo "promtool check metrics: ok"
 fi
