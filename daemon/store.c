@@ -532,6 +532,9 @@ static void store_reopen_if_read_only(struct store *s)
 	*n = tmp;
 	s->flush = n->flush;
 	s->flush_data = n->flush_data;
+	/* Asked of the store, not of a connection: the transaction being
+	 * begun stays unsynced when it is a group's under sync = thread. */
+	s->begin_unsynced = n->begin_unsynced;
 	s->wal_hook = n->wal_hook;
 	s->wal_hook_data = n->wal_hook_data;
 	store_apply_wal_hook(s);
