@@ -157,7 +157,8 @@ struct store_update {
 	const char *token;     /* NULL: open API */
 };
 
-/* Inserts u (seq is set). */
+/* Inserts u (seq is set), in the open transaction or else in one of its
+ * own. */
 int store_update_insert(struct store *s, struct store_update *u);
 
 typedef int (*store_update_fn)(const struct store_update *u, void *data);

@@ -10,7 +10,9 @@
 #include "store_internal.h"
 #include "store_tail.h"
 
-int store_update_insert(struct store *s, struct store_update *u)
+/* The row, and its place among the rows held (store_tail.h), in the
+ * caller's transaction. */
+static int insert_row(struct store *s, struct store_update *u)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_UPDATE_INSERT);
 	int rc;
@@ -28,13 +30,23 @@ int store_update_insert(struct store *s, struct store_update *u)
 	if (rc < 0)
 		return rc;
 	u->seq = sqlite3_last_insert_rowid(s->db);
-	rc = tail_add(s->tail, u->project_id, u->seq, u->at, u->value);
+	/* On failure the caller undoes the row with its item. */
+	return tail_add(s->tail, u->project_id, u->seq, u->at, u->value);
+}
+
+int store_update_insert(struct store *s, struct store_update *u)
+{
+	int rc;
+
+	if (store_in_transaction(s))
+		return insert_row(s, u);
+	/* Alone, the row is a transaction of its own: a row the tail could
+	 * not take is undone with it, never left committed where a read of
+	 * its project would not find it. */
+	rc = store_begin(s);
 	if (rc < 0)
-		return rc; /* the caller undoes the row with its item */
-	/* Outside a transaction the row is already committed. */
-	if (!store_in_transaction(s))
-		tail_committed(s->tail);
-	return 0;
+		return rc;
+	return store_finish(s, insert_row(s, u));
 }
 
 /* The statement id of a project's reads, with the project as ?1 and the
