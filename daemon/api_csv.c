@@ -12,6 +12,7 @@
 
 #include "api_internal.h"
 #include "api_list.h"
+#include "arr.h"
 #include "conf.h"
 #include "csv.h"
 #include "fmt_text.h"
@@ -541,16 +542,10 @@ static int add_row(struct upload *up, const struct csv_record *rec)
 {
 	json_t *obj = json_object(), *errs = NULL;
 
-	if (up->cap_lines == json_array_size(up->rows)) {
-		size_t cap = up->cap_lines ? 2 * up->cap_lines : 64;
-		size_t *lines = realloc(up->lines, cap * sizeof(*lines));
-
-		if (!lines) {
-			json_decref(obj);
-			return PACED_ENOMEM;
-		}
-		up->lines = lines;
-		up->cap_lines = cap;
+	if (arr_grow(&up->lines, &up->cap_lines, json_array_size(up->rows) + 1,
+		     sizeof(*up->lines), 64)) {
+		json_decref(obj);
+		return PACED_ENOMEM;
 	}
 	for (size_t i = 0; i < rec->n; i++)
 		read_cell(up, rec->line, i, rec->fields[i], obj, &errs);

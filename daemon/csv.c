@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
 #include "fmt_text.h"
 #include "paced.h"
 
@@ -131,15 +132,8 @@ static void end_line(struct csv_reader *r)
 
 static int push_field(struct csv_reader *r, size_t n, char *f)
 {
-	if (n == r->cap_fields) {
-		size_t cap = r->cap_fields ? 2 * r->cap_fields : 16;
-		char **fields = realloc(r->fields, cap * sizeof(*fields));
-
-		if (!fields)
-			return PACED_ENOMEM;
-		r->fields = fields;
-		r->cap_fields = cap;
-	}
+	if (arr_grow(&r->fields, &r->cap_fields, n + 1, sizeof(*r->fields), 16))
+		return PACED_ENOMEM;
 	r->fields[n] = f;
 	return 0;
 }

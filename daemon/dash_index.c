@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "arr.h"
 #include "dash_internal.h"
 #include "html.h"
 #include "registry.h"
@@ -389,15 +390,9 @@ static long tag_index(struct dash_index_page *pg, const char *s)
 	for (; pg->buckets[at]; at = (at + 1) & (pg->n_buckets - 1))
 		if (strcmp(tag_name(pg, pg->buckets[at] - 1), s) == 0)
 			return pg->buckets[at] - 1;
-	if (pg->n_tags == pg->cap_tags) {
-		size_t cap = pg->cap_tags ? pg->cap_tags * 2 : 16;
-		struct ix_tag *t = realloc(pg->tags, cap * sizeof(*t));
-
-		if (!t)
-			return PACED_ENOMEM;
-		pg->tags = t;
-		pg->cap_tags = cap;
-	}
+	if (arr_grow(&pg->tags, &pg->cap_tags, pg->n_tags + 1,
+		     sizeof(*pg->tags), 16))
+		return PACED_ENOMEM;
 	pg->tags[pg->n_tags].name = pg->tag_names.len;
 	fmt_text_add(&pg->tag_names, s, strlen(s) + 1);
 	if (pg->tag_names.nomem)
@@ -409,15 +404,9 @@ static long tag_index(struct dash_index_page *pg, const char *s)
 /* Appends a row's tag to the page's list of them. */
 static bool row_tag_add(struct dash_index_page *pg, uint32_t tag)
 {
-	if (pg->n_row_tags == pg->cap_row_tags) {
-		size_t cap = pg->cap_row_tags ? pg->cap_row_tags * 2 : 256;
-		uint32_t *t = realloc(pg->row_tags, cap * sizeof(*t));
-
-		if (!t)
-			return false;
-		pg->row_tags = t;
-		pg->cap_row_tags = cap;
-	}
+	if (arr_grow(&pg->row_tags, &pg->cap_row_tags, pg->n_row_tags + 1,
+		     sizeof(*pg->row_tags), 256))
+		return false;
 	pg->row_tags[pg->n_row_tags++] = tag;
 	return true;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
 #include "paced.h"
 
 /* ---- a growing string --------------------------------------------------- */
@@ -18,22 +19,11 @@
 
 void fmt_text_add_grow(struct fmt_text *b, const char *s, size_t n)
 {
-	size_t cap;
-	char *p;
-
 	if (b->nomem)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : FMT_TEXT_FIRST_CAP;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (arr_grow(&b->p, &b->cap, b->len + n + 1, 1, FMT_TEXT_FIRST_CAP)) {
+		b->nomem = true;
+		return;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "arr.h"
 #include "log.h"
 #include "paced.h"
 #include "store.h"
@@ -193,15 +194,9 @@ int group_defer(struct group *g, group_done_fn fn, void *data)
 		fn(0, data);
 		return 0;
 	}
-	if (g->n_after == g->cap_after) {
-		size_t cap = g->cap_after ? 2 * g->cap_after : 64;
-		struct deferred *a = realloc(g->after, cap * sizeof(*a));
-
-		if (!a)
-			return PACED_ENOMEM;
-		g->after = a;
-		g->cap_after = cap;
-	}
+	if (arr_grow(&g->after, &g->cap_after, g->n_after + 1,
+		     sizeof(*g->after), 64))
+		return PACED_ENOMEM;
 	g->after[g->n_after++] = (struct deferred){fn, data};
 	return 0;
 }

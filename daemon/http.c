@@ -16,6 +16,7 @@
 
 #include <http_parser.h>
 
+#include "arr.h"
 #include "http_conn.h"
 #include "log.h"
 #include "metrics.h"
@@ -25,23 +26,9 @@
 
 int http_buf_reserve(struct http_buf *b, size_t extra)
 {
-	size_t need, cap;
-	char *p;
-
 	if (extra > SIZE_MAX / 2 - b->len)
 		return PACED_ENOMEM;
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p)
-		return PACED_ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
+	return arr_grow(&b->p, &b->cap, b->len + extra + 1, 1, 64);
 }
 
 int http_buf_add(struct http_buf *b, const char *s, size_t n)

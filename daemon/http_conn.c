@@ -16,6 +16,7 @@
 
 #include <http_parser.h>
 
+#include "arr.h"
 #include "http_conn.h"
 #include "log.h"
 #include "paced.h"
@@ -471,7 +472,6 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 	struct http_request *r = c->cur;
-	struct http_hdr *hv;
 
 	if (!r)
 		return -1;
@@ -480,13 +480,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 	if (r->hs != HS_FIELD) {
 		if (hdr_end(r))
 			return cb_oom(c);
-		if (r->nh == r->caph) {
-			r->caph = r->caph ? r->caph * 2 : 16;
-			hv = realloc(r->hv, r->caph * sizeof(*hv));
-			if (!hv)
-				return cb_oom(c);
-			r->hv = hv;
-		}
+		if (arr_grow(&r->hv, &r->caph, r->nh + 1, sizeof(*r->hv), 16))
+			return cb_oom(c);
 		r->hv[r->nh].name = r->hbuf.len;
 		r->hv[r->nh++].value = 0;
 		r->hs = HS_FIELD;

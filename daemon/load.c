@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
 #include "conf.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -229,18 +230,8 @@ static size_t keep(struct load_batch *b, const char *s)
 {
 	size_t n = strlen(s) + 1, at = b->len;
 
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *more;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		more = realloc(b->chars, cap);
-		if (!more)
-			return SIZE_MAX;
-		b->chars = more;
-		b->cap = cap;
-	}
+	if (arr_grow(&b->chars, &b->cap, b->len + n, 1, 65536))
+		return SIZE_MAX;
 	memcpy(b->chars + at, s, n);
 	b->len += n;
 	return at;

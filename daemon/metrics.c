@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arr.h"
 #include "ckpt.h"
 #include "conf.h"
 #include "group.h"
@@ -80,15 +81,9 @@ static struct chan_counts *chan_counts(const char *name)
 	for (size_t i = 0; i < m.n_chans; i++)
 		if (strcmp(m.chans[i].name, name) == 0)
 			return &m.chans[i];
-	if (m.n_chans == m.cap_chans) {
-		size_t cap = m.cap_chans ? m.cap_chans * 2 : 8;
-
-		c = realloc(m.chans, cap * sizeof(*c));
-		if (!c)
-			return NULL;
-		m.chans = c;
-		m.cap_chans = cap;
-	}
+	if (arr_grow(&m.chans, &m.cap_chans, m.n_chans + 1, sizeof(*m.chans),
+		     8))
+		return NULL;
 	c = &m.chans[m.n_chans];
 	memset(c, 0, sizeof(*c));
 	if (!(c->name = strdup(name)))
@@ -142,19 +137,9 @@ void metrics_put(struct metrics_out *o, const char *s, size_t n)
 {
 	if (o->oom)
 		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *p;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		p = realloc(o->p, cap);
-		if (!p) {
-			o->oom = true;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
+	if (arr_grow(&o->p, &o->cap, o->len + n + 1, 1, 4096)) {
+		o->oom = true;
+		return;
 	}
 	memcpy(o->p + o->len, s, n);
 	o->len += n;

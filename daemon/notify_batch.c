@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
+
 void notify_batch_rows_init(struct batch_rows *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -51,15 +53,8 @@ static int on_due(const struct store_delivery *d, const struct store_event *e,
 	struct batch_row *r;
 	bool nomem = false;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 32;
-		struct batch_row *grown = realloc(b->rows, cap * sizeof(*grown));
-
-		if (!grown)
-			return PACED_ENOMEM;
-		b->rows = grown;
-		b->cap = cap;
-	}
+	if (arr_grow(&b->rows, &b->cap, b->n + 1, sizeof(*b->rows), 32))
+		return PACED_ENOMEM;
 	r = &b->rows[b->n];
 	memset(r, 0, sizeof(*r));
 	r->event_seq = d->event_seq;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
+
 /* Progress this close to 1 is done: 349.9999999999 of 350 is float noise,
  * not a missing fraction of a parking space. */
 #define PACE_DONE_EPS 1e-9
@@ -483,19 +485,7 @@ static bool pace_window_of(const struct pace_point *upd, size_t n_upd,
 
 int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need)
 {
-	size_t grown = *cap ? *cap : 8;
-	struct pace_point *nv;
-
-	if (need <= *cap)
-		return 0;
-	while (grown < need)
-		grown *= 2;
-	nv = realloc(*v, grown * sizeof(*nv));
-	if (!nv)
-		return PACED_ENOMEM;
-	*v = nv;
-	*cap = grown;
-	return 0;
+	return arr_grow(v, cap, need, sizeof(**v), 8);
 }
 
 /* The forecast along the line (rate, through the anchor) when ok, else

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
 #include "paced.h"
 
 /* Picks at least this many rows give their memory back when freed (the
@@ -33,16 +34,9 @@ void *registry_pick_add(struct registry_pick *k, const char *id)
 
 	if (k->nomem)
 		return NULL;
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 64;
-		void *rows = realloc(k->rows, cap * k->size);
-
-		if (!rows) {
-			k->nomem = true;
-			return NULL;
-		}
-		k->rows = rows;
-		k->cap = cap;
+	if (arr_grow(&k->rows, &k->cap, k->n + 1, k->size, 64)) {
+		k->nomem = true;
+		return NULL;
 	}
 	ref = (void *)((char *)k->rows + k->n * k->size);
 	memset(ref, 0, k->size);
@@ -66,16 +60,9 @@ static int end_run(struct registry_pick *k)
 
 	if (k->n == from)
 		return 0;
-	if (k->n_runs == k->cap_runs) {
-		size_t cap = k->cap_runs ? 2 * k->cap_runs : 16;
-		struct registry_pick_run *runs =
-			realloc(k->runs, cap * sizeof(*runs));
-
-		if (!runs)
-			return PACED_ENOMEM;
-		k->runs = runs;
-		k->cap_runs = cap;
-	}
+	if (arr_grow(&k->runs, &k->cap_runs, k->n_runs + 1, sizeof(*k->runs),
+		     16))
+		return PACED_ENOMEM;
 	kept = registry_sort_ids(registry_pick_row(k, from), k->n - from,
 				 k->size, k->ids.p);
 	k->n = from + kept;

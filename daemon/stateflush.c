@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "arr.h"
 #include "log.h"
 #include "paced.h"
 #include "project.h"
@@ -49,15 +50,8 @@ int stateflush_new(struct stateflush **out, struct app *app)
 
 static int push(struct stateflush *f, const char *id)
 {
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 64;
-		char **ids = realloc(f->ids, cap * sizeof(*ids));
-
-		if (!ids)
-			return PACED_ENOMEM;
-		f->ids = ids;
-		f->cap = cap;
-	}
+	if (arr_grow(&f->ids, &f->cap, f->n + 1, sizeof(*f->ids), 64))
+		return PACED_ENOMEM;
 	f->ids[f->n] = strdup(id);
 	if (!f->ids[f->n])
 		return PACED_ENOMEM;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arr.h"
 #include "log.h"
 #include "store_internal.h"
 #include "strhash.h"
@@ -91,24 +92,6 @@ static int64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Doubles *arr (of *cap items of size) to hold need. 0 or -1. */
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, n * size);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = n;
-	return 0;
 }
 
 struct store_tail *tail_new(void)
@@ -255,13 +238,13 @@ int tail_add(struct store_tail *t, const char *project_id, int64_t seq,
 	struct tail_entry *e = find(t, project_id);
 	size_t cap;
 
-	if (grow((void **)&t->undo, &t->capundo, t->nundo + 1,
-		 sizeof(*t->undo)))
+	if (arr_grow(&t->undo, &t->capundo, t->nundo + 1, sizeof(*t->undo),
+		     16))
 		return PACED_ENOMEM;
 	if (!e && !(e = entry_new(t, project_id, seq)))
 		return PACED_ENOMEM;
 	cap = (size_t)e->cap;
-	if (grow((void **)&e->rows, &cap, (size_t)e->n + 1, sizeof(*e->rows)) ||
+	if (arr_grow(&e->rows, &cap, (size_t)e->n + 1, sizeof(*e->rows), 16) ||
 	    cap > INT_MAX) {
 		if (!e->n)
 			entry_drop(t, e);
@@ -386,8 +369,8 @@ static struct tail_entry *fold_entries(struct store *s, bool all,
 
 		if (k > budget)
 			k = (int)budget;
-		if (grow((void **)&t->folded, &t->capfolded, t->nfolded + 1,
-			 sizeof(*t->folded))) {
+		if (arr_grow(&t->folded, &t->capfolded, t->nfolded + 1,
+			     sizeof(*t->folded), 16)) {
 			*rc = PACED_ENOMEM;
 			return e;
 		}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "arr.h"
 #include "conf.h"
 #include "fcache.h"
 #include "jsonutil.h"
@@ -572,22 +573,15 @@ void tracker_wake(void *item, paced_ms at, paced_ms now, void *data)
 	(void)at;
 	(void)now;
 	/* Only collected here; tracker_wake_end() settles the whole run. */
-	if (app->n_waking == app->cap_waking) {
-		size_t cap = app->cap_waking ? app->cap_waking * 2 : 64;
-		struct project **w = realloc(app->waking, cap * sizeof(*w));
+	if (arr_grow(&app->waking, &app->cap_waking, app->n_waking + 1,
+		     sizeof(*app->waking), 64)) {
+		struct project *p = item;
 
-		if (!w) {
-			struct project *p = item;
-
-			log_err("project %s: out of memory; checking it again "
-				"later",
-				p->def->id);
-			sched_set(app->sched, p, &p->sched_slot,
-				  timefmt_now() + TRACKER_RETRY_MS);
-			return;
-		}
-		app->waking = w;
-		app->cap_waking = cap;
+		log_err("project %s: out of memory; checking it again later",
+			p->def->id);
+		sched_set(app->sched, p, &p->sched_slot,
+			  timefmt_now() + TRACKER_RETRY_MS);
+		return;
 	}
 	app->waking[app->n_waking++] = item;
 }
