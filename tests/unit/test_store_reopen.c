@@ -71,17 +71,16 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	struct fixture *f = *state;
 	char p[128];
 
 	if (f->immutable)
 		set_immutable(f->path, false);
-	for (const char *sfx = ""; sfx; sfx = *sfx ? NULL : "-wal") {
-		snprintf(p, sizeof(p), "%s%s", f->path, sfx);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
 		unlink(p);
 	}
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
 	rmdir(f->dir);
 	free(f);
 	return 0;
