@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "ckpt.h"
+#include "db_testutil.h"
 #include "store.h"
 
 #define T0 1640995200000LL
@@ -25,8 +26,7 @@
 static const struct ckpt_marks small = {50, 400};
 
 struct fixture {
-	char dir[64];
-	char path[96];
+	struct db_testutil db;
 	char wal[112];
 	uv_loop_t loop;
 	struct store *store;
@@ -41,12 +41,10 @@ static struct fixture *open_fixture(void)
 	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/paced-test-ckpt-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/paced.db", f->dir);
-	snprintf(f->wal, sizeof(f->wal), "%s-wal", f->path);
+	assert_int_equal(db_testutil_make(&f->db, "ckpt"), 0);
+	snprintf(f->wal, sizeof(f->wal), "%s-wal", f->db.path);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
-	assert_int_equal(store_open(f->path, STORE_DURABILITY_FULL, &f->store,
+	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_FULL, &f->store,
 				    err, sizeof(err)),
 			 0);
 	assert_int_equal(ckpt_new(&f->ckpt, &f->loop, f->store, &small), 0);
@@ -56,13 +54,7 @@ static struct fixture *open_fixture(void)
 
 static void remove_files(struct fixture *f)
 {
-	char p[128];
-
-	unlink(f->path);
-	unlink(f->wal);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	assert_int_equal(db_testutil_remove(&f->db), 0);
 }
 
 static void close_fixture(struct fixture *f)
@@ -142,7 +134,7 @@ static void test_the_worker_checkpoints(void **state)
 	 * never came near the loop's mark */
 	assert_true(f->wal_max < (off_t)small.behind * (PAGE + 24));
 	close_fixture(f);
-	assert_int_equal(count_rows(f->path), 600);
+	assert_int_equal(count_rows(f->db.path), 600);
 	remove_files(f);
 	free(f);
 }
@@ -167,7 +159,7 @@ static void test_unpaused_writes_keep_the_wal_bounded(void **state)
 	assert_true(st.worker >= 1);
 	assert_true(f->wal_max <= (off_t)(10 * small.behind) * (PAGE + 24));
 	close_fixture(f);
-	assert_int_equal(count_rows(f->path), 8000);
+	assert_int_equal(count_rows(f->db.path), 8000);
 	remove_files(f);
 	free(f);
 }
@@ -181,7 +173,7 @@ static void test_close_during_a_checkpoint(void **state)
 	(void)state;
 	commit_projects(f, small.frames + 10); /* queues one */
 	close_fixture(f);
-	assert_int_equal(count_rows(f->path), small.frames + 10);
+	assert_int_equal(count_rows(f->db.path), small.frames + 10);
 	remove_files(f);
 	free(f);
 }

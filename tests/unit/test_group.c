@@ -13,14 +13,14 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "db_testutil.h"
 #include "group.h"
 #include "store.h"
 
 #define T0 1640995200000LL
 
 struct fixture {
-	char dir[64];
-	char path[96];
+	struct db_testutil db;
 	uv_loop_t loop;
 	struct store *store;
 	struct group *group;
@@ -45,11 +45,9 @@ static struct fixture *open_fixture(bool off_loop)
 	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/paced-test-group-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/paced.db", f->dir);
+	assert_int_equal(db_testutil_make(&f->db, "group"), 0);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
-	assert_int_equal(store_open(f->path, STORE_DURABILITY_FULL, &f->store,
+	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_FULL, &f->store,
 				    err, sizeof(err)),
 			 0);
 	assert_int_equal(group_new(&f->group, &f->loop, f->store, off_loop),
@@ -59,18 +57,11 @@ static struct fixture *open_fixture(bool off_loop)
 
 static void close_fixture(struct fixture *f)
 {
-	char p[128];
-
 	group_close(f->group);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
 	store_close(f->store);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	assert_int_equal(db_testutil_remove(&f->db), 0);
 	free(f);
 }
 

@@ -23,13 +23,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "db_testutil.h"
 #include "paced.h"
 #include "store.h"
 #include "store_internal.h"
 
 struct fixture {
-	char dir[64];
-	char path[96];
+	struct db_testutil db;
 	bool immutable;
 };
 
@@ -58,10 +58,8 @@ static int setup(void **state)
 	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/paced-test-reopen-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/paced.db", f->dir);
-	assert_int_equal(store_open(f->path, STORE_DURABILITY_FULL, &s, err,
+	assert_int_equal(db_testutil_make(&f->db, "reopen"), 0);
+	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_FULL, &s, err,
 				    sizeof(err)),
 			 0);
 	store_close(s);
@@ -71,17 +69,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	struct fixture *f = *state;
-	char p[128];
 
 	if (f->immutable)
-		set_immutable(f->path, false);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffixes[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+		set_immutable(f->db.path, false);
+	assert_int_equal(db_testutil_remove(&f->db), 0);
 	free(f);
 	return 0;
 }
@@ -109,11 +101,11 @@ static struct store *open_read_only_then_writable(struct fixture *f)
 	struct store *s;
 	char err[256];
 
-	assert_int_equal(store_open(f->path, STORE_DURABILITY_FULL, &s, err,
+	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_FULL, &s, err,
 				    sizeof(err)),
 			 0);
 	assert_int_equal(sqlite3_db_readonly(s->db, "main"), 1);
-	assert_true(set_immutable(f->path, false));
+	assert_true(set_immutable(f->db.path, false));
 	f->immutable = false;
 	s->fault = PACED_EROFS;
 	return s;
@@ -121,7 +113,7 @@ static struct store *open_read_only_then_writable(struct fixture *f)
 
 static bool make_read_only(struct fixture *f)
 {
-	f->immutable = set_immutable(f->path, true);
+	f->immutable = set_immutable(f->db.path, true);
 	return f->immutable;
 }
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "db_testutil.h"
 #include "log.h"
 #include "rand_testutil.h"
 #include "store.h"
@@ -43,7 +44,7 @@ struct model {
 };
 
 struct fixture {
-	char path[64];
+	struct db_testutil db;
 	struct store *s;
 	struct model m;
 };
@@ -60,7 +61,7 @@ static void open_store(struct fixture *f)
 {
 	char err[256];
 
-	assert_int_equal(store_open(f->path, STORE_DURABILITY_NORMAL, &f->s,
+	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_NORMAL, &f->s,
 				    err, sizeof(err)),
 			 0);
 }
@@ -70,9 +71,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	log_set_level(LOG_LVL_ERR);
-	snprintf(f->path, sizeof(f->path), "/tmp/test_store_tail.%d.db",
-		 (int)getpid());
-	unlink(f->path);
+	assert_int_equal(db_testutil_make(&f->db, "tail"), 0);
 	open_store(f);
 	f->m.savepoint = -1;
 	assert_int_equal(store_begin(f->s), 0);
@@ -89,14 +88,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char wal[80];
 
 	store_close(f->s);
-	unlink(f->path);
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", f->path);
-	unlink(wal);
+	assert_int_equal(db_testutil_remove(&f->db), 0);
 	free(f);
 	return 0;
 }
@@ -515,7 +509,7 @@ static void test_reopen_while_locked_reads_everything(void **state)
 		insert_one(f);
 	commit(f);
 	store_close(f->s);
-	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->db.path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 				      NULL),
 			 SQLITE_OK);
