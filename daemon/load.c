@@ -2,9 +2,12 @@
  * load.c - start-up loading on two threads. This thread steps the
  * projects query and copies each row into a batch; a worker parses and
  * checks the batch's definitions (project_def_load) and hands it back;
- * this thread then puts the projects in the registry. When the worker
- * falls behind, this thread parses the batch it just filled itself, and
- * at the end it takes the batches still queued, so both cores parse.
+ * this thread then puts each project at its row's place in the query's
+ * order. When the worker falls behind, this thread parses the batch it
+ * just filled itself, and at the end it takes the batches still queued,
+ * so both cores parse. Once all are parsed the registry is sized for them
+ * in one go and filled, so no table is rebuilt on the way, and the order
+ * (the ids') is handed on: start-up need not sort a million ids.
  * jansson allocates from each thread's scratch arena for the whole load
  * (jsonutil_scratch_begin); only this thread touches SQLite, the
  * registry and the log. Without a thread the batches are parsed here.
@@ -41,6 +44,7 @@ struct load_row {
 
 struct load_batch {
 	struct load_batch *next;
+	size_t first; /* its first row's place in the query's order */
 	size_t n;
 	char *chars; /* the ids and definitions, NUL-terminated */
 	size_t len, cap;
@@ -58,6 +62,10 @@ struct loader {
 	bool threaded;
 	size_t in_flight; /* given to the worker, not yet adopted */
 	struct load_batch *filling;
+	/* Every row so far, in the query's (id) order: the project once
+	 * adopted, NULL until then and for a row left out. */
+	struct project **order;
+	size_t n_order, cap_order;
 	size_t declared;
 	int rc; /* the first failure */
 };
@@ -115,7 +123,7 @@ static void *worker(void *data)
 	return NULL;
 }
 
-/* Puts a parsed batch's projects in the registry and frees the batch. */
+/* Places a parsed batch's projects in the order and frees the batch. */
 static void adopt(struct loader *l, struct load_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -141,12 +149,7 @@ static void adopt(struct loader *l, struct load_batch *b)
 			l->rc = PACED_ENOMEM;
 			continue;
 		}
-		/* The projects table keeps ids unique. */
-		if (registry_put_new(l->app->reg, p) < 0) {
-			project_free(p);
-			l->rc = PACED_ENOMEM;
-			continue;
-		}
+		l->order[b->first + i] = p;
 		l->declared += p->declared;
 	}
 	free(b->chars);
@@ -248,7 +251,12 @@ static int on_row(const struct store_project_row *row, void *data)
 		b = l->filling = calloc(1, sizeof(*b));
 		if (!b)
 			return PACED_ENOMEM;
+		b->first = l->n_order;
 	}
+	if (arr_grow(&l->order, &l->cap_order, l->n_order + 1,
+		     sizeof(*l->order), 4096))
+		return PACED_ENOMEM;
+	l->order[l->n_order++] = NULL;
 	r = &b->rows[b->n];
 	memset(r, 0, sizeof(*r));
 	r->id_at = keep(b, row->id);
@@ -273,7 +281,34 @@ static int on_row(const struct store_project_row *row, void *data)
 	return l->rc;
 }
 
-int load_projects(struct app *app, size_t *declared)
+/* Closes the gaps of the rows left out, then puts every project in the
+ * registry (the projects table keeps ids unique: put_new). On failure
+ * the projects are freed. */
+static int fill_registry(struct loader *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n_order; i++)
+		if (l->order[i])
+			l->order[n++] = l->order[i];
+	l->n_order = n;
+	if (l->rc == 0)
+		l->rc = registry_reserve(l->app->reg, n);
+	for (size_t i = 0; i < n && l->rc == 0; i++)
+		l->rc = registry_put_new(l->app->reg, l->order[i]);
+	if (l->rc < 0) {
+		/* Those already put belong to the registry now (a put after
+		 * the reserve does not fail, but should it): free the rest. */
+		for (size_t i = 0; i < n; i++)
+			if (!registry_get(l->app->reg, l->order[i]->def->id))
+				project_free(l->order[i]);
+		l->n_order = 0;
+	}
+	return l->rc;
+}
+
+int load_projects(struct app *app, size_t *declared,
+		  struct project ***in_order, size_t *n)
 {
 	struct loader l = {
 		.app = app,
@@ -300,6 +335,11 @@ int load_projects(struct app *app, size_t *declared)
 		free(l.filling->chars);
 		free(l.filling);
 	}
+	if (rc < 0 && l.rc == 0)
+		l.rc = rc;
+	fill_registry(&l);
 	*declared = l.declared;
-	return rc < 0 ? rc : l.rc;
+	*in_order = l.order;
+	*n = l.n_order;
+	return l.rc;
 }

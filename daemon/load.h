@@ -15,8 +15,13 @@
  * Loads the live projects of app->store into app->reg. A project whose
  * stored definition is no longer valid is logged and left out (kept in
  * the database). *declared gets the number loaded from [project.ID]
- * sections. 0 or a negative PACED_E* code.
+ * sections; *in_order the *n projects loaded, sorted by id as
+ * registry_sorted() would give them (a malloc'd array the caller frees;
+ * the projects belong to the registry, and the array describes it only
+ * while registry_changes() stays as it was on return). 0 or a negative
+ * PACED_E* code (then *n is 0).
  */
-int load_projects(struct app *app, size_t *declared);
+int load_projects(struct app *app, size_t *declared,
+		  struct project ***in_order, size_t *n);
 
 #endif

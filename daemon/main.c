@@ -383,7 +383,9 @@ static int run(struct conf *conf)
 	struct daemon d = {0};
 	struct app *app = &d.app;
 	struct http_limits limits;
-	size_t declared = 0;
+	size_t declared = 0, n_loaded = 0;
+	struct project **loaded = NULL;
+	unsigned long loaded_as = 0;
 	char err[512];
 	int rc;
 
@@ -406,7 +408,8 @@ static int run(struct conf *conf)
 		rc = PACED_ENOMEM;
 		goto out;
 	}
-	rc = load_projects(app, &declared);
+	rc = load_projects(app, &declared, &loaded, &n_loaded);
+	loaded_as = registry_changes(app->reg);
 	if (rc < 0) {
 		log_err("cannot load projects: %s", paced_strerror(rc));
 		goto out;
@@ -436,8 +439,13 @@ static int run(struct conf *conf)
 	if (rc < 0)
 		goto out;
 	sched_set_run_end(app->sched, tracker_wake_end);
-	/* What happened while paced was down is recorded now, once. */
-	rc = tracker_start(app, timefmt_now());
+	/* What happened while paced was down is recorded now, once; in the
+	 * load's order unless the projects changed since (sync_declared). */
+	rc = registry_changes(app->reg) == loaded_as
+		     ? tracker_start_sorted(app, timefmt_now(), loaded, n_loaded)
+		     : tracker_start(app, timefmt_now());
+	free(loaded);
+	loaded = NULL;
 	if (rc < 0) {
 		log_err("cannot evaluate the projects at start-up: %s",
 			paced_strerror(rc));
@@ -525,6 +533,7 @@ out:
 	}
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("event loop closed with handles still open");
+	free(loaded); /* a start-up that failed before using it */
 	registry_free(app->reg);
 	project_slab_release();
 	token_rates_free(app->token_rates);

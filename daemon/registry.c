@@ -18,6 +18,7 @@ struct registry {
 	size_t used;            /* live entries */
 	size_t filled;          /* live entries + tombstones */
 	unsigned long layout;   /* rebuilds so far (registry_scan) */
+	unsigned long changes;  /* entries put or removed so far */
 };
 
 static struct project tombstone_mark;
@@ -103,14 +104,14 @@ static size_t larger(size_t cap)
 	return (cap & (cap - 1)) == 0 ? cap / 2 * 3 : cap / 3 * 4;
 }
 
-/* Makes room (or clears the tombstones, when they are what fills the
- * table). */
-static int grow(struct registry *r)
+/* Moves the live entries to a table of cap slots, leaving the
+ * tombstones behind. */
+static int rebuild(struct registry *r, size_t cap)
 {
 	size_t old_cap = r->cap;
 	struct project **old = r->slots;
 
-	r->cap = r->used * 2 > old_cap ? larger(old_cap) : old_cap;
+	r->cap = cap;
 	r->slots = calloc(r->cap, sizeof(*r->slots));
 	if (!r->slots) {
 		r->slots = old;
@@ -124,6 +125,26 @@ static int grow(struct registry *r)
 			put_new(r, old[i]);
 	free(old);
 	return 0;
+}
+
+/* Makes room (or clears the tombstones, when they are what fills the
+ * table). */
+static int grow(struct registry *r)
+{
+	return rebuild(r, r->used * 2 > r->cap ? larger(r->cap) : r->cap);
+}
+
+int registry_reserve(struct registry *r, size_t n)
+{
+	size_t cap = r->cap;
+
+	if (n > (SIZE_MAX / sizeof(*r->slots)) / 10 - r->filled)
+		return PACED_ENOMEM;
+	/* Filled to at most 70 % once the n are in: the last of them
+	 * finds (filled + n - 1 + 1) * 10 <= cap * 7, so no put grows. */
+	while ((r->filled + n) * 10 > cap * 7)
+		cap = larger(cap);
+	return cap == r->cap ? 0 : rebuild(r, cap);
 }
 
 /* Whether one more entry would fill more than 70 % of the slots. */
@@ -157,6 +178,7 @@ int registry_put(struct registry *r, struct project *p)
 		r->used++;
 	}
 	r->slots[i] = p;
+	r->changes++;
 	return 0;
 }
 
@@ -167,6 +189,7 @@ int registry_put_new(struct registry *r, struct project *p)
 	put_new(r, p);
 	r->filled++;
 	r->used++;
+	r->changes++;
 	return 0;
 }
 
@@ -180,6 +203,7 @@ void registry_remove(struct registry *r, const char *id)
 	project_free(r->slots[i]);
 	r->slots[i] = TOMBSTONE;
 	r->used--;
+	r->changes++;
 }
 
 size_t registry_count(const struct registry *r)
@@ -253,6 +277,11 @@ bool registry_scan(const struct registry *r, size_t *pos, size_t slots,
 			fn(r->slots[i], data);
 	*pos = end;
 	return end < r->cap;
+}
+
+unsigned long registry_changes(const struct registry *r)
+{
+	return r->changes;
 }
 
 unsigned long registry_layout(const struct registry *r)

@@ -29,6 +29,11 @@ int registry_put(struct registry *r, struct project *p);
  * the database keeps ids unique), without comparing ids. */
 int registry_put_new(struct registry *r, struct project *p);
 
+/* Makes room for n more projects at once, so that putting them rebuilds
+ * the table no more (start-up, which knows how many it loaded). 0 or
+ * PACED_ENOMEM (the registry unchanged). */
+int registry_reserve(struct registry *r, size_t n);
+
 /* Removes and frees the project; nothing if absent. */
 void registry_remove(struct registry *r, const char *id);
 
@@ -72,6 +77,11 @@ size_t registry_sort_ids(void *base, size_t n, size_t size, const char *ids);
 /* The order registry_sort_ids() sorts in: <0, 0 or >0. */
 int registry_id_ref_cmp(const struct registry_id_ref *x,
 			const struct registry_id_ref *y, const char *ids);
+
+/* Changes whenever a project is put or removed: a caller that kept
+ * pointers to projects, or their order, knows they are still the whole
+ * registry while this stays the same. */
+unsigned long registry_changes(const struct registry *r);
 
 /* Changes whenever the projects move to other slots. */
 unsigned long registry_layout(const struct registry *r);

@@ -606,6 +606,16 @@ int tracker_start(struct app *app, paced_ms now)
 
 	if (!all)
 		return PACED_ENOMEM;
+	rc = tracker_start_sorted(app, now, all, n);
+	free(all);
+	return rc;
+}
+
+int tracker_start_sorted(struct app *app, paced_ms now, struct project **all,
+			 size_t n)
+{
+	int rc;
+
 	/* Every project gets an entry: the heap at its size in one go (a
 	 * failure here only means growing step by step). */
 	if (app->sched)
@@ -614,6 +624,5 @@ int tracker_start(struct app *app, paced_ms now)
 	 * recorded once, not once per missed wake-up. A database that
 	 * refuses does not stop the start: each project is tried again. */
 	rc = settle_many(app, all, n, now);
-	free(all);
 	return rc == PACED_ENOMEM ? rc : 0;
 }

@@ -127,4 +127,10 @@ void tracker_wake_end(void *data);
  * (each project is tried again shortly). 0 or PACED_ENOMEM. */
 int tracker_start(struct app *app, paced_ms now);
 
+/* The same over all, every project of the registry sorted by id (what
+ * registry_sorted() gives; the start-up's load has them in that order
+ * already). */
+int tracker_start_sorted(struct app *app, paced_ms now, struct project **all,
+			 size_t n);
+
 #endif

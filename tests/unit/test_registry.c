@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "paced.h"
 #include "registry.h"
 #include "registry_pick.h"
 #include "strhash.h"
@@ -413,6 +414,68 @@ static void test_hash_spreads_numbered_ids(void **state)
 	assert_true(lows > N * 7 / 10);
 }
 
+/* Room made for n at once: the n puts that follow rebuild nothing, and
+ * every one is found. */
+static void test_reserve(void **state)
+{
+	struct registry *r = registry_new();
+	unsigned long layout;
+	char id[32];
+
+	(void)state;
+	assert_int_equal(registry_put(r, make("kept")), 0);
+	assert_int_equal(registry_reserve(r, 5000), 0);
+	layout = registry_layout(r);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		assert_int_equal(registry_put_new(r, make(id)), 0);
+	}
+	assert_int_equal(registry_layout(r), layout);
+	assert_int_equal(registry_count(r), 5001);
+	assert_non_null(registry_get(r, "kept"));
+	for (int i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		assert_non_null(registry_get(r, id));
+	}
+	/* Room enough already: nothing moves. */
+	assert_int_equal(registry_reserve(r, 0), 0);
+	assert_int_equal(registry_reserve(r, 10), 0);
+	assert_int_equal(registry_layout(r), layout);
+	/* Past what any memory holds: refused, the registry as it was. */
+	assert_int_equal(registry_reserve(r, SIZE_MAX / 2), PACED_ENOMEM);
+	assert_int_equal(registry_count(r), 5001);
+	assert_non_null(registry_get(r, "r4999"));
+	registry_free(r);
+}
+
+/* Every put and every removal of a present id counts as a change;
+ * looking, sorting, reserving and removing an absent id do not. */
+static void test_changes(void **state)
+{
+	struct registry *r = registry_new();
+	unsigned long c0 = registry_changes(r);
+	struct project **all;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(registry_put(r, make("a")), 0);
+	assert_int_equal(registry_changes(r), c0 + 1);
+	assert_int_equal(registry_put_new(r, make("b")), 0);
+	assert_int_equal(registry_changes(r), c0 + 2);
+	assert_int_equal(registry_put(r, make("a")), 0); /* replaced */
+	assert_int_equal(registry_changes(r), c0 + 3);
+	registry_remove(r, "absent");
+	assert_null(registry_get(r, "absent"));
+	assert_int_equal(registry_reserve(r, 1000), 0);
+	all = registry_sorted(r, &n);
+	assert_non_null(all);
+	free(all);
+	assert_int_equal(registry_changes(r), c0 + 3);
+	registry_remove(r, "b");
+	assert_int_equal(registry_changes(r), c0 + 4);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +488,8 @@ int main(void)
 		cmocka_unit_test(test_empty_registry),
 		cmocka_unit_test(test_merge_over_several_calls),
 		cmocka_unit_test(test_hash_spreads_numbered_ids),
+		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_changes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
