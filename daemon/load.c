@@ -66,6 +66,7 @@ struct loader {
 	 * adopted, NULL until then and for a row left out. */
 	struct project **order;
 	size_t n_order, cap_order;
+	bool unordered; /* the rows did not come sorted by id */
 	size_t declared;
 	int rc; /* the first failure */
 };
@@ -294,6 +295,12 @@ static int fill_registry(struct loader *l)
 	l->n_order = n;
 	if (l->rc == 0)
 		l->rc = registry_reserve(l->app->reg, n);
+	/* The query's order is the registry's for the ids paced accepts;
+	 * a file edited by hand (an id stored as a blob sorts after all
+	 * text) must not settle out of order: checked, it costs little. */
+	for (size_t i = 1; i < n && l->rc == 0 && !l->unordered; i++)
+		l->unordered = strcmp(l->order[i - 1]->def->id,
+				      l->order[i]->def->id) >= 0;
 	for (size_t i = 0; i < n && l->rc == 0; i++)
 		l->rc = registry_put_new(l->app->reg, l->order[i]);
 	if (l->rc < 0) {
@@ -340,6 +347,6 @@ int load_projects(struct app *app, size_t *declared,
 	fill_registry(&l);
 	*declared = l.declared;
 	*in_order = l.order;
-	*n = l.n_order;
+	*n = l.unordered ? 0 : l.n_order;
 	return l.rc;
 }

@@ -440,8 +440,10 @@ static int run(struct conf *conf)
 		goto out;
 	sched_set_run_end(app->sched, tracker_wake_end);
 	/* What happened while paced was down is recorded now, once; in the
-	 * load's order unless the projects changed since (sync_declared). */
-	rc = registry_changes(app->reg) == loaded_as
+	 * load's order unless the projects changed since (sync_declared)
+	 * or the load gave none. */
+	rc = registry_changes(app->reg) == loaded_as &&
+		     n_loaded == registry_count(app->reg)
 		     ? tracker_start_sorted(app, timefmt_now(), loaded, n_loaded)
 		     : tracker_start(app, timefmt_now());
 	free(loaded);
@@ -451,9 +453,9 @@ static int run(struct conf *conf)
 			paced_strerror(rc));
 		goto out;
 	}
-	/* Loading left freed memory between the projects (the registry's
-	 * earlier tables, the start-up's sorted and settled copies); glibc
-	 * keeps it resident unless asked. */
+	/* Loading left freed memory between the projects (the load's
+	 * batches and order, the start-up's settled copies); glibc keeps it
+	 * resident unless asked. */
 	malloc_trim(0);
 	if ((rc = httpc_new(&d.httpc, &d.loop)) < 0 ||
 	    (rc = notify_new(&app->notify, &d.loop, app->store, d.httpc,

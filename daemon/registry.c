@@ -136,9 +136,10 @@ static int grow(struct registry *r)
 
 int registry_reserve(struct registry *r, size_t n)
 {
+	const size_t most = (SIZE_MAX / sizeof(*r->slots)) / 10;
 	size_t cap = r->cap;
 
-	if (n > (SIZE_MAX / sizeof(*r->slots)) / 10 - r->filled)
+	if (r->filled > most || n > most - r->filled)
 		return PACED_ENOMEM;
 	/* Filled to at most 70 % once the n are in: the last of them
 	 * finds (filled + n - 1 + 1) * 10 <= cap * 7, so no put grows. */

@@ -30,8 +30,9 @@ int registry_put(struct registry *r, struct project *p);
 int registry_put_new(struct registry *r, struct project *p);
 
 /* Makes room for n more projects at once, so that putting them rebuilds
- * the table no more (start-up, which knows how many it loaded). 0 or
- * PACED_ENOMEM (the registry unchanged). */
+ * the table no more (start-up, which knows how many it loaded). A table
+ * rebuilt here changes registry_layout(). 0 or PACED_ENOMEM (the
+ * registry unchanged). */
 int registry_reserve(struct registry *r, size_t n);
 
 /* Removes and frees the project; nothing if absent. */
@@ -79,8 +80,9 @@ int registry_id_ref_cmp(const struct registry_id_ref *x,
 			const struct registry_id_ref *y, const char *ids);
 
 /* Changes whenever a project is put or removed: a caller that kept
- * pointers to projects, or their order, knows they are still the whole
- * registry while this stays the same. */
+ * pointers to every project, in some order, knows they still are every
+ * project while this stays the same (a project changed in place, as a
+ * redefinition does, keeps its pointer and id). */
 unsigned long registry_changes(const struct registry *r);
 
 /* Changes whenever the projects move to other slots. */

@@ -129,7 +129,7 @@ int tracker_start(struct app *app, paced_ms now);
 
 /* The same over all, every project of the registry sorted by id (what
  * registry_sorted() gives; the start-up's load has them in that order
- * already). */
+ * already). The array stays the caller's. */
 int tracker_start_sorted(struct app *app, paced_ms now, struct project **all,
 			 size_t n);
 

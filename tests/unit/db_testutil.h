@@ -1,8 +1,7 @@
 /*
  * db_testutil.h - a database file for one test, in a directory of its own
  * under /tmp, and its removal with the files SQLite puts beside it (the
- * WAL and its index): shared by the tests that open a real store
- * (test_ckpt.c, test_group.c, test_store_reopen.c, test_store_tail.c).
+ * WAL and its index): shared by the tests that open a real store.
  */
 #ifndef PACED_DB_TESTUTIL_H
 #define PACED_DB_TESTUTIL_H

@@ -26,6 +26,8 @@
 
 /* 2022-01-01T00:00:00Z. */
 #define T0 1640995200000LL
+/* Projects made by the order test: 24 of the loader's batches. */
+#define PROJECTS 12000
 
 struct fixture {
 	struct db_testutil db;
@@ -93,9 +95,10 @@ static void exec(struct fixture *f, const char *sql)
 	    sqlite3_exec(f->app.store->db, sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
-/* Enough projects for several of the loader's batches, created out of
- * id order, some ids sharing long prefixes; two broken and one archived
- * after the fact. */
+/* Enough projects for many more of the loader's batches (512 rows) than
+ * it gives the worker at once (8), so that it parses some itself and
+ * batches come back out of turn; created out of id order, some ids
+ * sharing long prefixes; two broken and one archived after the fact. */
 static void test_order_is_the_registrys(void **state)
 {
 	struct fixture *f = *state;
@@ -105,9 +108,9 @@ static void test_order_is_the_registrys(void **state)
 	unsigned long changes;
 
 	open_app(f);
-	for (int i = 0; i < 2500; i++) {
+	for (int i = 0; i < PROJECTS; i++) {
 		/* 7919 is prime: the ids come in a scrambled order. */
-		int k = (int)((i * 7919L) % 2500);
+		int k = (int)((i * 7919L) % PROJECTS);
 
 		snprintf(id, sizeof(id), k % 3 ? "project-%d" : "p%d", k);
 		create(f, id, k % 10 == 0);
@@ -122,11 +125,11 @@ static void test_order_is_the_registrys(void **state)
 	open_app(f);
 	assert_int_equal(load_projects(&f->app, &declared, &in_order, &n), 0);
 	changes = registry_changes(f->app.reg);
-	assert_int_equal(n, 2502 - 3);
+	assert_int_equal(n, PROJECTS + 2 - 3);
 	assert_int_equal(registry_count(f->app.reg), n);
-	/* Every tenth of 0..2499 declared, less project-1000 (refused;
-	 * p3 and p6 were not declared). */
-	assert_int_equal(declared, 250 - 1);
+	/* Every tenth declared, less project-1000 (refused; p3 and p6 were
+	 * not declared). */
+	assert_int_equal(declared, PROJECTS / 10 - 1);
 	assert_null(registry_get(f->app.reg, "p3"));
 	assert_null(registry_get(f->app.reg, "p6"));
 	assert_null(registry_get(f->app.reg, "project-1000"));
@@ -140,6 +143,34 @@ static void test_order_is_the_registrys(void **state)
 	/* Sorting and looking up changed nothing. */
 	assert_int_equal(registry_changes(f->app.reg), changes);
 	free(sorted);
+	free(in_order);
+	close_app(f);
+}
+
+/* A row out of the registry's order (an id stored as a blob, which SQLite
+ * sorts after all text: a file edited by hand) loads all the same, but
+ * no order is handed on, so start-up sorts. */
+static void test_unordered_rows_hand_on_no_order(void **state)
+{
+	struct fixture *f = *state;
+	struct project **in_order;
+	size_t declared, n;
+
+	open_app(f);
+	create(f, "a", false);
+	create(f, "b", false);
+	create(f, "c", false);
+	/* Its revision row refers to the text id: the hand edit skips the
+	 * foreign key check. */
+	exec(f, "PRAGMA foreign_keys = OFF");
+	exec(f, "UPDATE projects SET id = CAST(id AS BLOB) WHERE id = 'a'");
+	close_app(f);
+
+	open_app(f);
+	assert_int_equal(load_projects(&f->app, &declared, &in_order, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(registry_count(f->app.reg), 3);
+	assert_non_null(registry_get(f->app.reg, "a"));
 	free(in_order);
 	close_app(f);
 }
@@ -165,6 +196,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_order_is_the_registrys,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_unordered_rows_hand_on_no_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nothing_stored, setup,
 					    teardown),
 	};
