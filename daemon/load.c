@@ -66,7 +66,6 @@ struct loader {
 	 * adopted, NULL until then and for a row left out. */
 	struct project **order;
 	size_t n_order, cap_order;
-	bool unordered; /* the rows did not come sorted by id */
 	size_t declared;
 	int rc; /* the first failure */
 };
@@ -284,10 +283,12 @@ static int on_row(const struct store_project_row *row, void *data)
 
 /* Closes the gaps of the rows left out, then puts every project in the
  * registry (the projects table keeps ids unique: put_new). On failure
- * the projects are freed. */
+ * the projects are freed. n_order ends as the count of the order handed
+ * on: 0 when there is none. */
 static int fill_registry(struct loader *l)
 {
 	size_t n = 0;
+	bool sorted = true;
 
 	for (size_t i = 0; i < l->n_order; i++)
 		if (l->order[i])
@@ -298,9 +299,9 @@ static int fill_registry(struct loader *l)
 	/* The query's order is the registry's for the ids paced accepts;
 	 * a file edited by hand (an id stored as a blob sorts after all
 	 * text) must not settle out of order: checked, it costs little. */
-	for (size_t i = 1; i < n && l->rc == 0 && !l->unordered; i++)
-		l->unordered = strcmp(l->order[i - 1]->def->id,
-				      l->order[i]->def->id) >= 0;
+	for (size_t i = 1; i < n && sorted && l->rc == 0; i++)
+		sorted = strcmp(l->order[i - 1]->def->id,
+				l->order[i]->def->id) < 0;
 	for (size_t i = 0; i < n && l->rc == 0; i++)
 		l->rc = registry_put_new(l->app->reg, l->order[i]);
 	if (l->rc < 0) {
@@ -311,6 +312,8 @@ static int fill_registry(struct loader *l)
 				project_free(l->order[i]);
 		l->n_order = 0;
 	}
+	if (!sorted)
+		l->n_order = 0;
 	return l->rc;
 }
 
@@ -347,6 +350,6 @@ int load_projects(struct app *app, size_t *declared,
 	fill_registry(&l);
 	*declared = l.declared;
 	*in_order = l.order;
-	*n = l.unordered ? 0 : l.n_order;
+	*n = l.n_order;
 	return l.rc;
 }
