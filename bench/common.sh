@@ -92,13 +92,17 @@ NGINX
 # paced_fresh BIN DURABILITY [SYNC]: BIN started on a new database in
 # $tmp/turn with the config's durability (and [storage] sync) set, and
 # 1000 projects p0..p999 made over the API, due in 50 days; sets pid.
+# $run_prefix, when set, is the command BIN runs under (bench/instr's
+# valgrind); it must exec BIN in its own process, so that $pid is it.
 paced_fresh() {
 	dir="$tmp/turn"
 	rm -rf "$dir" && mkdir "$dir"
 	sed "s|^path = .*|path = $dir/paced.db|; s/^durability = .*/durability = $2/" \
 		"$tmp/paced.conf" >"$dir/paced.conf"
 	[ $# -ge 3 ] && printf 'sync = %s\n' "$3" >>"$dir/paced.conf"
-	"$1" -c "$dir/paced.conf" >/dev/null 2>"$dir/log" & pid=$!
+	# shellcheck disable=SC2086
+	${run_prefix:-} "$1" -c "$dir/paced.conf" >/dev/null 2>"$dir/log" &
+	pid=$!
 	until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do
 		kill -0 "$pid" 2>/dev/null || { cat "$dir/log" >&2; exit 1; }
 		sleep 0.05
