@@ -148,18 +148,43 @@ static char *put_digits(char *p, int v, int width)
 	return p + width;
 }
 
+/* The proleptic Gregorian date of a day counted from the epoch: the
+ * inverse of days_from_civil, by 400-year eras of 146 097 days. */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468; /* days from 0000-03-01 */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153; /* months from March */
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 {
-	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
-	int ms = (int)(t - (paced_ms)secs * 1000);
+	/* Years 0 to 9999, the four digits this writes by hand. */
+	static const paced_ms lo = -62167219200000LL, hi = 253402300800000LL;
+	/* Floored, without the overflow of t - 999 at the type's end. */
+	int64_t secs = t / 1000 - (t % 1000 < 0);
+	int ms = (int)(t % 1000 + (t % 1000 < 0 ? 1000 : 0));
+	int64_t days, sod;
 	struct tm tm;
 	char *p = out;
 
-	gmtime_r(&secs, &tm);
-	/* Digits by hand: snprintf was a few percent of each reply, which
-	 * carries half a dozen instants. Years printf would widen or sign
-	 * still go through it. */
-	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+	/* Digits by hand, and the date by arithmetic: snprintf was a few
+	 * percent of each reply, which carries half a dozen instants, and
+	 * gmtime_r takes a lock and reads the time zone for every call.
+	 * Years printf would widen or sign still go through both. */
+	if (t < lo || t >= hi) {
+		time_t ts = (time_t)secs;
+
+		if (!gmtime_r(&ts, &tm))
+			tm = (struct tm){.tm_year = 70, .tm_mday = 1};
 		snprintf(out, TIMEFMT_MAX,
 			 ms ? "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"
 			    : "%04d-%02d-%02dT%02d:%02d:%02dZ",
@@ -167,6 +192,14 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 			 tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 		return out;
 	}
+	days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	sod = secs - days * 86400;
+	civil_from_days(days, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = (int)(sod / 3600);
+	tm.tm_min = (int)(sod / 60 % 60);
+	tm.tm_sec = (int)(sod % 60);
 	p = put_digits(p, tm.tm_year + 1900, 4);
 	*p++ = '-';
 	p = put_digits(p, tm.tm_mon + 1, 2);

@@ -1,8 +1,8 @@
 /*
  * test_timefmt.c - RFC 3339 instants as paced writes them, against the
  * printf formatting they replaced: random instants from year 0 to past
- * 9999 and before 1970, with and without milliseconds, and the fixed
- * examples of the SPEC.
+ * 9999 and before 1970, with and without milliseconds, every day's
+ * edges over a thousand years, and the fixed examples of the SPEC.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,11 +64,44 @@ static void test_same_as_printf(void **state)
 	}
 }
 
+/* Around every day's start and end over a thousand years, the leap
+ * days (and 1700, 1800, 1900, 2100's lack of them) among them, and the
+ * ends of the four-digit years, where the writing changes hands. */
+static void test_day_edges_same_as_printf(void **state)
+{
+	char got[TIMEFMT_MAX], want[TIMEFMT_MAX];
+	const paced_ms day = 86400000LL, from = -11676096000000LL; /* 1600 */
+	static const paced_ms ends[] = {
+		-62167219200001LL, -62167219200000LL, /* year 0 */
+		253402300799999LL, 253402300800000LL, /* year 10000 */
+		-86400001LL, -1000LL, -999LL, 999LL, 1000LL,
+	};
+
+	(void)state;
+	for (paced_ms t = from; t < from + 365243 * day; t += day) {
+		for (int k = 0; k < 3; k++) {
+			paced_ms at = k == 0 ? t : k == 1 ? t - 1 : t - 1000;
+
+			printf_rfc3339(at, want, sizeof(want));
+			assert_string_equal(timefmt_rfc3339(at, got), want);
+		}
+	}
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		printf_rfc3339(ends[i], want, sizeof(want));
+		assert_string_equal(timefmt_rfc3339(ends[i], got), want);
+	}
+	assert_string_equal(timefmt_rfc3339(951868799999LL, got),
+			    "2000-02-29T23:59:59.999Z");
+	assert_string_equal(timefmt_rfc3339(4107542400000LL, got),
+			    "2100-03-01T00:00:00Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_same_as_printf),
+		cmocka_unit_test(test_day_edges_same_as_printf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
