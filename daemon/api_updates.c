@@ -103,26 +103,26 @@ static void write_update(struct jsonw *w, const char *project_id,
 			 const struct tracker_stored *s)
 {
 	jsonw_object_open(w);
-	jsonw_key(w, "seq");
+	jsonw_key_lit(w, "seq");
 	jsonw_integer(w, s->seq);
-	jsonw_key(w, "project");
+	jsonw_key_lit(w, "project");
 	jsonw_string(w, project_id);
-	jsonw_key(w, "id");
+	jsonw_key_lit(w, "id");
 	jsonw_string(w, s->client_id);
-	jsonw_key(w, "at");
+	jsonw_key_lit(w, "at");
 	jsonw_instant(w, s->at);
-	jsonw_key(w, "value");
+	jsonw_key_lit(w, "value");
 	jsonw_number(w, s->value);
-	jsonw_key(w, "delta");
+	jsonw_key_lit(w, "delta");
 	if (s->has_delta)
 		jsonw_number(w, s->delta);
 	else
 		jsonw_null(w);
-	jsonw_key(w, "note");
+	jsonw_key_lit(w, "note");
 	jsonw_string(w, s->note);
-	jsonw_key(w, "received_at");
+	jsonw_key_lit(w, "received_at");
 	jsonw_instant(w, s->received_at);
-	jsonw_key(w, "token");
+	jsonw_key_lit(w, "token");
 	jsonw_string(w, s->token);
 	jsonw_object_close(w);
 }
@@ -158,9 +158,9 @@ static void post_one(struct http_request *req, struct app *app,
 	} else {
 		jsonw_init(&w, 15);
 		jsonw_object_open(&w);
-		jsonw_key(&w, "update");
+		jsonw_key_lit(&w, "update");
 		write_update(&w, id, &u.stored);
-		jsonw_key(&w, "project");
+		jsonw_key_lit(&w, "project");
 		if (api_write_project(req, app, &w,
 				      registry_get(app->reg, id), now) < 0) {
 			jsonw_discard(&w);
@@ -224,7 +224,7 @@ static void list(struct http_request *req, struct app *app, const char *id)
 	}
 	jsonw_init(&w, 15);
 	jsonw_object_open(&w);
-	jsonw_key(&w, "updates");
+	jsonw_key_lit(&w, "updates");
 	jsonw_array_open(&w);
 	rc = store_updates_list(app->store, id, before, (int)limit,
 				append_update, &w);
@@ -296,7 +296,7 @@ void api_reply_batch(struct http_request *req, struct app *app,
 
 	jsonw_init(&w, 15);
 	jsonw_object_open(&w);
-	jsonw_key(&w, "updates");
+	jsonw_key_lit(&w, "updates");
 	jsonw_array_open(&w);
 	for (size_t i = 0; i < n; i++) {
 		stored_any = stored_any || !u[i].duplicate;
@@ -304,7 +304,7 @@ void api_reply_batch(struct http_request *req, struct app *app,
 	}
 	jsonw_array_close(&w);
 	/* Each project once, in the order of its first update. */
-	jsonw_key(&w, "projects");
+	jsonw_key_lit(&w, "projects");
 	jsonw_array_open(&w);
 	for (size_t i = 0; i < n; i++) {
 		const struct project *p;

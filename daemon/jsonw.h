@@ -86,6 +86,15 @@ void jsonw_array_close(struct jsonw *w);
 /* A member's name; its value is the next value written. */
 void jsonw_key(struct jsonw *w, const char *key);
 
+/* The same for a name of n bytes of printable ASCII without '"' or '\\',
+ * which is written as it is: nothing measured, checked or escaped. */
+void jsonw_key_plain(struct jsonw *w, const char *key, size_t n);
+
+/* jsonw_key for a string literal (every field name the SPEC fixes): its
+ * length is known when compiling. Only for literals of the characters
+ * jsonw_key_plain takes; "" around lit refuses anything but a literal. */
+#define jsonw_key_lit(w, lit) jsonw_key_plain((w), "" lit "", sizeof(lit) - 1)
+
 void jsonw_null(struct jsonw *w);
 void jsonw_bool(struct jsonw *w, bool b);
 void jsonw_integer(struct jsonw *w, long long v);

@@ -51,13 +51,13 @@ static void write_forecast(struct jsonw *w, const struct pace_forecast *f)
 	char day[TIMEFMT_MAX];
 
 	jsonw_object_open(w);
-	jsonw_key(w, "rate_per_day");
+	jsonw_key_lit(w, "rate_per_day");
 	jsonw_number(w, f->rate_per_day);
-	jsonw_key(w, "projected_at_due");
+	jsonw_key_lit(w, "projected_at_due");
 	jsonw_number(w, f->projected_at_due);
-	jsonw_key(w, "eta");
+	jsonw_key_lit(w, "eta");
 	jsonw_string(w, f->has_eta ? timefmt_day(f->eta, day) : NULL);
-	jsonw_key(w, "required_rate_per_day");
+	jsonw_key_lit(w, "required_rate_per_day");
 	if (f->has_required_rate)
 		jsonw_number(w, f->required_rate_per_day);
 	else
@@ -69,7 +69,7 @@ static void write_forecast(struct jsonw *w, const struct pace_forecast *f)
 static void write_def_head(struct jsonw *w, const struct project *p,
 			   const json_t *def)
 {
-	jsonw_key(w, "id");
+	jsonw_key_lit(w, "id");
 	jsonw_string(w, p->def->id);
 	put_field(w, def, "title", NULL);
 	put_field(w, def, "unit", empty_string);
@@ -77,7 +77,7 @@ static void write_def_head(struct jsonw *w, const struct project *p,
 	put_field(w, def, "target", NULL);
 	put_field(w, def, "start", NULL);
 	put_field(w, def, "due", NULL);
-	jsonw_key(w, "curve");
+	jsonw_key_lit(w, "curve");
 	jsonw_string(w, p->def->n_milestones ? "milestones" : "linear");
 	put_field(w, def, "milestones", NULL);
 	put_field(w, def, "pauses", empty_array);
@@ -181,46 +181,46 @@ int project_write_json(struct jsonw *w, const struct project *p,
 		jsonw_members(w, f->text, f->head_len);
 	else
 		write_def_head(w, p, def);
-	jsonw_key(w, "thresholds");
+	jsonw_key_lit(w, "thresholds");
 	jsonw_object_open(w);
-	jsonw_key(w, "at_risk");
+	jsonw_key_lit(w, "at_risk");
 	jsonw_real(w, v->at_risk);
-	jsonw_key(w, "behind");
+	jsonw_key_lit(w, "behind");
 	jsonw_real(w, v->behind);
 	jsonw_object_close(w);
 	if (f)
 		jsonw_members(w, f->text + f->head_len, f->tail_len);
 	else
 		write_def_tail(w, def);
-	jsonw_key(w, "declared");
+	jsonw_key_lit(w, "declared");
 	jsonw_bool(w, p->declared);
 
-	jsonw_key(w, "current");
+	jsonw_key_lit(w, "current");
 	jsonw_number(w, project_current(p));
-	jsonw_key(w, "updated_at");
+	jsonw_key_lit(w, "updated_at");
 	if (p->has_current)
 		jsonw_instant(w, p->current_at);
 	else
 		jsonw_null(w);
-	jsonw_key(w, "expected");
+	jsonw_key_lit(w, "expected");
 	jsonw_number(w, v->eval.expected);
-	jsonw_key(w, "progress");
+	jsonw_key_lit(w, "progress");
 	jsonw_number(w, v->eval.progress);
-	jsonw_key(w, "expected_progress");
+	jsonw_key_lit(w, "expected_progress");
 	jsonw_number(w, v->eval.expected_progress);
-	jsonw_key(w, "gap");
+	jsonw_key_lit(w, "gap");
 	jsonw_number(w, v->eval.gap);
-	jsonw_key(w, "status");
+	jsonw_key_lit(w, "status");
 	jsonw_string(w, pace_status_name(v->eval.status));
-	jsonw_key(w, "status_since");
+	jsonw_key_lit(w, "status_since");
 	jsonw_instant(w, p->status_since);
-	jsonw_key(w, "stale");
+	jsonw_key_lit(w, "stale");
 	jsonw_bool(w, v->stale);
-	jsonw_key(w, "forecast");
+	jsonw_key_lit(w, "forecast");
 	write_forecast(w, &v->forecast);
-	jsonw_key(w, "created_at");
+	jsonw_key_lit(w, "created_at");
 	jsonw_instant(w, created_at);
-	jsonw_key(w, "defined_at");
+	jsonw_key_lit(w, "defined_at");
 	jsonw_instant(w, defined_at);
 	jsonw_object_close(w);
 	json_decref(def);

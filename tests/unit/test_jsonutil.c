@@ -393,7 +393,7 @@ static void test_writer_members_and_nulls(void **state)
 	jsonw_object_open(&w);
 	jsonw_key(&w, "a");
 	jsonw_string(&w, NULL);
-	jsonw_key(&w, "b");
+	jsonw_key_lit(&w, "b");
 	jsonw_array_open(&w);
 	jsonw_array_close(&w);
 	jsonw_key(&w, "c");
