@@ -224,10 +224,22 @@ char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX])
 {
 	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
 	struct tm tm;
+	char *p = out;
 
 	localtime_r(&secs, &tm);
-	snprintf(out, TIMEFMT_MAX, "%04d-%02d-%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		snprintf(out, TIMEFMT_MAX, "%04d-%02d-%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday);
+		return out;
+	}
+	/* By hand, as timefmt_rfc3339: every 201 carries the forecast's
+	 * day. */
+	p = put_digits(p, tm.tm_year + 1900, 4);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mday, 2);
+	*p = '\0';
 	return out;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -96,12 +97,42 @@ static void test_day_edges_same_as_printf(void **state)
 			    "2100-03-01T00:00:00Z");
 }
 
+/* The local calendar day, against strftime, in zones east and west of
+ * UTC and one with summer time, before and after 1970. */
+static void test_day_same_as_strftime(void **state)
+{
+	static const char *const zones[] = {"UTC", "Asia/Shanghai",
+					    "America/New_York",
+					    "Pacific/Kiritimati"};
+	char got[TIMEFMT_MAX], want[TIMEFMT_MAX];
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		for (int i = 0; i < 20000; i++) {
+			paced_ms t = rand_testutil_in(-2208988800000LL,
+						      4102444800000LL);
+			time_t secs = (time_t)(t >= 0 ? t / 1000
+						      : (t - 999) / 1000);
+			struct tm tm;
+
+			localtime_r(&secs, &tm);
+			strftime(want, sizeof(want), "%Y-%m-%d", &tm);
+			assert_string_equal(timefmt_day(t, got), want);
+		}
+	}
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_same_as_printf),
 		cmocka_unit_test(test_day_edges_same_as_printf),
+		cmocka_unit_test(test_day_same_as_strftime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
