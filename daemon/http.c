@@ -43,36 +43,83 @@ int http_buf_add(struct http_buf *b, const char *s, size_t n)
 
 /* ---- requests ---- */
 
+/* Spare requests kept at most, and the largest buffer one may keep: a
+ * request with a large body gives its memory back. */
+#define SPARE_MAX 64
+#define SPARE_BUF_MAX 16384
+
+static void buf_empty(struct http_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
 struct http_request *http_req_new(struct http_conn *c)
 {
-	struct http_request *r = calloc(1, sizeof(*r));
+	struct http_server *srv = c->srv;
+	struct http_request *r = srv->spare;
 
-	if (!r)
+	if (r) {
+		/* Only its buffers (emptied) and the header index carry over. */
+		struct http_request kept = *r;
+
+		srv->spare = r->next;
+		srv->nspare--;
+		*r = (struct http_request){
+			.url = kept.url, .hbuf = kept.hbuf, .body = kept.body,
+			.out = kept.out, .hv = kept.hv, .caph = kept.caph,
+		};
+	} else if (!(r = calloc(1, sizeof(*r)))) {
 		return NULL;
-	r->srv = c->srv;
+	}
+	r->srv = srv;
 	r->conn = c;
 	r->method = "";
 	r->path = "/";
 	r->query = "";
-	r->max_header = c->srv->limits.max_header;
-	r->max_body = c->srv->limits.max_body;
+	r->max_header = srv->limits.max_header;
+	r->max_body = srv->limits.max_body;
 	memcpy(r->peer, c->peer, sizeof(r->peer));
 	return r;
 }
 
-void http_req_free(struct http_request *r)
+static void req_release(struct http_request *r)
 {
-	/* Whatever ends a streamed response ends its source. */
-	if (r->src)
-		r->src->release(r->src_ctx);
-	free(r->piece);
 	free(r->url.p);
 	free(r->hbuf.p);
 	free(r->body.p);
 	free(r->out.p);
 	free(r->hv);
-	free(r->resp_body);
 	free(r);
+}
+
+void http_req_free(struct http_request *r)
+{
+	struct http_server *srv = r->srv;
+
+	/* Whatever ends a streamed response ends its source. */
+	if (r->src)
+		r->src->release(r->src_ctx);
+	r->src = NULL;
+	free(r->piece);
+	r->piece = NULL;
+	free(r->resp_body);
+	r->resp_body = NULL;
+	if (srv->closing || srv->nspare >= SPARE_MAX ||
+	    r->url.cap > SPARE_BUF_MAX || r->hbuf.cap > SPARE_BUF_MAX ||
+	    r->body.cap > SPARE_BUF_MAX || r->out.cap > SPARE_BUF_MAX ||
+	    r->caph > SPARE_BUF_MAX / sizeof(*r->hv)) {
+		req_release(r);
+		return;
+	}
+	buf_empty(&r->url);
+	buf_empty(&r->hbuf);
+	buf_empty(&r->body);
+	buf_empty(&r->out);
+	r->next = srv->spare;
+	srv->spare = r;
+	srv->nspare++;
 }
 
 /* ---- responses ---- */
@@ -256,6 +303,12 @@ void http_server_maybe_done(struct http_server *srv)
 
 	if (!srv->closing || srv->open || srv->live)
 		return;
+	while (srv->spare) {
+		struct http_request *r = srv->spare;
+
+		srv->spare = r->next;
+		req_release(r);
+	}
 	free(srv->lst);
 	free(srv);
 	if (done)

@@ -116,6 +116,10 @@ struct http_server {
 	int closing;
 	void (*done)(void *);
 	void *done_data;
+	/* Requests answered, kept with their buffers for the next ones: a
+	 * request allocated and grew half a dozen of them. */
+	struct http_request *spare;
+	size_t nspare;
 };
 
 /* ---- http.c: buffers, requests, the server's end ---- */

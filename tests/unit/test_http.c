@@ -90,6 +90,37 @@ static void test_bodies(void **state)
 	free(run(NULL, "127.0.0.1:0", c_bodies));
 }
 
+/* Requests one after another on a connection reuse the answered one's
+ * memory: nothing of the first may show in the second. */
+static void c_reused(struct env *e)
+{
+	struct cli *c = cli_open(e);
+	struct resp r;
+
+	CHECK(e, c);
+	for (int i = 0; i < 3; i++) {
+		CHECK(e, cli_sends(c, "POST /one/long/path?q=1&r=2 HTTP/1.1\r\n"
+				      "X-Test: first\r\nX-Other: o\r\n"
+				      "Content-Length: 9\r\n\r\nabcdefghi") == 0);
+		CHECK(e, cli_response(c, &r) == 0);
+		CHECK(e, strcmp(r.body, "POST /one/long/path ?q=1&r=2 x=first "
+				"peer=127.0.0.1 len=9 body=abcdefghi") == 0);
+		CHECK(e, cli_sends(c, "GET /two HTTP/1.1\r\n\r\n") == 0);
+		CHECK(e, cli_response(c, &r) == 0);
+		CHECK(e, strcmp(r.body, "GET /two ? x=- peer=127.0.0.1 len=0 "
+				"body=") == 0);
+		CHECK(e, strtoul(find_header(r.head, "Content-Length"), NULL,
+				 10) == r.blen);
+	}
+	cli_close(c);
+}
+
+static void test_reused(void **state)
+{
+	(void)state;
+	free(run(NULL, "127.0.0.1:0", c_reused));
+}
+
 static void c_expect(struct env *e)
 {
 	char body[1000];
@@ -375,6 +406,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple_get),
 		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_reused),
 		cmocka_unit_test(test_expect),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_garbage),
