@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "json_flat.h"
 #include "dash.h"
 #include "group.h"
 #include "jsonutil.h"
@@ -205,7 +206,11 @@ json_t *api_read_json(struct http_request *req)
 				ctype ? ctype : "none");
 		return NULL;
 	}
-	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* The usual body, {"value": 512.5}, without jansson's lexer; any
+	 * other, and every error, through jansson. */
+	j = json_flat_load(body, len);
+	if (!j)
+		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
 		api_reply_error(req, 400, "invalid_json", NULL,
 				"malformed JSON at line %d, column %d: %s",
