@@ -55,6 +55,43 @@ static void buf_empty(struct http_buf *b)
 		b->p[0] = '\0';
 }
 
+/* Under AddressSanitizer a spare request is poisoned, struct and
+ * buffers: a handler that touches a request after answering it, or a
+ * second free, is still reported as it was when requests were freed. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+static void spare_poison(struct http_request *r, bool on)
+{
+	struct http_buf *bufs[] = {&r->url, &r->hbuf, &r->body, &r->out};
+
+	if (!on)
+		ASAN_UNPOISON_MEMORY_REGION(r, sizeof(*r));
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(*bufs); i++) {
+		if (!bufs[i]->p)
+			continue;
+		if (on)
+			ASAN_POISON_MEMORY_REGION(bufs[i]->p, bufs[i]->cap);
+		else
+			ASAN_UNPOISON_MEMORY_REGION(bufs[i]->p, bufs[i]->cap);
+	}
+	if (r->hv) {
+		if (on)
+			ASAN_POISON_MEMORY_REGION(r->hv, r->caph * sizeof(*r->hv));
+		else
+			ASAN_UNPOISON_MEMORY_REGION(r->hv,
+						    r->caph * sizeof(*r->hv));
+	}
+	if (on)
+		ASAN_POISON_MEMORY_REGION(r, sizeof(*r));
+}
+#else
+static void spare_poison(struct http_request *r, bool on)
+{
+	(void)r;
+	(void)on;
+}
+#endif
+
 struct http_request *http_req_new(struct http_conn *c)
 {
 	struct http_server *srv = c->srv;
@@ -62,8 +99,10 @@ struct http_request *http_req_new(struct http_conn *c)
 
 	if (r) {
 		/* Only its buffers (emptied) and the header index carry over. */
-		struct http_request kept = *r;
+		struct http_request kept;
 
+		spare_poison(r, false);
+		kept = *r;
 		srv->spare = r->next;
 		srv->nspare--;
 		*r = (struct http_request){
@@ -120,6 +159,7 @@ void http_req_free(struct http_request *r)
 	r->next = srv->spare;
 	srv->spare = r;
 	srv->nspare++;
+	spare_poison(r, true);
 }
 
 /* ---- responses ---- */
@@ -306,6 +346,7 @@ void http_server_maybe_done(struct http_server *srv)
 	while (srv->spare) {
 		struct http_request *r = srv->spare;
 
+		spare_poison(r, false);
 		srv->spare = r->next;
 		req_release(r);
 	}

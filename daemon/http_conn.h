@@ -41,7 +41,8 @@ struct http_hdr {
 };
 
 /* Owned by its connection's FIFO until dispatched, then by the handler
- * until http_respond(), then by the write that sends it. */
+ * until http_respond(), then by the write that sends it; http_req_free
+ * then keeps it on the server's spare list for the next request. */
 struct http_request {
 	struct http_server *srv;
 	struct http_conn *conn; /* NULL once the connection is gone */

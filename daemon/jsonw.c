@@ -476,12 +476,14 @@ static void key_written(struct jsonw *w, const char *key)
 void jsonw_key_plain(struct jsonw *w, const char *key, size_t n)
 {
 	struct fmt_text *b = &w->text;
-	bool comma = w->has_member & level_bit(w);
+	bool comma;
 
+	/* First: at depth 0 there is no level to take a bit of. */
 	if (!key_allowed(w)) {
 		w->failed = true;
 		return;
 	}
+	comma = w->has_member & level_bit(w);
 	if (w->tree) {
 		/* Nothing written: the key names the member put() adds. */
 	} else if (!b->nomem && b->len + n + 5 <= b->cap) {

@@ -255,6 +255,9 @@ static int exec_pragma(sqlite3 *db, const char *sql, char *err,
 	return PACED_EDB;
 }
 
+/* Set by the first store_open, on the loop thread. */
+static bool memstatus_off;
+
 int store_open(const char *path, enum store_durability durability,
 	       struct store **out, char *err, size_t errlen)
 {
@@ -266,11 +269,15 @@ int store_open(const char *path, enum store_durability durability,
 		return PACED_ENOMEM;
 	}
 	/* SQLite counts every allocation under a global mutex unless told
-	 * not to, and paced never reads those counts: about 26 lock pairs,
-	 * a thousand instructions, per durable update. Only possible before
-	 * SQLite initializes, so the first store opened decides; later
-	 * calls are refused (SQLITE_MISUSE) and change nothing. */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	 * not to, and paced never reads those counts: about 26 lock pairs
+	 * per durable update. Only possible before SQLite initializes, and
+	 * sqlite3_config is not thread-safe: once, at the first store
+	 * opened, before the checkpoint worker exists (a reopen after a
+	 * read-only spell runs while it may be inside SQLite). */
+	if (!memstatus_off) {
+		memstatus_off = true;
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_NOMUTEX,

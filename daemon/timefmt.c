@@ -178,7 +178,7 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 
 	/* Digits by hand, and the date by arithmetic: snprintf was a few
 	 * percent of each reply, which carries half a dozen instants, and
-	 * gmtime_r takes a lock and reads the time zone for every call.
+	 * gmtime_r takes the time zone lock on every call.
 	 * Years printf would widen or sign still go through both. */
 	if (t < lo || t >= hi) {
 		time_t ts = (time_t)secs;
@@ -222,7 +222,7 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 
 char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX])
 {
-	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+	time_t secs = (time_t)(t / 1000 - (t % 1000 < 0));
 	struct tm tm;
 	char *p = out;
 

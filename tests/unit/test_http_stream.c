@@ -3,6 +3,7 @@
  * behind a stream, and the source released once whatever ends it. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,33 +67,57 @@ static const char six[] = "a\r\n2:........\r\n"
 			  "a\r\n6:........\r\n"
 			  "0\r\n\r\n";
 
+/* Reads the answer to GET /stream?n=6&size=10: a chunked 200 from the
+ * stream, without a length, carrying six. */
+static bool read_six_chunked(struct cli *c)
+{
+	char head[512];
+	size_t h = read_head(c);
+	bool ok;
+
+	if (h == 0 || h >= sizeof(head))
+		return false;
+	/* What follows may be read already: the head alone. */
+	memcpy(head, c->buf, h);
+	head[h] = 0;
+	ok = strncmp(head, "HTTP/1.1 200 ", 13) == 0 &&
+	     find_header(head, "Transfer-Encoding") &&
+	     strncasecmp(find_header(head, "Transfer-Encoding"), "chunked",
+			 7) == 0 &&
+	     find_header(head, "X-Stream") && !strstr(head, "Content-Length");
+	consume(c, h);
+	if (!ok || want(c, sizeof(six) - 1) != 0 ||
+	    memcmp(c->buf, six, sizeof(six) - 1) != 0)
+		return false;
+	consume(c, sizeof(six) - 1);
+	return true;
+}
+
 static void c_chunked(struct env *e)
 {
 	struct cli *c = cli_open(e);
 	struct resp r;
-	char head[512];
-	size_t h;
 
 	CHECK(e, c);
 	/* A request pipelined behind the stream is answered after it. */
 	CHECK(e, cli_sends(c, "GET /stream?n=6&size=10 HTTP/1.1\r\n\r\n"
 			      "GET /after HTTP/1.1\r\n\r\n") == 0);
-	h = read_head(c);
-	CHECK(e, h > 0 && h < sizeof(head));
-	/* What follows may be read already: the head alone. */
-	memcpy(head, c->buf, h);
-	head[h] = 0;
-	CHECK(e, strncmp(head, "HTTP/1.1 200 ", 13) == 0);
-	CHECK(e, strncasecmp(find_header(head, "Transfer-Encoding"),
-			     "chunked", 7) == 0);
-	CHECK(e, find_header(head, "X-Stream"));
-	CHECK(e, !strstr(head, "Content-Length"));
-	consume(c, h);
-	CHECK(e, want(c, sizeof(six) - 1) == 0);
-	CHECK(e, memcmp(c->buf, six, sizeof(six) - 1) == 0);
-	consume(c, sizeof(six) - 1);
+	CHECK(e, read_six_chunked(c));
 	CHECK(e, cli_response(c, &r) == 0);
 	CHECK(e, r.status == 200 && strstr(r.body, "GET /after "));
+	/* The same again, one at a time: each reuses an answered request
+	 * (the stream's among them), and none may keep its chunking or its
+	 * source. */
+	for (int i = 0; i < 2; i++) {
+		CHECK(e, cli_sends(c, "GET /stream?n=6&size=10 HTTP/1.1\r\n"
+				      "\r\n") == 0);
+		CHECK(e, read_six_chunked(c));
+		CHECK(e, cli_sends(c, "GET /after HTTP/1.1\r\n\r\n") == 0);
+		CHECK(e, cli_response(c, &r) == 0);
+		CHECK(e, r.status == 200 && strstr(r.body, "GET /after "));
+		CHECK(e, find_header(r.head, "Content-Length") &&
+				 !find_header(r.head, "Transfer-Encoding"));
+	}
 	cli_close(c);
 }
 
@@ -102,8 +127,9 @@ static void test_chunked(void **state)
 
 	(void)state;
 	e = run(NULL, "127.0.0.1:0", c_chunked);
-	assert_int_equal(e->streams, 1);
-	assert_int_equal(e->released, 1);
+	/* Every stream's source released, the reused requests' too. */
+	assert_int_equal(e->streams, 3);
+	assert_int_equal(e->released, 3);
 	free(e);
 }
 
