@@ -165,15 +165,29 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* Whole seconds of t, floored, without the overflow of t - 999 at the
+ * type's end. */
+static int64_t floor_secs(paced_ms t)
+{
+	return t / 1000 - (t % 1000 < 0);
+}
+
+/* "YYYY-MM-DD" for a year of four digits, not NUL-terminated. */
+static char *put_date(char *p, int y, int m, int d)
+{
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	return put_digits(p, d, 2);
+}
+
 char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 {
 	/* Years 0 to 9999, the four digits this writes by hand. */
 	static const paced_ms lo = -62167219200000LL, hi = 253402300800000LL;
-	/* Floored, without the overflow of t - 999 at the type's end. */
-	int64_t secs = t / 1000 - (t % 1000 < 0);
-	int ms = (int)(t % 1000 + (t % 1000 < 0 ? 1000 : 0));
-	int64_t days, sod;
-	struct tm tm;
+	int64_t secs = floor_secs(t), days, sod;
+	int ms = (int)(t % 1000 + (t % 1000 < 0 ? 1000 : 0)), y, m, d;
 	char *p = out;
 
 	/* Digits by hand, and the date by arithmetic: snprintf was a few
@@ -182,6 +196,7 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 	 * Years printf would widen or sign still go through both. */
 	if (t < lo || t >= hi) {
 		time_t ts = (time_t)secs;
+		struct tm tm;
 
 		if (!gmtime_r(&ts, &tm))
 			tm = (struct tm){.tm_year = 70, .tm_mday = 1};
@@ -194,23 +209,14 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 	}
 	days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
 	sod = secs - days * 86400;
-	civil_from_days(days, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = (int)(sod / 3600);
-	tm.tm_min = (int)(sod / 60 % 60);
-	tm.tm_sec = (int)(sod % 60);
-	p = put_digits(p, tm.tm_year + 1900, 4);
-	*p++ = '-';
-	p = put_digits(p, tm.tm_mon + 1, 2);
-	*p++ = '-';
-	p = put_digits(p, tm.tm_mday, 2);
+	civil_from_days(days, &y, &m, &d);
+	p = put_date(p, y, m, d);
 	*p++ = 'T';
-	p = put_digits(p, tm.tm_hour, 2);
+	p = put_digits(p, (int)(sod / 3600), 2);
 	*p++ = ':';
-	p = put_digits(p, tm.tm_min, 2);
+	p = put_digits(p, (int)(sod / 60 % 60), 2);
 	*p++ = ':';
-	p = put_digits(p, tm.tm_sec, 2);
+	p = put_digits(p, (int)(sod % 60), 2);
 	if (ms) {
 		*p++ = '.';
 		p = put_digits(p, ms, 3);
@@ -222,9 +228,8 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX])
 
 char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX])
 {
-	time_t secs = (time_t)(t / 1000 - (t % 1000 < 0));
+	time_t secs = (time_t)floor_secs(t);
 	struct tm tm;
-	char *p = out;
 
 	localtime_r(&secs, &tm);
 	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
@@ -234,12 +239,7 @@ char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX])
 	}
 	/* By hand, as timefmt_rfc3339: every 201 carries the forecast's
 	 * day. */
-	p = put_digits(p, tm.tm_year + 1900, 4);
-	*p++ = '-';
-	p = put_digits(p, tm.tm_mon + 1, 2);
-	*p++ = '-';
-	p = put_digits(p, tm.tm_mday, 2);
-	*p = '\0';
+	*put_date(out, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) = '\0';
 	return out;
 }
 
