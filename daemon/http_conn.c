@@ -46,13 +46,26 @@ static void fifo_push(struct http_conn *c, struct http_request *r)
 	c->nfifo++;
 }
 
+/* Sets what the connection waits for and by when (ms 0: no limit). Every
+ * request moves the deadline three or four times, nearly always later,
+ * so the uv timer is only restarted when the deadline comes earlier than
+ * the armed one: else on_timer, when the armed one fires, starts it
+ * again for what is left, or finds nothing due. */
 static void timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
 {
+	uint64_t due;
+
 	c->tm = m;
-	if (m == TM_NONE || ms == 0)
-		uv_timer_stop(&c->timer);
-	else
-		uv_timer_start(&c->timer, on_timer, ms, 0);
+	if (m == TM_NONE || ms == 0) {
+		c->deadline = 0;
+		return;
+	}
+	due = uv_now(c->srv->loop) + ms;
+	c->deadline = due;
+	if (uv_is_active((uv_handle_t *)&c->timer) && c->armed_due <= due)
+		return;
+	c->armed_due = due;
+	uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
 /* No more requests on this connection: answer what is queued, then close. */
@@ -386,7 +399,15 @@ void http_conn_close(struct http_conn *c)
 static void on_timer(uv_timer_t *t)
 {
 	struct http_conn *c = t->data;
+	uint64_t now = uv_now(c->srv->loop);
 
+	if (!c->deadline)
+		return; /* nothing is due any more */
+	if (now < c->deadline) {
+		c->armed_due = c->deadline;
+		uv_timer_start(t, on_timer, c->deadline - now, 0);
+		return;
+	}
 	if ((c->tm == TM_HEAD || c->tm == TM_BODY) && c->cur) {
 		conn_fail(c, 408, "request_timeout",
 			  "request %s not received in time",

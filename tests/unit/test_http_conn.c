@@ -194,19 +194,26 @@ static void test_connection_close(void **state)
 	free(run(NULL, "127.0.0.1:0", c_close));
 }
 
+/* The server closes c, idle from now on, after the idle timeout (which
+ * the tests set to a few hundred ms), not at once. */
+static void closes_when_idle(struct env *e, struct cli *c)
+{
+	double t0 = now_ms();
+
+	CHECK(e, cli_closed(c));
+	CHECK(e, now_ms() - t0 > 100 && now_ms() - t0 < 3000);
+	cli_close(c);
+}
+
 static void c_idle(struct env *e)
 {
 	struct cli *c = cli_open(e);
 	struct resp r;
-	double t0;
 
 	CHECK(e, c);
 	CHECK(e, cli_sends(c, "GET / HTTP/1.1\r\n\r\n") == 0);
 	CHECK(e, cli_response(c, &r) == 0);
-	t0 = now_ms();
-	CHECK(e, cli_closed(c));
-	CHECK(e, now_ms() - t0 > 100 && now_ms() - t0 < 3000);
-	cli_close(c);
+	closes_when_idle(e, c);
 }
 
 static void test_idle_timeout(void **state)
@@ -217,6 +224,35 @@ static void test_idle_timeout(void **state)
 	test_limits(&l);
 	l.idle_timeout_ms = 200;
 	free(run(&l, "127.0.0.1:0", c_idle));
+}
+
+/* Requests a third of the idle timeout apart, for more than twice it:
+ * each one moves the idle deadline, so none finds the connection closed. */
+static void c_busy(struct env *e)
+{
+	struct cli *c = cli_open(e);
+	struct resp r;
+	double t0 = now_ms();
+
+	CHECK(e, c);
+	for (int i = 0; i < 7; i++) {
+		CHECK(e, cli_sends(c, "GET /busy HTTP/1.1\r\n\r\n") == 0);
+		CHECK(e, cli_response(c, &r) == 0);
+		CHECK(e, r.status == 200 && strstr(r.body, "GET /busy "));
+		msleep(150);
+	}
+	CHECK(e, now_ms() - t0 > 2 * 400);
+	closes_when_idle(e, c);
+}
+
+static void test_idle_moves_with_use(void **state)
+{
+	struct http_limits l;
+
+	(void)state;
+	test_limits(&l);
+	l.idle_timeout_ms = 400;
+	free(run(&l, "127.0.0.1:0", c_busy));
 }
 
 static void c_slow(struct env *e)
@@ -381,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_pipeline_backpressure),
 		cmocka_unit_test(test_connection_close),
 		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_idle_moves_with_use),
 		cmocka_unit_test(test_slow_client),
 		cmocka_unit_test(test_big_response_read_late),
 		cmocka_unit_test(test_disconnect),
