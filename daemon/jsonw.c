@@ -146,10 +146,20 @@ static int fast_g15(double v, char *buf)
 
 	if (!(a >= 1e-4 && a < 1e15))
 		return 0;
-	/* log10 may land a power off near one: checked on the product. */
-	x = (int)floor(log10(a));
-	if (x < -4 || x > 14)
-		return 0;
+	/* The decimal exponent by comparison, a tenth of log10's cost; the
+	 * powers below one are inexact, so it may land one off near one:
+	 * checked on the product. */
+	x = 0;
+	if (a >= 1) {
+		while (x < 14 && a >= pow10[x + 1])
+			x++;
+	} else {
+		static const double below[] = {1e-1, 1e-2, 1e-3, 1e-4};
+
+		x = -1;
+		while (x > -4 && a < below[-x - 1])
+			x--;
+	}
 	s = a * pow10[14 - x];
 	if (s < 1e14) {
 		if (x-- == -4)
