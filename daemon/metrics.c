@@ -43,6 +43,13 @@ static const double latency_buckets[] = {0.025, 0.05, 0.1, 0.25, 0.5, 1,
 					 2.5,	5,    10,  30,	 60};
 #define N_BUCKETS PACED_ARRAY_LEN(latency_buckets)
 
+/* Seconds: a COMMIT with an fdatasync takes a fraction of a millisecond
+ * on a quiet SSD and tens of milliseconds on a busy shared disk; while
+ * it runs the loop serves nothing, so its tail is the answers' tail. */
+static const double commit_buckets[] = {0.0005, 0.001, 0.002, 0.005, 0.01,
+					0.025,	0.05,  0.1,   0.25,  1};
+#define N_COMMIT_BUCKETS PACED_ARRAY_LEN(commit_buckets)
+
 struct chan_counts {
 	char *name;
 	uint64_t sent, retry, dead;
@@ -56,6 +63,9 @@ static struct {
 	uint64_t http[N_METHODS][N_CODES];
 	struct chan_counts *chans; /* by name, unsorted; few */
 	size_t n_chans, cap_chans;
+	uint64_t commit_bucket[N_COMMIT_BUCKETS]; /* non-cumulative */
+	uint64_t n_commits;
+	double sum_commits;
 	size_t last_len; /* size of the previous exposition: the next one's
 			    first allocation */
 } m;
@@ -92,6 +102,23 @@ static struct chan_counts *chan_counts(const char *name)
 	return c;
 }
 
+/* Counts v in the first of the n bounds it does not exceed (none: only
+ * in the count, which is +Inf's bucket). */
+static void observe(const double *bounds, size_t n, uint64_t *bucket,
+		    uint64_t *count, double *sum, double v)
+{
+	size_t i;
+
+	if (!(v >= 0))
+		v = 0;
+	for (i = 0; i < n && v > bounds[i]; i++)
+		;
+	if (i < n)
+		bucket[i]++;
+	(*count)++;
+	*sum += v;
+}
+
 void metrics_delivery(const char *channel, const char *state)
 {
 	struct chan_counts *c = chan_counts(channel);
@@ -109,18 +136,16 @@ void metrics_delivery(const char *channel, const char *state)
 void metrics_delivery_latency(const char *channel, double seconds)
 {
 	struct chan_counts *c = chan_counts(channel);
-	size_t i;
 
-	if (!c)
-		return;
-	if (!(seconds >= 0))
-		seconds = 0;
-	for (i = 0; i < N_BUCKETS && seconds > latency_buckets[i]; i++)
-		;
-	if (i < N_BUCKETS)
-		c->bucket[i]++;
-	c->n_latency++;
-	c->sum_latency += seconds;
+	if (c)
+		observe(latency_buckets, N_BUCKETS, c->bucket, &c->n_latency,
+			&c->sum_latency, seconds);
+}
+
+void metrics_commit(double seconds)
+{
+	observe(commit_buckets, N_COMMIT_BUCKETS, m.commit_bucket,
+		&m.n_commits, &m.sum_commits, seconds);
 }
 
 void metrics_reset(void)
@@ -231,6 +256,37 @@ void metrics_sample(struct metrics_out *o, const char *name,
 
 /* ---- the database and the delivery worker ---- */
 
+/* A histogram's samples (its family already written): cumulative
+ * buckets of the non-cumulative counts, +Inf, sum and count; labelled
+ * channel="..." when channel is not NULL. */
+static void put_histogram(struct metrics_out *o, const char *name,
+			  const char *channel, const double *bounds, size_t n,
+			  const uint64_t *bucket, uint64_t count, double sum)
+{
+	char bucket_name[64], sum_name[64], count_name[64], le[32];
+	uint64_t cum = 0;
+	const char *labels[] = {"channel", channel, "le", NULL, NULL};
+	/* The le label alone, or after the channel. */
+	const char **with_le = channel ? labels : labels + 2;
+	const char *const *plain = channel ? labels : NULL;
+
+	snprintf(bucket_name, sizeof(bucket_name), "%s_bucket", name);
+	snprintf(sum_name, sizeof(sum_name), "%s_sum", name);
+	snprintf(count_name, sizeof(count_name), "%s_count", name);
+	for (size_t k = 0; k <= n; k++) {
+		if (k < n) {
+			cum += bucket[k];
+			snprintf(le, sizeof(le), "%g", bounds[k]);
+		}
+		labels[3] = k < n ? le : "+Inf";
+		metrics_sample(o, bucket_name, with_le,
+			       (double)(k < n ? cum : count));
+	}
+	labels[2] = NULL; /* the channel alone */
+	metrics_sample(o, sum_name, plain, sum);
+	metrics_sample(o, count_name, plain, (double)count);
+}
+
 static int note_pending(const char *channel, int64_t pending, void *data)
 {
 	struct chan_counts *c = chan_counts(channel);
@@ -252,7 +308,6 @@ static void touch_channels(const struct conf *conf)
 static void put_deliveries(struct metrics_out *o, struct app *app)
 {
 	static const char *const results[] = {"sent", "retry", "dead"};
-	char le[32];
 	int rc;
 
 	/* First, as it may add a channel that left the configuration with
@@ -284,25 +339,10 @@ static void put_deliveries(struct metrics_out *o, struct app *app)
 		       "answer (or failure).");
 	for (size_t i = 0; i < m.n_chans; i++) {
 		const struct chan_counts *c = &m.chans[i];
-		uint64_t cum = 0;
 
-		for (size_t k = 0; k < N_BUCKETS; k++) {
-			cum += c->bucket[k];
-			snprintf(le, sizeof(le), "%g", latency_buckets[k]);
-			metrics_sample(
-			    o, "paced_delivery_duration_seconds_bucket",
-			    METRICS_LABELS("channel", c->name, "le", le),
-			    (double)cum);
-		}
-		metrics_sample(o, "paced_delivery_duration_seconds_bucket",
-			       METRICS_LABELS("channel", c->name, "le", "+Inf"),
-			       (double)c->n_latency);
-		metrics_sample(o, "paced_delivery_duration_seconds_sum",
-			       METRICS_LABELS("channel", c->name),
-			       c->sum_latency);
-		metrics_sample(o, "paced_delivery_duration_seconds_count",
-			       METRICS_LABELS("channel", c->name),
-			       (double)c->n_latency);
+		put_histogram(o, "paced_delivery_duration_seconds", c->name,
+			      latency_buckets, N_BUCKETS, c->bucket,
+			      c->n_latency, c->sum_latency);
 	}
 	metrics_family(o, "paced_deliveries_in_flight", "gauge",
 		       "Requests to channels under way now.");
@@ -357,6 +397,20 @@ static void put_group(struct metrics_out *o, struct app *app)
 	metrics_family(o, "paced_group_writes_total", "counter",
 		       "Update requests that joined a group commit.");
 	metrics_sample(o, "paced_group_writes_total", NULL, (double)writes);
+}
+
+/* How long the loop stood in COMMIT: the disk's share of the answers'
+ * latency, which an operator otherwise cannot tell from the rest. */
+static void put_commits(struct metrics_out *o)
+{
+	metrics_family(o, "paced_commit_duration_seconds", "histogram",
+		       "Time each database COMMIT took on the loop thread, "
+		       "its fsync included when it had one (durability = "
+		       "full with sync = loop); the loop answers nothing "
+		       "meanwhile.");
+	put_histogram(o, "paced_commit_duration_seconds", NULL,
+		      commit_buckets, N_COMMIT_BUCKETS, m.commit_bucket,
+		      m.n_commits, m.sum_commits);
 }
 
 /* Whether the WAL's checkpoints keep up off the loop (ckpt.h). */
@@ -531,6 +585,7 @@ void metrics_put_tail(struct metrics_out *o, struct app *app)
 {
 	put_store_counts(o, app);
 	put_group(o, app);
+	put_commits(o);
 	put_checkpoints(o, app);
 	put_index_held(o, app);
 	put_deliveries(o, app);

@@ -27,6 +27,10 @@ void metrics_delivery(const char *channel, const char *state);
  * started. channel borrowed. */
 void metrics_delivery_latency(const char *channel, double seconds);
 
+/* One COMMIT took `seconds` on the loop thread, its fsync included when
+ * it had one (durability = full with sync = loop). */
+void metrics_commit(double seconds);
+
 /* Renders the whole exposition at now into *out (malloc'd, the caller
  * frees) and *len. 0 or PACED_ENOMEM. A database that cannot be read
  * only leaves out the series read from it. */

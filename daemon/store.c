@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "store_internal.h"
 #include "store_tail.h"
@@ -440,15 +442,26 @@ int store_begin(struct store *s)
 	return store_run(s, store_stmt(s, ST_BEGIN));
 }
 
+static double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int store_commit(struct store *s)
 {
+	double t0;
 	int rc;
 
 	/* Entries held long enough ride along: no commit of their own. Never
 	 * without a transaction: the fold's savepoint would commit alone. */
 	if (store_in_transaction(s))
 		tail_fold(s, false, TAIL_FOLD_BUDGET);
+	t0 = monotonic_seconds();
 	rc = store_run(s, store_stmt(s, ST_COMMIT));
+	metrics_commit(monotonic_seconds() - t0);
 	if (rc < 0) {
 		store_rollback(s);
 		return rc;

@@ -145,6 +145,15 @@ def test_promtool_passes_a_busy_scrape():
     # The one update went through a group commit: one write, one commit.
     assert value(text, "paced_group_writes_total") == 1
     assert value(text, "paced_group_commits_total") == 1
+    # Every COMMIT's time on the loop: the group's and the projects'.
+    n = value(text, "paced_commit_duration_seconds_count")
+    assert n >= 1 + 3, n
+    assert value(text, "paced_commit_duration_seconds_bucket",
+                 le="+Inf") == n
+    assert 0 < value(text, "paced_commit_duration_seconds_sum") < 10 * n
+    buckets = [v for _, v in samples(
+        text, "paced_commit_duration_seconds_bucket")]
+    assert len(buckets) == 11 and buckets == sorted(buckets), buckets
 
     # Deliveries: outcomes, the queue, the latency histogram.
     assert value(text, "paced_deliveries_total", channel="ops",

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,46 @@ static void test_counters(void **state)
 	assert_true(value_of(t, "process_resident_memory_bytes") > 0);
 }
 
+/* The COMMIT histogram: what the fixture's set-up committed, then four
+ * observations more, each counted once in the first bucket it fits. */
+static void test_commit_histogram(void **state)
+{
+	static const char *const les[] = {"0.0005", "0.001", "0.002", "0.005",
+					  "0.01",   "0.025", "0.05",  "0.1",
+					  "0.25",   "1",     "+Inf"};
+	/* How many of 0.0003, 0.0015, 0.3 and 2 each bucket gains. */
+	static const double gain[] = {1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 4};
+	struct fixture *f = *state;
+	double before[11], count0, sum0;
+	char series[96];
+	const char *t = scrape(f, T0);
+
+	for (size_t i = 0; i < 11; i++) {
+		snprintf(series, sizeof(series),
+			 "paced_commit_duration_seconds_bucket{le=\"%s\"}",
+			 les[i]);
+		before[i] = value_of(t, series);
+	}
+	count0 = value_of(t, "paced_commit_duration_seconds_count");
+	sum0 = value_of(t, "paced_commit_duration_seconds_sum");
+	assert_true(before[10] == count0);
+	metrics_commit(0.0003);
+	metrics_commit(0.0015);
+	metrics_commit(0.3);
+	metrics_commit(2);
+	t = scrape(f, T0);
+	for (size_t i = 0; i < 11; i++) {
+		snprintf(series, sizeof(series),
+			 "paced_commit_duration_seconds_bucket{le=\"%s\"}",
+			 les[i]);
+		assert_true(value_of(t, series) - before[i] == gain[i]);
+	}
+	assert_true(value_of(t, "paced_commit_duration_seconds_count") ==
+		    count0 + 4);
+	assert_true(fabs(value_of(t, "paced_commit_duration_seconds_sum") -
+			 sum0 - 2.3018) < 1e-9);
+}
+
 static void test_escaping_and_families(void **state)
 {
 	struct fixture *f = *state;
@@ -373,6 +414,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_projects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_histogram, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_escaping_and_families, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_same_text, setup,
