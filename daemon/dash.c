@@ -178,13 +178,7 @@ void dash_reply_message(const struct dash_ctx *ctx, int status,
 
 char *dash_time(paced_ms t, char out[TIMEFMT_MAX])
 {
-	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&secs, &tm) ||
-	    !strftime(out, TIMEFMT_MAX, "%Y-%m-%d %H:%M", &tm))
-		out[0] = '\0';
-	return out;
+	return timefmt_local(t, "%Y-%m-%d %H:%M", out);
 }
 
 void dash_status_chip(struct fmt_text *b, enum pace_status s,

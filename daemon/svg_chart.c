@@ -77,16 +77,6 @@ static double svg_text_width(const char *s)
 	return w;
 }
 
-static char *svg_date(paced_ms t, const char *fmt, char out[TIMEFMT_MAX])
-{
-	time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&secs, &tm) || !strftime(out, TIMEFMT_MAX, fmt, &tm))
-		out[0] = '\0';
-	return out;
-}
-
 /* ---- geometry ----------------------------------------------------------- */
 
 static void widen(double *lo, double *hi, double v)
@@ -188,7 +178,7 @@ static void svg_grid(struct fmt_text *b, const struct svg_chart *c,
 
 		if (k == 4)
 			t = g->t1;
-		svg_date(t, k == 0 || k == 4 ? "%Y-%m-%d"
+		timefmt_local(t, k == 0 || k == 4 ? "%Y-%m-%d"
 			    : long_span	     ? "%Y-%m"
 					     : "%m-%d",
 			 day);

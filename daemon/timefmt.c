@@ -243,6 +243,16 @@ char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX])
 	return out;
 }
 
+char *timefmt_local(paced_ms t, const char *fmt, char out[TIMEFMT_MAX])
+{
+	time_t secs = (time_t)floor_secs(t);
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm) || !strftime(out, TIMEFMT_MAX, fmt, &tm))
+		out[0] = '\0';
+	return out;
+}
+
 /* A whole number followed by a unit from the table; "0" alone is allowed.
  * Overflow and fractions are refused. */
 struct unit {

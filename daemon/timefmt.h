@@ -35,6 +35,10 @@ char *timefmt_rfc3339(paced_ms t, char out[TIMEFMT_MAX]);
 /* The local calendar day of t, "2022-05-01". Returns out. */
 char *timefmt_day(paced_ms t, char out[TIMEFMT_MAX]);
 
+/* t in local time by strftime's fmt (the dashboard's "%Y-%m-%d %H:%M");
+ * empty when it cannot be. Returns out. */
+char *timefmt_local(paced_ms t, const char *fmt, char out[TIMEFMT_MAX]);
+
 /* "30s", "15m", "24h", "7d", "2w", "500ms" or "0" into milliseconds.
  * 0 or PACED_EINVAL. */
 int timefmt_parse_duration(const char *s, int64_t *out_ms);

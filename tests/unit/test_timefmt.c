@@ -126,6 +126,33 @@ static void test_day_same_as_strftime(void **state)
 	tzset();
 }
 
+/* The dashboard's local times: milliseconds floored to their second on
+ * both sides of 1970 (the minute of -1 ms is 23:59 of the day before),
+ * in the zone in force, and the type's ends do not overflow. */
+static void test_local_floors(void **state)
+{
+	char got[TIMEFMT_MAX];
+
+	(void)state;
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	assert_string_equal(timefmt_local(-1, "%Y-%m-%d %H:%M:%S", got),
+			    "1970-01-01 07:59:59");
+	assert_string_equal(timefmt_local(-1000, "%H:%M:%S", got),
+			    "07:59:59");
+	assert_string_equal(timefmt_local(-1001, "%H:%M:%S", got),
+			    "07:59:58");
+	assert_string_equal(timefmt_local(999, "%H:%M:%S", got), "08:00:00");
+	assert_string_equal(
+	    timefmt_local(1651341600000LL, "%Y-%m-%d %H:%M", got),
+	    "2022-05-01 02:00");
+	timefmt_local(INT64_MIN, "%Y", got); /* whatever it says, no UB */
+	timefmt_local(INT64_MAX, "%Y", got);
+	assert_string_equal(timefmt_local(0, "", got), "");
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_same_as_printf),
 		cmocka_unit_test(test_day_edges_same_as_printf),
 		cmocka_unit_test(test_day_same_as_strftime),
+		cmocka_unit_test(test_local_floors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
