@@ -60,7 +60,8 @@ static void timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
 		c->deadline = 0;
 		return;
 	}
-	due = uv_now(c->srv->loop) + ms;
+	due = uv_now(c->srv->loop);
+	due = ms > UINT64_MAX - due ? UINT64_MAX : due + ms;
 	c->deadline = due;
 	if (uv_is_active((uv_handle_t *)&c->timer) && c->armed_due <= due)
 		return;

@@ -127,8 +127,8 @@ static void test_day_same_as_strftime(void **state)
 }
 
 /* The dashboard's local times: milliseconds floored to their second on
- * both sides of 1970 (the minute of -1 ms is 23:59 of the day before),
- * in the zone in force, and the type's ends do not overflow. */
+ * both sides of 1970 (-1 ms is the last second before it, 07:59:59 in
+ * Shanghai), in the zone in force, and the type's ends do not overflow. */
 static void test_local_floors(void **state)
 {
 	char got[TIMEFMT_MAX];
