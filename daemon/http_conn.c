@@ -63,9 +63,9 @@ static void timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
 	due = uv_now(c->srv->loop);
 	due = ms > UINT64_MAX - due ? UINT64_MAX : due + ms;
 	c->deadline = due;
-	if (uv_is_active((uv_handle_t *)&c->timer) && c->armed_due <= due)
+	if (uv_is_active((uv_handle_t *)&c->timer) &&
+	    uv_now(c->srv->loop) + uv_timer_get_due_in(&c->timer) <= due)
 		return;
-	c->armed_due = due;
 	uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
@@ -405,7 +405,6 @@ static void on_timer(uv_timer_t *t)
 	if (!c->deadline)
 		return; /* nothing is due any more */
 	if (now < c->deadline) {
-		c->armed_due = c->deadline;
 		uv_timer_start(t, on_timer, c->deadline - now, 0);
 		return;
 	}

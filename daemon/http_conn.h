@@ -85,9 +85,9 @@ struct http_conn {
 	unsigned nfifo, writing, nclosed;
 	unsigned nreq; /* requests read so far, against max_requests */
 	enum http_tmode tm;
-	/* When tm's limit runs out (loop ms; 0: none), and when the uv
-	 * timer, if active, fires: at or before it (timer_set). */
-	uint64_t deadline, armed_due;
+	/* When tm's limit runs out (loop ms; 0: none); the uv timer, if
+	 * active, fires at or before it (timer_set). */
+	uint64_t deadline;
 	size_t saved; /* unparsed bytes kept at rbuf while paused */
 	unsigned closing : 1, draining : 1, paused : 1, shut : 1, eof : 1;
 	unsigned want_continue : 1;

@@ -442,26 +442,26 @@ int store_begin(struct store *s)
 	return store_run(s, store_stmt(s, ST_BEGIN));
 }
 
-static double monotonic_seconds(void)
+int64_t store_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 int store_commit(struct store *s)
 {
-	double t0;
+	int64_t t0;
 	int rc;
 
 	/* Entries held long enough ride along: no commit of their own. Never
 	 * without a transaction: the fold's savepoint would commit alone. */
 	if (store_in_transaction(s))
 		tail_fold(s, false, TAIL_FOLD_BUDGET);
-	t0 = monotonic_seconds();
+	t0 = store_mono_ns();
 	rc = store_run(s, store_stmt(s, ST_COMMIT));
-	metrics_commit(monotonic_seconds() - t0);
+	metrics_commit((double)(store_mono_ns() - t0) / 1e9);
 	if (rc < 0) {
 		store_rollback(s);
 		return rc;

@@ -98,6 +98,10 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
  * PACED_EBUSY, or the storage fault (full, read-only, I/O). */
 int store_run(struct store *s, sqlite3_stmt *st);
 
+/* CLOCK_MONOTONIC in nanoseconds: the store's clock for the index
+ * entries' age (store_tail.c) and the COMMITs' time (metrics). */
+int64_t store_mono_ns(void);
+
 /* Puts the connection at synchronous = NORMAL (unsynced) or back at the
  * durability's level, between transactions. 0 or PACED_EDB. */
 int store_sync_apply(struct store *s, bool unsynced);

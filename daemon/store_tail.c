@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "arr.h"
 #include "log.h"
@@ -85,14 +84,6 @@ struct store_tail {
 	 * only its own marks. */
 	bool fold_done;
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 struct store_tail *tail_new(void)
 {
@@ -222,7 +213,7 @@ static struct tail_entry *entry_new(struct store_tail *t, const char *id,
 		return NULL;
 	}
 	e->entered_seq = seq;
-	e->entered_ns = mono_ns();
+	e->entered_ns = store_mono_ns();
 	e->prev = t->last;
 	if (t->last)
 		t->last->next = e;
@@ -360,7 +351,7 @@ static struct tail_entry *fold_entries(struct store *s, bool all,
 				       long budget, int *rc)
 {
 	struct store_tail *t = s->tail;
-	int64_t now = mono_ns();
+	int64_t now = store_mono_ns();
 	struct tail_entry *e = t->head;
 
 	*rc = 0;
@@ -402,7 +393,7 @@ void tail_fold(struct store *s, bool all, long budget)
 	int64_t mark;
 	int rc;
 
-	if (t->fold_done || !t->head || !due(t, t->head, all, mono_ns()))
+	if (t->fold_done || !t->head || !due(t, t->head, all, store_mono_ns()))
 		return;
 	if (!all) /* keep pace with what comes in, and with any excess */
 		budget += (long)t->nundo + (t->rows > TAIL_ROWS_MAX
