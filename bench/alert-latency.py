@@ -28,6 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import harness  # noqa: E402
 import socketserver  # noqa: E402
 
+from ranks import percentile  # noqa: E402  (bench/, the script's dir)
+
 # The Receiver answers in two writes (head, then body). Without TCP_NODELAY
 # the second waits for the ACK of the first, which libcurl's side delays
 # by up to 40 ms; paced sends a project's next event only once the
@@ -37,11 +39,6 @@ import socketserver  # noqa: E402
 socketserver.StreamRequestHandler.disable_nagle_algorithm = True
 
 WARMUP = 20
-
-
-def percentile(sorted_ms, p):
-    i = min(len(sorted_ms) - 1, int(p / 100.0 * len(sorted_ms)))
-    return sorted_ms[i]
 
 
 def main():
@@ -96,7 +93,7 @@ def main():
     for name, ms in (("", alert_ms), ("post_", post_ms),
                      ("after_201_", after_ms)):
         for p in (50, 90, 99):
-            figures[f"{name}p{p}_ms"] = "%.2f" % percentile(ms, p)
+            figures[f"{name}p{p}_ms"] = "%.2f" % percentile(ms, p / 100.0)
         figures[f"{name}max_ms"] = "%.2f" % ms[-1]
     print("alert-latency%s %s" % (" sched=fifo" if rt else "", " ".join(
         f"{key}={value}" for key, value in figures.items())))

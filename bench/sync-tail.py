@@ -25,12 +25,10 @@ import sys
 import tempfile
 import time
 
+from ranks import percentile
+
 WRAP = 4 << 20
 LIMIT = 0.005
-
-
-def percentile(sorted_d, q):
-    return sorted_d[min(len(sorted_d) - 1, int(q * len(sorted_d)))]
 
 
 def main():
