@@ -259,6 +259,7 @@ static void test_idle_moves_with_use(void **state)
 static void c_slow(struct env *e)
 {
 	struct cli *c;
+	struct resp r;
 	double t0 = now_ms();
 
 	/* slowloris: the head never completes */
@@ -271,6 +272,23 @@ static void c_slow(struct env *e)
 	/* a connection that sends nothing is closed without a word */
 	c = cli_open(e);
 	CHECK(e, c);
+	CHECK(e, cli_closed(c));
+	cli_close(c);
+	/* on a kept-alive connection the second head has its own deadline:
+	 * it counts from its first byte (the wait before it, longer than
+	 * the head timeout, is idle time), and it is not the 5 s idle
+	 * timeout, which would close the connection without a 408 */
+	c = cli_open(e);
+	CHECK(e, c);
+	CHECK(e, cli_sends(c, "GET /first HTTP/1.1\r\n\r\n") == 0);
+	CHECK(e, cli_response(c, &r) == 0);
+	CHECK(e, r.status == 200);
+	msleep(300);
+	t0 = now_ms();
+	CHECK(e, cli_sends(c, "GET /second HTTP/1.1\r\nHost: t\r\n") == 0);
+	CHECK(e, cli_response(c, &r) == 0);
+	CHECK(e, r.status == 408 && strstr(r.body, "request_timeout"));
+	CHECK(e, now_ms() - t0 > 150);
 	CHECK(e, cli_closed(c));
 	cli_close(c);
 }
