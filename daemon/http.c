@@ -16,6 +16,7 @@
 #include <http_parser.h>
 
 #include "arr.h"
+#include "decimal.h"
 #include "http_conn.h"
 #include "log.h"
 #include "metrics.h"
@@ -213,15 +214,10 @@ static int write_head(struct http_buf *out, int status, const char *extra,
 	const char *text = http_status_text(status), *date = http_date();
 	size_t nt = strlen(text), nd = strlen(date), nc = strlen(ctype);
 	size_t ne = extra ? strlen(extra) : 0;
-	char digits[24], *d = digits + sizeof(digits), *p;
+	char digits[DECIMAL_U64_MAX], *d = digits + sizeof(digits), *p;
 
-	if (len != HEAD_CHUNKED && len != HEAD_NO_LENGTH) {
-		size_t v = len;
-
-		do
-			*--d = (char)('0' + v % 10);
-		while (v /= 10);
-	}
+	if (len != HEAD_CHUNKED && len != HEAD_NO_LENGTH)
+		d = decimal_u64(d, len);
 	if (http_buf_reserve(out, 96 + nt + nd + nc + ne))
 		return PACED_ENOMEM;
 	p = out->p + out->len;

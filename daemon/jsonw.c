@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "fmt_text.h"
 #include "timefmt.h"
 
@@ -90,13 +91,10 @@ static void dump_string(struct jsonw *o, const char *str, size_t len)
 
 static void dump_integer(struct jsonw *o, json_int_t v)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
-				     : (unsigned long long)v;
+	char buf[1 + DECIMAL_U64_MAX], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
 
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
+	p = decimal_u64(p, u);
 	if (v < 0)
 		*--p = '-';
 	out_add(o, p, (size_t)(buf + sizeof(buf) - p));
