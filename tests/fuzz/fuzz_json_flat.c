@@ -1,0 +1,92 @@
+/*
+ * fuzz_json_flat.c - libFuzzer differential for json_flat_load, the
+ * request bodies' fast reader. The whole input is a body. Whenever the
+ * fast reader gives a tree, jansson, called as the handlers call it
+ * (json_loadb with JSON_REJECT_DUPLICATES), must give the same one:
+ * the same members, each of the same type, with the same string bytes,
+ * the same integer and, for reals, the same bits (json_equal would let
+ * -0.0 pass for 0.0). Any difference aborts, and libFuzzer keeps the
+ * input. When the fast reader declines, paced asks jansson anyway, so
+ * nothing is compared: declining is always safe.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "json_flat.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void differ(const char *key, const char *what)
+{
+	fprintf(stderr, "json_flat_load and jansson differ at \"%s\": %s\n",
+		key, what);
+	abort();
+}
+
+static void same_value(const char *key, json_t *fast, json_t *ref)
+{
+	double a, b;
+
+	if (json_typeof(fast) != json_typeof(ref))
+		differ(key, "type");
+	switch (json_typeof(fast)) {
+	case JSON_STRING:
+		if (json_string_length(fast) != json_string_length(ref) ||
+		    memcmp(json_string_value(fast), json_string_value(ref),
+			   json_string_length(fast)) != 0)
+			differ(key, "string");
+		break;
+	case JSON_INTEGER:
+		if (json_integer_value(fast) != json_integer_value(ref))
+			differ(key, "integer");
+		break;
+	case JSON_REAL:
+		a = json_real_value(fast);
+		b = json_real_value(ref);
+		if (memcmp(&a, &b, sizeof(a)) != 0)
+			differ(key, "real");
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+	case JSON_NULL:
+		break;
+	default: /* the fast reader makes nothing nested */
+		differ(key, "a nested value");
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *fast = json_flat_load((const char *)data, size), *ref, *v;
+	json_error_t err;
+	const char *key;
+
+	if (!fast)
+		return 0;
+	ref = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
+			 &err);
+	if (!ref) {
+		fprintf(stderr, "jansson refuses what json_flat_load read: %s "
+				"(line %d, column %d)\n",
+			err.text, err.line, err.column);
+		abort();
+	}
+	if (!json_is_object(fast) || !json_is_object(ref))
+		differ("", "not an object");
+	if (json_object_size(fast) != json_object_size(ref))
+		differ("", "member count");
+	json_object_foreach(fast, key, v) {
+		json_t *r = json_object_get(ref, key);
+
+		if (!r)
+			differ(key, "member missing from jansson's tree");
+		same_value(key, v, r);
+	}
+	json_decref(ref);
+	json_decref(fast);
+	return 0;
+}
