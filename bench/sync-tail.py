@@ -21,13 +21,20 @@ again (a server would put the requests that waited in one group), so the
 share is a little high for a server that groups.
 
 With -j JOBS (default 1), JOBS processes do the same at once, each on a
-file of its own at RATE, and print a line each (job=N); then how many of
-job 0's syncs over 5 ms overlapped in time a sync over 5 ms of another
-job, against how many would by chance if the stalls fell independently
-(each stall of job 0 overlaps a stall of length D of another job's with
-probability (its length + D) / the run's time). Nearly all against few
-says that a stall holds the disk (or the machine), not one file: then
-more files synced side by side (a WAL each) would not get past it."""
+file of its own at RATE, over one common window of SECONDS (each job
+writes its file first, then waits for the window's start, taken from
+CLOCK_MONOTONIC, which all processes share). Each prints a line
+(job=N); then how many of job 0's syncs over 5 ms overlapped in time a
+sync over 5 ms of another job, against two counts by chance: "uniform",
+job 0's stalls placed anywhere in the window at random (a stall of
+length d overlaps the others' with probability |their stalls' union,
+each widened by d| / the window), and "shifted", job 0's stalls as they
+came but moved along the window by each of 100 offsets spread by the
+golden ratio (wrapping around), which keeps how they bunch and breaks
+only their alignment with the others'. Nearly all against few says that
+a stall holds the disk (or the machine), not one file: then more files
+synced side by side (a WAL each) would not get past it."""
+import bisect
 import getopt
 import multiprocessing
 import os
@@ -41,15 +48,21 @@ WRAP = 4 << 20
 LIMIT = 0.005
 
 
-def sync_loop(path, rate, seconds, page, syncs):
-    """Appends (start, duration) of each fdatasync to syncs; returns the
-    run's elapsed time."""
+def sync_loop(path, rate, seconds, page, start_at):
+    """Syncs from start_at (a time.monotonic() value; 0: at once) for
+    seconds; returns ([(start, duration) of each fdatasync], elapsed)."""
     size = len(page)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.pwrite(fd, bytes(WRAP), 0)
     os.fsync(fd)
+    if start_at > time.monotonic():
+        time.sleep(start_at - time.monotonic())
+    elif start_at:
+        print(f"sync-tail: a job started {time.monotonic() - start_at:.3f}"
+              " s late; its window is short", file=sys.stderr)
+    syncs = []
     offset = 0
-    start = time.monotonic()
+    start = start_at or time.monotonic()
     due = start
     while True:
         now = time.monotonic()
@@ -65,21 +78,14 @@ def sync_loop(path, rate, seconds, page, syncs):
         os.fdatasync(fd)
         syncs.append((t0, time.monotonic() - t0))
     os.close(fd)
-    return time.monotonic() - start
+    return syncs, time.monotonic() - start
 
 
-def job(work):
-    """One syncer's (syncs, elapsed): sync_loop on work's arguments."""
-    syncs = []
-    path, rate, seconds, page = work
-    return syncs, sync_loop(path, rate, seconds, page, syncs)
-
-
-def report(rate, syncs, elapsed, job):
+def report(rate, syncs, elapsed, label):
     durations = sorted(d for _, d in syncs)
     stall = sum(x - LIMIT for x in durations if x > LIMIT)
     ms = lambda x: f"{x * 1000:.3f}"
-    print(f"sync-tail {job}rate={rate:g} syncs={len(durations)} "
+    print(f"sync-tail {label}rate={rate:g} syncs={len(durations)} "
           f"per_s={len(durations) / elapsed:.0f} "
           f"p50_ms={ms(percentile(durations, 0.5))} "
           f"p99_ms={ms(percentile(durations, 0.99))} "
@@ -89,18 +95,49 @@ def report(rate, syncs, elapsed, job):
           f"stall_share={stall / elapsed:.4f}")
 
 
-def coincidence(runs, elapsed):
-    """Job 0's stalls that overlap another job's, and the number expected
-    by chance."""
-    stalls = [[(t, d) for t, d in syncs if d > LIMIT] for syncs in runs]
-    mine, others = stalls[0], [s for job in stalls[1:] for s in job]
-    seen = sum(1 for t, d in mine
-               if any(u < t + d and t < u + e for u, e in others))
-    chance = sum(min(1.0, sum(d + e for _, e in others) / elapsed)
-                 for _, d in mine)
+def union(intervals):
+    """The disjoint, sorted union of (begin, end) intervals."""
+    merged = []
+    for b, e in sorted(intervals):
+        if merged and b <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([b, e])
+    return merged
+
+
+def overlaps(t, d, merged):
+    """Whether [t, t + d) meets an interval of merged."""
+    i = bisect.bisect_left(merged, [t + d])
+    return i > 0 and merged[i - 1][1] > t
+
+
+def coincidence(runs, begin, window):
+    """Job 0's stalls that overlap another job's, against two counts by
+    chance (see the docstring at the top)."""
+    stalls = [[(t, d) for t, d in syncs
+               if d > LIMIT and begin <= t < begin + window]
+              for syncs in runs]
+    mine = stalls[0]
+    others = union((t, t + d) for job in stalls[1:] for t, d in job)
+    seen = sum(1 for t, d in mine if overlaps(t, d, others))
+    uniform = 0.0
+    for _, d in mine:
+        widened = union((max(begin, b - d), min(begin + window, e))
+                        for b, e in others)
+        uniform += sum(e - b for b, e in widened) / window
+    # offsets spread by the golden ratio, not k / 100 of the window: a
+    # stall pattern with a period dividing the window would line up
+    # again at every even offset
+    shifts = [window * ((k * 0.6180339887) % 1) for k in range(1, 101)]
+    shifted = sum(sum(1 for t, d in mine
+                      if overlaps(begin + (t - begin + s) % window, d,
+                                  others))
+                  for s in shifts) / len(shifts)
     print(f"sync-tail coincide: {seen} of job 0's {len(mine)} stalls "
-          f"overlapped another job's ({len(others)} in all); "
-          f"by chance about {chance:.1f}")
+          f"overlapped another job's ({sum(map(len, stalls[1:]))} in all); "
+          f"expected by chance: {uniform:.1f} uniform, {shifted:.1f} "
+          f"shifted")
 
 
 def main():
@@ -115,15 +152,18 @@ def main():
     where = args[0] if args else None
     page = os.urandom(size)
     with tempfile.TemporaryDirectory(dir=where) as d:
-        work = [(os.path.join(d, f"wal{i}"), rate, seconds, page)
-                for i in range(jobs)]
+        paths = [os.path.join(d, f"wal{i}") for i in range(jobs)]
         if jobs == 1:
-            done = [job(work[0])]
+            done = [sync_loop(paths[0], rate, seconds, page, 0)]
         else:
             # Processes, not threads: a thread waiting for Python's lock
             # after its sync would be timed as a stall of the disk.
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                done = pool.map(job, work)
+                # time for each job to write and sync its 4 MiB first
+                start_at = time.monotonic() + 2
+                done = pool.starmap(sync_loop,
+                                    [(p, rate, seconds, page, start_at)
+                                     for p in paths])
     runs = [syncs for syncs, _ in done]
     elapsed = [e for _, e in done]
     if not all(runs):
@@ -131,7 +171,7 @@ def main():
     for i in range(jobs):
         report(rate, runs[i], elapsed[i], f"job={i} " if jobs > 1 else "")
     if jobs > 1:
-        coincidence(runs, max(elapsed))
+        coincidence(runs, start_at, seconds)
 
 
 main()

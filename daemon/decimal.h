@@ -1,6 +1,7 @@
 /* decimal.h - the decimal digits of an unsigned integer, without printf:
  * the response head's Content-Length and JSON's integers are written
- * for every update, where snprintf cost several per cent of the time. */
+ * for every update (the head's vsnprintf was about 4 % of the
+ * instructions an update cost); one loop serves both. */
 #ifndef PACED_DECIMAL_H
 #define PACED_DECIMAL_H
 

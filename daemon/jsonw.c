@@ -91,7 +91,7 @@ static void dump_string(struct jsonw *o, const char *str, size_t len)
 
 static void dump_integer(struct jsonw *o, json_int_t v)
 {
-	char buf[1 + DECIMAL_U64_MAX], *p = buf + sizeof(buf);
+	char buf[1 + DECIMAL_U64_MAX], *p = buf + sizeof(buf); /* '-' */
 	uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
 
 	p = decimal_u64(p, u);

@@ -3,11 +3,12 @@
  * request bodies' fast reader. The whole input is a body. Whenever the
  * fast reader gives a tree, jansson, called as the handlers call it
  * (json_loadb with JSON_REJECT_DUPLICATES), must give the same one:
- * the same members, each of the same type, with the same string bytes,
- * the same integer and, for reals, the same bits (json_equal would let
- * -0.0 pass for 0.0). Any difference aborts, and libFuzzer keeps the
- * input. When the fast reader declines, paced asks jansson anyway, so
- * nothing is compared: declining is always safe.
+ * the same members in the same order (key bytes included), each of the
+ * same type, with the same string bytes, the same integer and, for
+ * reals, the same bits (json_equal would let -0.0 pass for 0.0). Any
+ * difference aborts, and libFuzzer keeps the input. When the fast
+ * reader declines, paced asks jansson anyway, so nothing is compared:
+ * declining is always safe.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,9 +62,9 @@ static void same_value(const char *key, json_t *fast, json_t *ref)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	json_t *fast = json_flat_load((const char *)data, size), *ref, *v;
+	json_t *fast = json_flat_load((const char *)data, size), *ref;
 	json_error_t err;
-	const char *key;
+	void *fi, *ri;
 
 	if (!fast)
 		return 0;
@@ -79,13 +80,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		differ("", "not an object");
 	if (json_object_size(fast) != json_object_size(ref))
 		differ("", "member count");
-	json_object_foreach(fast, key, v) {
-		json_t *r = json_object_get(ref, key);
+	/* both keep members in input order, so walk them side by side */
+	for (fi = json_object_iter(fast), ri = json_object_iter(ref); fi && ri;
+	     fi = json_object_iter_next(fast, fi),
+	    ri = json_object_iter_next(ref, ri)) {
+		const char *key = json_object_iter_key(fi);
+		size_t len = json_object_iter_key_len(fi);
 
-		if (!r)
-			differ(key, "member missing from jansson's tree");
-		same_value(key, v, r);
+		if (len != json_object_iter_key_len(ri) ||
+		    memcmp(key, json_object_iter_key(ri), len) != 0)
+			differ(key, "member key or order");
+		same_value(key, json_object_iter_value(fi),
+			   json_object_iter_value(ri));
 	}
+	if (fi || ri)
+		differ("", "member count while walking");
 	json_decref(ref);
 	json_decref(fast);
 	return 0;
