@@ -1,4 +1,4 @@
-"""sync-tail.py [-r RATE] [-d SECONDS] [-b BYTES] [-j JOBS] [DIR] - the
+"""sync-tail.py [-r RATE] [-d SECONDS] [-b BYTES] [-j JOBS] [-p] [DIR] - the
 disk's own fdatasync tail, with no paced in the way.
 
 Writes BYTES (default 8192: a WAL frame's page and header round up to
@@ -33,7 +33,13 @@ came but moved along the window by each of 100 offsets spread by the
 golden ratio (wrapping around), which keeps how they bunch and breaks
 only their alignment with the others'. Nearly all against few says that
 a stall holds the disk (or the machine), not one file: then more files
-synced side by side (a WAL each) would not get past it."""
+synced side by side (a WAL each) would not get past it.
+
+With -p, bench/pauses.py's probe runs over the same window in a process
+of its own, and its line (pauses) is printed with how many of job 0's
+stalls overlapped one of its gaps, against the same two counts by
+chance: nearly all says that the stalls are the machine being held, not
+the disk being slow."""
 import bisect
 import getopt
 import multiprocessing
@@ -42,6 +48,7 @@ import sys
 import tempfile
 import time
 
+import pauses
 from ranks import percentile
 
 WRAP = 4 << 20
@@ -112,14 +119,11 @@ def overlaps(t, d, merged):
     return i > 0 and merged[i - 1][1] > t
 
 
-def coincidence(runs, begin, window):
-    """Job 0's stalls that overlap another job's, against two counts by
-    chance (see the docstring at the top)."""
-    stalls = [[(t, d) for t, d in syncs
-               if d > LIMIT and begin <= t < begin + window]
-              for syncs in runs]
-    mine = stalls[0]
-    others = union((t, t + d) for job in stalls[1:] for t, d in job)
+def coincide(mine, theirs, begin, window):
+    """Of the intervals (start, length) in mine, how many overlap one in
+    theirs, and how many would by chance: (seen, uniform, shifted), as
+    the docstring at the top says."""
+    others = union((t, t + d) for t, d in theirs)
     seen = sum(1 for t, d in mine if overlaps(t, d, others))
     uniform = 0.0
     for _, d in mine:
@@ -134,36 +138,67 @@ def coincidence(runs, begin, window):
                       if overlaps(begin + (t - begin + s) % window, d,
                                   others))
                   for s in shifts) / len(shifts)
+    return seen, uniform, shifted
+
+
+def stalls(syncs, begin, window):
+    return [(t, d) for t, d in syncs
+            if d > LIMIT and begin <= t < begin + window]
+
+
+def coincidence(runs, begin, window):
+    """Job 0's stalls that overlap another job's."""
+    mine = stalls(runs[0], begin, window)
+    theirs = [s for syncs in runs[1:] for s in stalls(syncs, begin, window)]
+    seen, uniform, shifted = coincide(mine, theirs, begin, window)
     print(f"sync-tail coincide: {seen} of job 0's {len(mine)} stalls "
-          f"overlapped another job's ({sum(map(len, stalls[1:]))} in all); "
+          f"overlapped another job's ({len(theirs)} in all); "
           f"expected by chance: {uniform:.1f} uniform, {shifted:.1f} "
           f"shifted")
 
 
+def held(syncs, gaps, begin, window):
+    """Job 0's stalls that overlap a gap of the pause probe."""
+    mine = stalls(syncs, begin, window)
+    seen, uniform, shifted = coincide(mine, gaps, begin, window)
+    print(f"sync-tail pauses {pauses.summary(gaps, begin, window)}")
+    print(f"sync-tail held: {seen} of job 0's {len(mine)} stalls "
+          f"overlapped a pause; expected by chance: {uniform:.1f} "
+          f"uniform, {shifted:.1f} shifted")
+
+
 def main():
-    opts, args = getopt.getopt(sys.argv[1:], "r:d:b:j:")
+    opts, args = getopt.getopt(sys.argv[1:], "r:d:b:j:p")
     o = dict(opts)
     rate = float(o.get("-r", 0))
     seconds = float(o.get("-d", 10))
     size = int(o.get("-b", 8192))
     jobs = int(o.get("-j", 1))
+    probe = int("-p" in o)
     if jobs < 1:
         sys.exit("sync-tail: -j needs 1 or more")
     where = args[0] if args else None
     page = os.urandom(size)
     with tempfile.TemporaryDirectory(dir=where) as d:
         paths = [os.path.join(d, f"wal{i}") for i in range(jobs)]
-        if jobs == 1:
+        gaps = None
+        if jobs == 1 and not probe:
             done = [sync_loop(paths[0], rate, seconds, page, 0)]
         else:
             # Processes, not threads: a thread waiting for Python's lock
             # after its sync would be timed as a stall of the disk.
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(jobs + probe) as pool:
                 # time for each job to write and sync its 4 MiB first
                 start_at = time.monotonic() + 2
+                if probe:
+                    gaps = pool.apply_async(pauses.probe,
+                                            (start_at, seconds, LIMIT))
                 done = pool.starmap(sync_loop,
                                     [(p, rate, seconds, page, start_at)
                                      for p in paths])
+                if probe:
+                    gaps = gaps.get()
     runs = [syncs for syncs, _ in done]
     elapsed = [e for _, e in done]
     if not all(runs):
@@ -172,6 +207,8 @@ def main():
         report(rate, runs[i], elapsed[i], f"job={i} " if jobs > 1 else "")
     if jobs > 1:
         coincidence(runs, start_at, seconds)
+    if probe:
+        held(runs[0], gaps, start_at, seconds)
 
 
 main()
