@@ -21,9 +21,10 @@ again (a server would put the requests that waited in one group), so the
 share is a little high for a server that groups.
 
 With -j JOBS (default 1), JOBS processes do the same at once, each on a
-file of its own at RATE, over one common window of SECONDS (each job
-writes its file first, then waits for the window's start, taken from
-CLOCK_MONOTONIC, which all processes share). Each prints a line
+file of its own at RATE, over one common window of SECONDS that opens
+2 s after the processes start (each job writes its file first, then
+waits for the window, taken from CLOCK_MONOTONIC, which all processes
+share; a load meant to cover the window must run 2 s longer). Each prints a line
 (job=N); then how many of job 0's syncs over 5 ms overlapped in time a
 sync over 5 ms of another job, against two counts by chance: "uniform",
 job 0's stalls placed anywhere in the window at random (a stall of
@@ -38,8 +39,8 @@ synced side by side (a WAL each) would not get past it.
 With -p, bench/pauses.py's probe runs over the same window in a process
 of its own, and its line (pauses) is printed with how many of job 0's
 stalls overlapped one of its gaps, against the same two counts by
-chance: nearly all says that the stalls are the machine being held, not
-the disk being slow."""
+chance: nearly all says that when a sync stalls, a process that was not
+syncing was not run either (see bench/pauses.py for what can do that)."""
 import bisect
 import getopt
 import multiprocessing
@@ -70,7 +71,8 @@ def sync_loop(path, rate, seconds, page, start_at):
     syncs = []
     offset = 0
     start = start_at or time.monotonic()
-    due = start
+    # a late job starts on time from now, not with a burst to catch up
+    due = max(start, time.monotonic())
     while True:
         now = time.monotonic()
         if now - start >= seconds:
