@@ -36,6 +36,8 @@ import os
 import sys
 import time
 
+from intervals import overlaps, union
+
 PERIOD = 0.1
 FEW = 10
 
@@ -89,9 +91,8 @@ def per_cpu(seconds, limit):
                                     for c in cpus])
     for cpu, gaps in zip(cpus, runs):
         print(f"pauses cpu={cpu} {summary(gaps, start_at, seconds)}")
-    others = [g for gaps in runs[1:] for g in gaps]
-    both = sum(1 for t, d in runs[0]
-               if any(u < t + d and t < u + e for u, e in others))
+    others = union((t, t + d) for gaps in runs[1:] for t, d in gaps)
+    both = sum(1 for t, d in runs[0] if overlaps(t, d, others))
     print(f"pauses together: {both} of cpu={cpus[0]}'s {len(runs[0])} "
           f"gaps overlapped a gap on another CPU")
 

@@ -24,24 +24,20 @@ With -j JOBS (default 1), JOBS processes do the same at once, each on a
 file of its own at RATE, over one common window of SECONDS that opens
 2 s after the processes start (each job writes its file first, then
 waits for the window, taken from CLOCK_MONOTONIC, which all processes
-share; a load meant to cover the window must run 2 s longer). Each prints a line
-(job=N); then how many of job 0's syncs over 5 ms overlapped in time a
-sync over 5 ms of another job, against two counts by chance: "uniform",
-job 0's stalls placed anywhere in the window at random (a stall of
-length d overlaps the others' with probability |their stalls' union,
-each widened by d| / the window), and "shifted", job 0's stalls as they
-came but moved along the window by each of 100 offsets spread by the
-golden ratio (wrapping around), which keeps how they bunch and breaks
-only their alignment with the others'. Nearly all against few says that
-a stall holds the disk (or the machine), not one file: then more files
-synced side by side (a WAL each) would not get past it.
+share; a load meant to cover the window must run 2 s longer). Each
+prints a line (job=N); then how many of job 0's syncs over 5 ms
+overlapped in time a sync over 5 ms of another job, against two counts
+by chance: "uniform" (job 0's stalls placed anywhere in the window) and
+"shifted" (job 0's stalls moved along it as they came), as
+bench/intervals.py defines them. Nearly all against few says that a
+stall holds every file at once, not one: then more files synced side by
+side (a WAL each) would not get past it.
 
 With -p, bench/pauses.py's probe runs over the same window in a process
 of its own, and its line (pauses) is printed with how many of job 0's
 stalls overlapped one of its gaps, against the same two counts by
 chance: nearly all says that when a sync stalls, a process that was not
 syncing was not run either (see bench/pauses.py for what can do that)."""
-import bisect
 import getopt
 import multiprocessing
 import os
@@ -50,6 +46,7 @@ import tempfile
 import time
 
 import pauses
+from intervals import coincide
 from ranks import percentile
 
 WRAP = 4 << 20
@@ -102,45 +99,6 @@ def report(rate, syncs, elapsed, label):
           f"max_ms={ms(durations[-1])} "
           f"over_5ms={sum(1 for x in durations if x > LIMIT)} "
           f"stall_share={stall / elapsed:.4f}")
-
-
-def union(intervals):
-    """The disjoint, sorted union of (begin, end) intervals."""
-    merged = []
-    for b, e in sorted(intervals):
-        if merged and b <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([b, e])
-    return merged
-
-
-def overlaps(t, d, merged):
-    """Whether [t, t + d) meets an interval of merged."""
-    i = bisect.bisect_left(merged, [t + d])
-    return i > 0 and merged[i - 1][1] > t
-
-
-def coincide(mine, theirs, begin, window):
-    """Of the intervals (start, length) in mine, how many overlap one in
-    theirs, and how many would by chance: (seen, uniform, shifted), as
-    the docstring at the top says."""
-    others = union((t, t + d) for t, d in theirs)
-    seen = sum(1 for t, d in mine if overlaps(t, d, others))
-    uniform = 0.0
-    for _, d in mine:
-        widened = union((max(begin, b - d), min(begin + window, e))
-                        for b, e in others)
-        uniform += sum(e - b for b, e in widened) / window
-    # offsets spread by the golden ratio, not k / 100 of the window: a
-    # stall pattern with a period dividing the window would line up
-    # again at every even offset
-    shifts = [window * ((k * 0.6180339887) % 1) for k in range(1, 101)]
-    shifted = sum(sum(1 for t, d in mine
-                      if overlaps(begin + (t - begin + s) % window, d,
-                                  others))
-                  for s in shifts) / len(shifts)
-    return seen, uniform, shifted
 
 
 def stalls(syncs, begin, window):
