@@ -1,4 +1,4 @@
-"""pauses.py [-d SECONDS] [-g MS] [-s SECONDS] [-a] - when this machine stops running
+"""pauses.py [-d SECS] [-g MS] [-s SECS] [-a] - when this machine stops running
 processes, seen by one that asks for almost no CPU.
 
 Sleeps 1 ms at a time for SECONDS (default 10) and records every wake
@@ -23,13 +23,15 @@ in, so its gaps pile up in two bins; gaps from anything not periodic at
 gaps chance alone often puts most of them in two bins, so in_two_bins
 is printed as "-".
 
-With -s, the window opens SECONDS after the probe has started (default
-0): start it that long before the load to be watched. Starting the
-interpreter is not free (about 0.35 s of CPU here, where `python3` is a
-pyenv shim), and a probe started as a measured window opens takes that
-CPU from the server in the window's first half second: at 14 000
-updates/s, its database on a fast disk, it lifted paced's open-loop p99
-from about 4 ms to 100-130 ms.
+With -s, the window opens SECONDS after the process began (its start
+time in /proc, so the interpreter's start-up counts; default 0, and
+with -a at least a second after the pool is up): start it that long
+before the load to be watched. Starting the interpreter is not free
+(about 0.35 s of CPU here, where `python3` is a pyenv shim), and a probe
+started as a measured window opens takes that CPU from the server in
+the window's first second or so: at 14 000 updates/s, its database on a
+fast disk, it lifted paced's open-loop p99 from about 4 ms to 100-130
+ms.
 
 With -a, one probe runs on each CPU, pinned to it, over one window; a
 line each (cpu=N), then how many of CPU 0's gaps overlapped a gap on
@@ -67,6 +69,17 @@ def probe(start_at, seconds, limit, cpu=None):
         late = time.monotonic() - due
         if late > limit:
             gaps.append((due, late))
+
+
+def process_age():
+    """Seconds since this process began, exec()s before the interpreter
+    included (a pyenv shim execs it): /proc/self/stat's start time
+    against /proc/uptime, both counted from boot."""
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
 
 
 def phases(gaps, start_at):
@@ -110,7 +123,9 @@ def main():
     o = dict(opts)
     seconds = float(o.get("-d", 10))
     limit = float(o.get("-g", 5)) / 1000
-    start_at = time.monotonic() + float(o.get("-s", 0))
+    start_at = time.monotonic()
+    if "-s" in o:
+        start_at += float(o["-s"]) - process_age()
     if "-a" in o:
         per_cpu(start_at, seconds, limit)
         return
