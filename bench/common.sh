@@ -4,7 +4,8 @@
 # config on them. Sets top, bin, tmp, port, pid, others, hz and
 # as_nobody; free_port prints another free port, field and cpu read
 # results and CPU time; nginx_start and paced_fresh start
-# the servers the write-path benchmarks compare.
+# the servers the write-path benchmarks compare; probe_ahead starts
+# bench/pauses.py beside a load.
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/paced"
 [ -x "$bin" ] || { echo "build paced first: make" >&2; exit 1; }
@@ -119,4 +120,20 @@ for i in range(1000):
         {"Content-Type": "application/json"})
     r = c.getresponse(); r.read(); assert r.status == 201, r.status
 PY
+}
+
+# probe_ahead WARMUP SECONDS OUT [PREFIX...]: bench/pauses.py started
+# (under PREFIX, say chrt) with its window of SECONDS opening WARMUP s
+# after a load started when this returns, a second from now: the
+# interpreter's start-up takes CPU that a probe started with the load
+# would take from the server measured (pauses.py, -s). Sets probe.
+probe_ahead() {
+	# named apart: the callers' variables are global too
+	probe_lead=$(awk "BEGIN { print $1 + 1 }")
+	probe_secs=$2 probe_out=$3
+	shift 3
+	"$@" python3 "$top/bench/pauses.py" -s "$probe_lead" -d "$probe_secs" \
+		>"$probe_out" &
+	probe=$!
+	sleep 1
 }
