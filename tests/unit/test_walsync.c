@@ -15,11 +15,13 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "db_testutil.h"
 #include "paced.h"
 #include "walsync.h"
 
 struct fixture {
-	char dir[64];
+	struct db_testutil db; /* the directory; db_testutil_remove() takes
+				* the -wal file with it */
 	char path[128];
 	uv_loop_t loop;
 	struct walsync *sync;
@@ -49,9 +51,8 @@ static struct fixture *open_fixture(bool with_file)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/paced-walsync-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/paced.db-wal", f->dir);
+	assert_int_equal(db_testutil_make(&f->db, "walsync"), 0);
+	snprintf(f->path, sizeof(f->path), "%s-wal", f->db.path);
 	if (with_file)
 		write_file(f->path, "frames");
 	assert_int_equal(uv_loop_init(&f->loop), 0);
@@ -67,10 +68,10 @@ static void close_fixture(struct fixture *f)
 	walsync_close(f->sync);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
-	unlink(f->path);
+	/* Left only by a test that failed before its rename. */
 	snprintf(other, sizeof(other), "%s.new", f->path);
 	unlink(other);
-	assert_int_equal(rmdir(f->dir), 0);
+	assert_int_equal(db_testutil_remove(&f->db), 0);
 	free(f);
 }
 
