@@ -38,7 +38,7 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
 .PHONY: all deps run test unit blackbox asan bench bench-scale bench-idle \
-	bench-reschedule bench-metrics clean format install uninstall valgrind \
+	bench-reschedule bench-lookup bench-metrics clean format install uninstall valgrind \
 	demo fuzz fuzz-build
 all: deps $(BUILD)/paced $(BUILD)/pacectl
 
@@ -175,13 +175,19 @@ bench-idle: all
 bench-metrics: all
 	sh bench/metrics.sh 10000 20
 
-$(BUILD)/bench/reschedule: bench/reschedule.c $(BUILD)/libpaced.a
+# The micro-benchmarks that call the daemon's modules directly.
+$(BUILD)/bench/reschedule $(BUILD)/bench/lookup: $(BUILD)/bench/%: \
+		bench/%.c $(BUILD)/libpaced.a
 	mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaced.a \
 		$(PKG_LIBS)
 
 bench-reschedule: deps $(BUILD)/bench/reschedule
 	$(BUILD)/bench/reschedule 100000 10
+
+# The registry's look-up by id with a million projects.
+bench-lookup: deps $(BUILD)/bench/lookup
+	$(BUILD)/bench/lookup 1000000 2000000
 
 # The write path against nginx and prometheus-pushgateway, and the alert
 # latency (bench/run, about two minutes); start-up and reads with a

@@ -414,6 +414,50 @@ static void test_hash_spreads_numbered_ids(void **state)
 	assert_true(lows > N * 7 / 10);
 }
 
+/* Ids whose hashes share their low 16 bits (the tag a slot keeps) and
+ * whose probes cross, in a table of 64 slots: each is found as itself, an
+ * absent id with the same tag is not found, and one removed leaves the
+ * others found. */
+static void test_same_tags(void **state)
+{
+	enum { SAME = 9, OTHERS = 30 };
+	char same[SAME][24], id[24];
+	const uint64_t tag = strhash("t0") & 0xffff;
+	struct registry *r = registry_new();
+	int n = 0;
+
+	(void)state;
+	for (long i = 0; n < SAME; i++) {
+		snprintf(id, sizeof(id), "t%ld", i);
+		if ((strhash(id) & 0xffff) == tag)
+			strcpy(same[n++], id);
+	}
+	/* SAME - 1 of them in, the last kept out: absent with the tag. */
+	for (int i = 0; i < SAME - 1; i++)
+		assert_int_equal(registry_put(r, make(same[i])), 0);
+	for (int i = 0; i < OTHERS; i++) {
+		snprintf(id, sizeof(id), "o%d", i);
+		assert_int_equal(registry_put(r, make(id)), 0);
+	}
+	for (int i = 0; i < SAME - 1; i++) {
+		struct project *p = registry_get(r, same[i]);
+
+		assert_non_null(p);
+		assert_string_equal(p->def->id, same[i]);
+	}
+	assert_null(registry_get(r, same[SAME - 1]));
+	registry_remove(r, same[0]);
+	assert_null(registry_get(r, same[0]));
+	for (int i = 1; i < SAME - 1; i++)
+		assert_string_equal(registry_get(r, same[i])->def->id, same[i]);
+	/* Put again: found in the slot it now has, counted once. */
+	assert_int_equal(registry_put(r, make(same[0])), 0);
+	assert_int_equal(registry_put(r, make(same[0])), 0);
+	assert_string_equal(registry_get(r, same[0])->def->id, same[0]);
+	assert_int_equal(registry_count(r), SAME - 1 + OTHERS);
+	registry_free(r);
+}
+
 /* Room made for n at once: the n puts that follow rebuild nothing, and
  * every one is found. */
 static void test_reserve(void **state)
@@ -488,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_empty_registry),
 		cmocka_unit_test(test_merge_over_several_calls),
 		cmocka_unit_test(test_hash_spreads_numbered_ids),
+		cmocka_unit_test(test_same_tags),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_changes),
 	};
