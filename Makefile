@@ -38,8 +38,8 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
 .PHONY: all deps run test unit blackbox asan bench bench-scale bench-idle \
-	bench-reschedule bench-lookup bench-metrics clean format install uninstall valgrind \
-	demo fuzz fuzz-build
+	bench-reschedule bench-lookup bench-machine bench-metrics clean format \
+	install uninstall valgrind demo fuzz fuzz-build
 all: deps $(BUILD)/paced $(BUILD)/pacectl
 
 deps:
@@ -189,10 +189,14 @@ bench-reschedule: deps $(BUILD)/bench/reschedule
 bench-lookup: deps $(BUILD)/bench/lookup
 	$(BUILD)/bench/lookup 1000000 2000000
 
+# What the machine charges for a system call and for memory out of cache.
+bench-machine: $(BUILD)/bench/machine
+	$(BUILD)/bench/machine 160
+
 # The write path against nginx and prometheus-pushgateway, and the alert
 # latency (bench/run, about two minutes); start-up and reads with a
 # million projects and ten million updates (bench/scale, longer).
-$(BUILD)/bench/openloop: bench/openloop.c
+$(BUILD)/bench/openloop $(BUILD)/bench/machine: $(BUILD)/bench/%: bench/%.c
 	mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
