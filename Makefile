@@ -177,7 +177,7 @@ bench-metrics: all
 
 # The micro-benchmarks that call the daemon's modules directly.
 $(BUILD)/bench/reschedule $(BUILD)/bench/lookup: $(BUILD)/bench/%: \
-		bench/%.c $(BUILD)/libpaced.a
+		bench/%.c bench/seconds.h $(BUILD)/libpaced.a
 	mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaced.a \
 		$(PKG_LIBS)
@@ -199,6 +199,7 @@ bench-machine: $(BUILD)/bench/machine
 $(BUILD)/bench/openloop $(BUILD)/bench/machine: $(BUILD)/bench/%: bench/%.c
 	mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+$(BUILD)/bench/machine: bench/seconds.h
 
 bench: all $(BUILD)/bench/openloop
 	sh bench/run

@@ -12,18 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "seconds.h"
+
 enum { PAGE = 4096, BURST = 10, BURSTS = 2000, SLEEP_US = 5000 };
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double syscall_ns(void)
 {

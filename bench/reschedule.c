@@ -6,23 +6,15 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <uv.h>
 
 #include "app.h"
 #include "conf.h"
 #include "project.h"
 #include "sched.h"
+#include "seconds.h"
 #include "timefmt.h"
 #include "tracker.h"
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void fire(void *item, paced_ms at, paced_ms now, void *data)
 {
