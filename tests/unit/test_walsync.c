@@ -115,18 +115,26 @@ static void held(const struct fixture *f, int *current, int *replaced)
 	closedir(d);
 }
 
+/* This process holds current descriptors of f's file as it is now and
+ * replaced descriptors of a file renamed over since. */
+static void assert_held(const struct fixture *f, int current, int replaced)
+{
+	int now_current, now_replaced;
+
+	held(f, &now_current, &now_replaced);
+	assert_int_equal(now_current, current);
+	assert_int_equal(now_replaced, replaced);
+}
+
 static void test_sync_reaches_the_loop(void **state)
 {
 	struct fixture *f = open_fixture(true);
-	int current, replaced;
 
 	(void)state;
 	assert_int_equal(sync_once(f), 0);
 	assert_int_equal(sync_once(f), 0);
 	/* One descriptor kept for the next syncs, not one per sync. */
-	held(f, &current, &replaced);
-	assert_int_equal(current, 1);
-	assert_int_equal(replaced, 0);
+	assert_held(f, 1, 0);
 	close_fixture(f);
 }
 
@@ -134,21 +142,16 @@ static void test_a_replaced_file_is_the_one_synced(void **state)
 {
 	struct fixture *f = open_fixture(true);
 	char other[160];
-	int current, replaced;
 
 	(void)state;
 	assert_int_equal(sync_once(f), 0);
 	snprintf(other, sizeof(other), "%s.new", f->path);
 	write_file(other, "new frames");
 	assert_int_equal(rename(other, f->path), 0);
-	held(f, &current, &replaced);
-	assert_int_equal(current, 0);
-	assert_int_equal(replaced, 1);
+	assert_held(f, 0, 1);
 
 	assert_int_equal(sync_once(f), 0);
-	held(f, &current, &replaced);
-	assert_int_equal(current, 1);
-	assert_int_equal(replaced, 0);
+	assert_held(f, 1, 0);
 	close_fixture(f);
 }
 
