@@ -147,7 +147,7 @@ valgrind: deps $(BUILD)/paced
 # on its seeds (FUZZ_TARGETS picks some, FUZZ_ARGS adds libFuzzer flags).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= http json conf json_flat
+FUZZ_TARGETS ?= http json conf json_plain
 FUZZ_ARGS ?=
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "api_internal.h"
-#include "json_flat.h"
 #include "dash.h"
 #include "group.h"
+#include "json_plain.h"
 #include "jsonutil.h"
 #include "jsonw.h"
 #include "log.h"
@@ -206,9 +206,9 @@ json_t *api_read_json(struct http_request *req)
 				ctype ? ctype : "none");
 		return NULL;
 	}
-	/* The usual body, {"value": 512.5}, without jansson's lexer; any
-	 * other, and every error, through jansson. */
-	j = json_flat_load(body, len);
+	/* A body of plain strings, such as {"value": 512.5}, without
+	 * jansson's lexer; any other, and every error, through jansson. */
+	j = json_plain_load(body, len);
 	if (!j)
 		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
