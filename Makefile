@@ -38,8 +38,9 @@ UNIT_HELPER_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/obj/%.o,\
 UNIT_HELPER_LIB := $(BUILD)/tests/libtestutil.a
 
 .PHONY: all deps run test unit blackbox asan bench bench-scale bench-idle \
-	bench-reschedule bench-lookup bench-machine bench-metrics clean format \
-	install uninstall valgrind demo fuzz fuzz-build
+	bench-reschedule bench-lookup bench-definitions bench-machine \
+	bench-metrics clean format install uninstall valgrind demo fuzz \
+	fuzz-build
 all: deps $(BUILD)/paced $(BUILD)/pacectl
 
 deps:
@@ -176,7 +177,8 @@ bench-metrics: all
 	sh bench/metrics.sh 10000 20
 
 # The micro-benchmarks that call the daemon's modules directly.
-$(BUILD)/bench/reschedule $(BUILD)/bench/lookup: $(BUILD)/bench/%: \
+$(BUILD)/bench/reschedule $(BUILD)/bench/lookup $(BUILD)/bench/definitions: \
+		$(BUILD)/bench/%: \
 		bench/%.c bench/seconds.h $(BUILD)/libpaced.a
 	mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpaced.a \
@@ -188,6 +190,10 @@ bench-reschedule: deps $(BUILD)/bench/reschedule
 # The registry's look-up by id with a million projects.
 bench-lookup: deps $(BUILD)/bench/lookup
 	$(BUILD)/bench/lookup 1000000 2000000
+
+# Reading one stored project definition: jansson, json_plain, in all.
+bench-definitions: deps $(BUILD)/bench/definitions
+	$(BUILD)/bench/definitions 300000
 
 # What the machine charges for a system call and for memory out of cache.
 bench-machine: $(BUILD)/bench/machine
