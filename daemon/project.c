@@ -529,8 +529,8 @@ int project_def_load(const char *id, const char *text,
 		     double default_at_risk, double default_behind,
 		     struct project_def **out, struct field_error *err)
 {
-	/* Definitions paced stored are plain JSON: start-up reads a million
-	 * in a quarter of jansson's time (bench/RESULTS.md). */
+	/* Definitions paced stored are plain JSON, read in a sixth of
+	 * jansson's time; start-up reads a million (bench/RESULTS.md). */
 	json_t *body = json_plain_load(text, strlen(text));
 	int rc;
 
