@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_plain.h"
 #include "jsonutil.h"
 #include "jsonw.h"
 #include "log.h"
@@ -170,7 +171,7 @@ json_t *alert_event_json_from(const struct store_event *e,
 json_t *alert_event_json(const struct store_event *e, const char *language,
 			 const char *public_url)
 {
-	json_t *project = json_loads(e->project, 0, NULL);
+	json_t *project = json_stored_load(e->project);
 	json_t *o = NULL;
 	char *text = NULL;
 

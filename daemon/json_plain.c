@@ -270,3 +270,10 @@ json_t *json_plain_load(const char *s, size_t len)
 	}
 	return obj;
 }
+
+json_t *json_stored_load(const char *text)
+{
+	json_t *j = json_plain_load(text, strlen(text));
+
+	return j ? j : json_loads(text, 0, NULL);
+}

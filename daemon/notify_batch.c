@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arr.h"
+#include "json_plain.h"
 
 void notify_batch_rows_init(struct batch_rows *b)
 {
@@ -162,7 +163,7 @@ int notify_batch_render(const struct chan_driver *drv,
 		goto out;
 	for (; made < n; made++) {
 		row_event(&rows[made], &events[made]);
-		projects[made] = json_loads(rows[made].project, 0, NULL);
+		projects[made] = json_stored_load(rows[made].project);
 		if (!projects[made] ||
 		    note_event(&notes[made], rows[made].type, projects[made],
 			       lang, public_url) < 0) {

@@ -531,11 +531,8 @@ int project_def_load(const char *id, const char *text,
 {
 	/* Definitions paced stored are plain JSON, read in a sixth of
 	 * jansson's time; start-up reads a million (bench/RESULTS.md). */
-	json_t *body = json_plain_load(text, strlen(text));
+	json_t *body = json_stored_load(text);
 	int rc;
-
-	if (!body)
-		body = json_loads(text, 0, NULL);
 
 	if (!body)
 		rc = field_error_set(err, "invalid_json", NULL,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fcache.h"
+#include "json_plain.h"
 #include "project_internal.h"
 
 /* Rounds n up to a multiple of 8, for the numbers after the strings. */
@@ -371,11 +372,11 @@ static long def_cache_get(const struct project_def *d)
 	if (project_def_text(d)) {
 		/* A text kept is the definition's own: one not stored yet,
 		 * or stored by the transaction still open. */
-		j = json_loads(project_def_text(d), 0, NULL);
+		j = json_stored_load(project_def_text(d));
 	} else {
 		if (!def_fetch || def_fetch(d->id, def_fetch_data, &st) < 0)
 			return -1;
-		j = json_loads(st.text, 0, NULL);
+		j = json_stored_load(st.text);
 		free(st.text);
 	}
 	if (!j)

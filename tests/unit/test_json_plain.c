@@ -445,6 +445,33 @@ static void test_random_bodies(void **state)
 	assert_true(damaged_read > 1000);
 }
 
+/* A stored document reads the same whether the fast reader takes it or
+ * leaves it to jansson; what is not JSON reads as NULL. */
+static void test_stored(void **state)
+{
+	static const char *const texts[] = {
+	    "{\"title\":\"\u9879\u76ee\",\"target\":350}", /* escapes */
+	    "{\"title\":\"项目\",\"target\":350}",          /* plain */
+	    "{\"a\":1,\"a\":2}", /* a duplicate: jansson keeps the last */
+	    " [1,2] ",
+	};
+	static const char *const not_json[] = {"", "{", "{\"a\":}", "x"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		json_t *got = json_stored_load(texts[i]);
+		json_t *want = json_loads(texts[i], 0, NULL);
+
+		assert_non_null(got);
+		assert_non_null(want);
+		assert_same_tree(got, want);
+		json_decref(got);
+		json_decref(want);
+	}
+	for (size_t i = 0; i < sizeof(not_json) / sizeof(*not_json); i++)
+		assert_null(json_stored_load(not_json[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +480,7 @@ int main(void)
 	    cmocka_unit_test(test_depth),
 	    cmocka_unit_test(test_utf8_as_jansson),
 	    cmocka_unit_test(test_random_bodies),
+	    cmocka_unit_test(test_stored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
