@@ -27,6 +27,25 @@
 	"u.received_at, u.token"
 /* The seqs held in memory for the project (store_tail.h), bound as ?9. */
 #define HELD "(SELECT value FROM json_each(?9))"
+/* The arms of a project's update reads (stmt_sql below): the updates
+ * with their updates_idx entry, and those held in memory. */
+#define ALL_INDEXED \
+	"SELECT " IDX_UPDATE_COLS " FROM updates_idx i " \
+	"JOIN updates u ON u.seq = i.seq WHERE i.project_id = ?1 "
+#define ALL_HELD \
+	"SELECT " UPDATE_COLS " FROM updates " \
+	"WHERE seq IN " HELD " AND project_id = ?1 "
+#define LIST_INDEXED ALL_INDEXED "AND i.at < ?2 "
+#define LIST_HELD ALL_HELD "AND at < ?2 "
+#define LIST_ORDER "ORDER BY 3 DESC, 1 DESC LIMIT ?3"
+#define LATEST_ORDER "ORDER BY 3 DESC, 1 DESC LIMIT 1"
+/* Only updates_idx for those with an entry: no table lookups. */
+#define SINCE_INDEXED \
+	"SELECT at, value, seq FROM updates_idx " \
+	"WHERE project_id = ?1 AND at >= ?2 "
+#define SINCE_HELD \
+	"SELECT at, value, seq FROM updates " \
+	"WHERE seq IN " HELD " AND project_id = ?1 AND at >= ?2 "
 #define EVENT_COLS \
 	"e.seq, e.id, e.project_id, e.type, e.at, e.previous_status, " \
 	"e.status, e.project, e.silenced"
@@ -92,33 +111,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 				"WHERE project_id = ?1 AND client_id = ?2",
 	/* A project's updates: those with their updates_idx entry, then those
 	 * held in memory (store_tail.h), named by seq in ?9. The first arm's
-	 * order is the index's, so a LIMIT reads no further than it needs. */
-	[ST_UPDATES_LIST] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
-			    "JOIN updates u ON u.seq = i.seq "
-			    "WHERE i.project_id = ?1 AND i.at < ?2 "
-			    "UNION ALL SELECT " UPDATE_COLS " FROM updates "
-			    "WHERE seq IN " HELD " AND project_id = ?1 "
-			    "AND at < ?2 "
-			    "ORDER BY 3 DESC, 1 DESC LIMIT ?3",
-	/* Only updates_idx for those with an entry: no table lookups. */
-	[ST_UPDATES_SINCE] = "SELECT at, value, seq FROM updates_idx "
-			     "WHERE project_id = ?1 AND at >= ?2 "
-			     "UNION ALL SELECT at, value, seq FROM updates "
-			     "WHERE seq IN " HELD " AND project_id = ?1 "
-			     "AND at >= ?2 "
-			     "ORDER BY 1, 3",
-	[ST_UPDATES_ALL] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
-			   "JOIN updates u ON u.seq = i.seq "
-			   "WHERE i.project_id = ?1 "
-			   "UNION ALL SELECT " UPDATE_COLS " FROM updates "
-			   "WHERE seq IN " HELD " AND project_id = ?1 "
-			   "ORDER BY 3, 1",
-	[ST_UPDATE_LATEST] = "SELECT " IDX_UPDATE_COLS " FROM updates_idx i "
-			     "JOIN updates u ON u.seq = i.seq "
-			     "WHERE i.project_id = ?1 "
-			     "UNION ALL SELECT " UPDATE_COLS " FROM updates "
-			     "WHERE seq IN " HELD " AND project_id = ?1 "
-			     "ORDER BY 3 DESC, 1 DESC LIMIT 1",
+	 * order is the index's, so a LIMIT reads no further than it needs.
+	 * The _INDEXED forms are the first arm alone, for a project with
+	 * nothing held. */
+	[ST_UPDATES_LIST] = LIST_INDEXED "UNION ALL " LIST_HELD LIST_ORDER,
+	[ST_UPDATES_LIST_INDEXED] = LIST_INDEXED LIST_ORDER,
+	[ST_UPDATES_SINCE] =
+		SINCE_INDEXED "UNION ALL " SINCE_HELD "ORDER BY 1, 3",
+	[ST_UPDATES_SINCE_INDEXED] = SINCE_INDEXED "ORDER BY 1, 3",
+	[ST_UPDATES_ALL] = ALL_INDEXED "UNION ALL " ALL_HELD "ORDER BY 3, 1",
+	[ST_UPDATES_ALL_INDEXED] = ALL_INDEXED "ORDER BY 3, 1",
+	[ST_UPDATE_LATEST] = ALL_INDEXED "UNION ALL " ALL_HELD LATEST_ORDER,
+	[ST_UPDATE_LATEST_INDEXED] = ALL_INDEXED LATEST_ORDER,
 	/* Never a project's latest update: it is its current value. Nor
 	 * the last seq: SQLite would give it again, to an update that
 	 * index_mark already counts. Every entry is written first

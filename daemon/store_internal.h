@@ -35,6 +35,13 @@ enum stmt_id {
 	ST_UPDATES_SINCE,
 	ST_UPDATES_ALL,
 	ST_UPDATE_LATEST,
+	/* The same four for a project with no seqs held (store_tail.h):
+	 * the index's arm alone, which SQLite reads in the index's order
+	 * without the IN list's and the ORDER BY's temporary tables. */
+	ST_UPDATES_LIST_INDEXED,
+	ST_UPDATES_SINCE_INDEXED,
+	ST_UPDATES_ALL_INDEXED,
+	ST_UPDATE_LATEST_INDEXED,
 	ST_EVENT_INSERT,
 	ST_DELIVERY_INSERT,
 	ST_EVENTS_LIST,

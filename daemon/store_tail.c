@@ -424,13 +424,20 @@ void tail_fold(struct store *s, bool all, long budget)
 	store_run(s, store_stmt(s, ST_FOLD_RELEASE));
 }
 
+bool tail_holds(const struct store_tail *t, const char *project_id)
+{
+	const struct tail_entry *e = find(t, project_id);
+
+	return e && e->folding < e->n;
+}
+
 char *tail_seqs(struct store_tail *t, const char *project_id)
 {
 	const struct tail_entry *e = find(t, project_id);
 	size_t len = 2, at = 0;
 	char *buf;
 
-	if (!e || e->folding == e->n)
+	if (!tail_holds(t, project_id))
 		return strdup("[]");
 	len += (size_t)(e->n - e->folding) * 21;
 	if (!(buf = malloc(len + 1)))

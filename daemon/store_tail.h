@@ -55,6 +55,9 @@ void tail_fold(struct store *s, bool all, long budget);
  * NULL when out of memory. */
 char *tail_seqs(struct store_tail *t, const char *project_id);
 
+/* Whether tail_seqs would name any. */
+bool tail_holds(const struct store_tail *t, const char *project_id);
+
 /* Rows held, all projects together. */
 int64_t tail_rows(const struct store_tail *t);
 

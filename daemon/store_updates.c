@@ -49,16 +49,24 @@ int store_update_insert(struct store *s, struct store_update *u)
 	return store_finish(s, insert_row(s, u));
 }
 
-/* The statement id of a project's reads, with the project as ?1 and the
- * seqs held for it as ?9; NULL when out of memory. */
+/* A project's read with the project as ?1: the statement id, with the
+ * seqs held for it as ?9, or its form indexed when none are held (no
+ * temporary tables: a third of a read among a million, bench/RESULTS.md).
+ * NULL when out of memory. */
 static sqlite3_stmt *project_stmt(struct store *s, enum stmt_id id,
-				  const char *project_id)
+				  enum stmt_id indexed, const char *project_id)
 {
-	sqlite3_stmt *st = store_stmt(s, id);
-	char *held = tail_seqs(s->tail, project_id);
+	sqlite3_stmt *st;
+	char *held;
 
-	if (!held)
+	if (!tail_holds(s->tail, project_id)) {
+		st = store_stmt(s, indexed);
+		sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+		return st;
+	}
+	if (!(held = tail_seqs(s->tail, project_id)))
 		return NULL;
+	st = store_stmt(s, id);
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, held, -1, free);
 	return st;
@@ -126,7 +134,8 @@ int store_updates_list(struct store *s, const char *project_id,
 		       paced_ms before, int limit, store_update_fn fn,
 		       void *data)
 {
-	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_LIST, project_id);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_LIST,
+					 ST_UPDATES_LIST_INDEXED, project_id);
 	int n;
 
 	if (!st)
@@ -140,7 +149,8 @@ int store_updates_list(struct store *s, const char *project_id,
 int store_update_points_since(struct store *s, const char *project_id,
 			paced_ms since, store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_SINCE, project_id);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_SINCE,
+					 ST_UPDATES_SINCE_INDEXED, project_id);
 	struct store_update u = {.project_id = project_id};
 	int step;
 
@@ -164,7 +174,8 @@ int store_update_points_since(struct store *s, const char *project_id,
 int store_updates_all(struct store *s, const char *project_id,
 		      store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_ALL, project_id);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATES_ALL,
+					 ST_UPDATES_ALL_INDEXED, project_id);
 	int n;
 
 	if (!st)
@@ -176,7 +187,8 @@ int store_updates_all(struct store *s, const char *project_id,
 int store_update_latest(struct store *s, const char *project_id,
 			store_update_fn fn, void *data)
 {
-	sqlite3_stmt *st = project_stmt(s, ST_UPDATE_LATEST, project_id);
+	sqlite3_stmt *st = project_stmt(s, ST_UPDATE_LATEST,
+					 ST_UPDATE_LATEST_INDEXED, project_id);
 	int n;
 
 	if (!st)
