@@ -1,0 +1,55 @@
+"""cg-parts.py - one line of per-unit instruction counts from a
+callgrind_annotate --inclusive=yes listing (bench/read-instr).
+
+    python3 bench/cg-parts.py LISTING NAME UNITS < PARTS
+
+PARTS: lines "label file.c:function". Prints NAME, the program's total
+over UNITS, then each part's inclusive count over UNITS (0 when callgrind
+saw no call of it). callgrind_annotate may list a function twice, under
+its file named absolute and relative: the larger count is the one.
+"""
+import re
+import sys
+
+LINE = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(\S+)")
+
+
+def counts(listing):
+    total, by_name = 0, {}
+    with open(listing, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith("-- Auto-annotated"):
+                break
+            m = LINE.match(line)
+            if not m:
+                continue
+            n = int(m.group(1).replace(",", ""))
+            if m.group(2) == "PROGRAM":
+                total = n
+                continue
+            by_name[m.group(2)] = max(by_name.get(m.group(2), 0), n)
+    return total, by_name
+
+
+def part(by_name, fn):
+    best = 0
+    for name, n in by_name.items():
+        if name == fn or name.endswith("/" + fn):
+            best = max(best, n)
+    return best
+
+
+def main():
+    listing, name, units = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if units <= 0:
+        sys.exit("%s: nothing counted: see paced's log" % name)
+    total, by_name = counts(listing)
+    fns = [l.split()[1] for l in sys.stdin if len(l.split()) == 2]
+    row = "%-24s %8.0f" % (name, total / units)
+    for fn in fns:
+        row += " %10.0f" % (part(by_name, fn) / units)
+    print(row)
+
+
+if __name__ == "__main__":
+    main()
