@@ -273,7 +273,11 @@ json_t *json_plain_load(const char *s, size_t len)
 
 json_t *json_stored_load(const char *text)
 {
-	json_t *j = json_plain_load(text, strlen(text));
+	json_t *j;
 
+	/* A column SQLite could not copy (out of memory) comes as NULL. */
+	if (!text)
+		return NULL;
+	j = json_plain_load(text, strlen(text));
 	return j ? j : json_loads(text, 0, NULL);
 }

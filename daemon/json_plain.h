@@ -33,7 +33,7 @@ json_t *json_plain_load(const char *s, size_t len);
 
 /* A document paced wrote itself (a stored definition or snapshot), read
  * by json_plain_load, or by jansson's json_loads when that declines (an
- * escape, say). NULL when it is not JSON. */
+ * escape, say). NULL when it is not JSON, or text is NULL. */
 json_t *json_stored_load(const char *text);
 
 #endif

@@ -51,7 +51,7 @@ int store_update_insert(struct store *s, struct store_update *u)
 
 /* A project's read with the project as ?1: the statement id, with the
  * seqs held for it as ?9, or its form indexed when none are held (no
- * temporary tables: a third of a read among a million, bench/RESULTS.md).
+ * temporary tables: a sixth of a read among a million, bench/RESULTS.md).
  * NULL when out of memory. */
 static sqlite3_stmt *project_stmt(struct store *s, enum stmt_id id,
 				  enum stmt_id indexed, const char *project_id)

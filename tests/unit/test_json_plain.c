@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,30 +447,42 @@ static void test_random_bodies(void **state)
 }
 
 /* A stored document reads the same whether the fast reader takes it or
- * leaves it to jansson; what is not JSON reads as NULL. */
+ * leaves it to jansson; what is not JSON, or no text, reads as NULL. */
 static void test_stored(void **state)
 {
-	static const char *const texts[] = {
-	    "{\"title\":\"\u9879\u76ee\",\"target\":350}", /* escapes */
-	    "{\"title\":\"项目\",\"target\":350}",          /* plain */
-	    "{\"a\":1,\"a\":2}", /* a duplicate: jansson keeps the last */
-	    " [1,2] ",
+	/* The first three carry JSON escapes (a backslash in the text):
+	 * json_plain declines them and jansson reads them. */
+	static const struct {
+		const char *text;
+		bool plain; /* json_plain_load reads it itself */
+	} texts[] = {
+	    {"{\"title\":\"\\u9879\\u76ee\",\"target\":350}", false},
+	    {"{\"note\":\"a \\\"quoted\\\" word\"}", false},
+	    {"{\"note\":\"two\\nlines\"}", false},
+	    {"{\"title\":\"项目\",\"target\":350}", true},
+	    {"{\"a\":1,\"a\":2}", false}, /* jansson keeps the last */
+	    {" [1,2] ", false},
 	};
 	static const char *const not_json[] = {"", "{", "{\"a\":}", "x"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
-		json_t *got = json_stored_load(texts[i]);
-		json_t *want = json_loads(texts[i], 0, NULL);
+		const char *t = texts[i].text;
+		json_t *plain = json_plain_load(t, strlen(t));
+		json_t *got = json_stored_load(t);
+		json_t *want = json_loads(t, 0, NULL);
 
+		assert_int_equal(plain != NULL, texts[i].plain);
 		assert_non_null(got);
 		assert_non_null(want);
 		assert_same_tree(got, want);
+		json_decref(plain);
 		json_decref(got);
 		json_decref(want);
 	}
 	for (size_t i = 0; i < sizeof(not_json) / sizeof(*not_json); i++)
 		assert_null(json_stored_load(not_json[i]));
+	assert_null(json_stored_load(NULL));
 }
 
 int main(void)
