@@ -4,9 +4,11 @@ callgrind_annotate --inclusive=yes listing (bench/read-instr).
     python3 bench/cg-parts.py LISTING NAME UNITS < PARTS
 
 PARTS: lines "label file.c:function". Prints NAME, the program's total
-over UNITS, then each part's inclusive count over UNITS (0 when callgrind
-saw no call of it). callgrind_annotate may list a function twice, under
-its file named absolute and relative: the larger count is the one.
+over UNITS, then each part's inclusive count over UNITS ("-" when the
+listing has no such function: not called, inlined, or named otherwise in
+that build). callgrind_annotate may list a function twice, under its
+file named absolute and relative: the larger count is the one. Exits 1
+when the listing has no program total (not callgrind_annotate's format).
 """
 import re
 import sys
@@ -32,11 +34,9 @@ def counts(listing):
 
 
 def part(by_name, fn):
-    best = 0
-    for name, n in by_name.items():
-        if name == fn or name.endswith("/" + fn):
-            best = max(best, n)
-    return best
+    found = [n for name, n in by_name.items()
+             if name == fn or name.endswith("/" + fn)]
+    return max(found) if found else None
 
 
 def main():
@@ -44,10 +44,13 @@ def main():
     if units <= 0:
         sys.exit("%s: nothing counted: see paced's log" % name)
     total, by_name = counts(listing)
+    if total == 0:
+        sys.exit("%s: no program total in %s" % (name, listing))
     fns = [l.split()[1] for l in sys.stdin if len(l.split()) == 2]
     row = "%-24s %8.0f" % (name, total / units)
     for fn in fns:
-        row += " %10.0f" % (part(by_name, fn) / units)
+        n = part(by_name, fn)
+        row += " %10s" % ("-" if n is None else "%.0f" % (n / units))
     print(row)
 
 
