@@ -424,11 +424,15 @@ void tail_fold(struct store *s, bool all, long budget)
 	store_run(s, store_stmt(s, ST_FOLD_RELEASE));
 }
 
+/* Whether e (NULL: no entry) has rows not yet written. */
+static bool holds(const struct tail_entry *e)
+{
+	return e && e->folding < e->n;
+}
+
 bool tail_holds(const struct store_tail *t, const char *project_id)
 {
-	const struct tail_entry *e = find(t, project_id);
-
-	return e && e->folding < e->n;
+	return holds(find(t, project_id));
 }
 
 char *tail_seqs(struct store_tail *t, const char *project_id)
@@ -437,7 +441,7 @@ char *tail_seqs(struct store_tail *t, const char *project_id)
 	size_t len = 2, at = 0;
 	char *buf;
 
-	if (!tail_holds(t, project_id))
+	if (!holds(e))
 		return strdup("[]");
 	len += (size_t)(e->n - e->folding) * 21;
 	if (!(buf = malloc(len + 1)))
