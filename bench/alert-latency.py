@@ -5,8 +5,9 @@ to the signed webhook arriving at a local receiver.
     python3 bench/alert-latency.py [TRANSITIONS] [PROJECTS]
 
 paced (build/paced, durability = full) runs with one webhook channel whose
-receiver is the black-box tests' Receiver (tests/blackbox/harness.py): a
-real HTTP server on loopback that checks each Standard Webhooks signature.
+receiver is the black-box tests' Receiver (tests/blackbox/harness_webhook.py,
+imported through harness.py): a real HTTP server on loopback that checks
+each Standard Webhooks signature.
 PROJECTS (default 10) linear projects, each expecting half its target now,
 are driven in turn: an update of 0 makes one behind, the next update of it
 (the expected value) makes it recover, so every update is a transition and
