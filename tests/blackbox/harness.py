@@ -22,28 +22,17 @@ base they share and re-exports both at its end, so every test imports
 all of it from harness.
 """
 
-# base64, hashlib, hmac, http.client, signal, threading and the http.server
-# names are used only by harness_daemon / harness_webhook since the split;
-# they stay imported so that harness.<name> is what it was.
-import base64  # noqa: F401
 import datetime as _dt
-import hashlib  # noqa: F401
-import hmac  # noqa: F401
-import http.client  # noqa: F401
 import json
 import os
 import random
 import re
 import shutil
-import signal  # noqa: F401
 import socket
 import subprocess
 import tempfile
-import threading  # noqa: F401
 import time
 import urllib.parse
-from http.server import (  # noqa: F401
-    BaseHTTPRequestHandler, ThreadingHTTPServer)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
@@ -560,7 +549,7 @@ class RawConn:
 # (tests go on importing everything from harness)
 
 from harness_daemon import (  # noqa: E402,F401
-    StartError, Daemon, _ini_value, make_config, assert_no_report, run_paced)
+    StartError, Daemon, make_config, assert_no_report, run_paced)
 from harness_webhook import (  # noqa: E402,F401
-    Hook, sign, verify_signature, _QuietServer, serve_on_loopback,
+    Hook, sign, verify_signature, serve_on_loopback,
     close_server, Receiver, assert_event_hook)
