@@ -19,7 +19,6 @@
  * directory; put it on the disk paced's database is on).
  *   make bench-machine   (or build/bench/machine [MB [DIR]])
  */
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
