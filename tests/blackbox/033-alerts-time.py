@@ -138,6 +138,33 @@ def test_time_based_change_survives_restart(d, rx):
     assert abs(parse_when(h.json["at"]) - (start + 5)) <= 2.0, h.json["at"]
 
 
+@not_under_valgrind("stops and starts paced within the 7 s between two "
+                    "crossings")
+def test_crossing_passed_while_stopped_is_recorded_once_at_start(d, rx):
+    # Start-up settles every project in one transaction and keeps in
+    # memory only what changed: the change found must be both recorded
+    # and adopted, or the next wake-up would find it again.
+    body, start = _short("slept", -1, 140)  # at_risk at +7, behind at +14
+    d.create(body)
+    d.stop()
+    time.sleep(max(0, start + 8 - now()))
+    d.start()
+    started = now()
+    p = d.project("slept")
+    assert p["status"] == "at_risk", p
+    since = parse_when(p["status_since"])
+    assert start + 7 <= since <= started + 1, \
+        f"status_since {p['status_since']}: not the start-up's change"
+    h = rx.wait_hook("project.at_risk", "slept", timeout=5)
+    assert_event_hook(h, "project.at_risk", "slept", previous="on_track")
+    time.sleep(max(0, min(started + 2, start + 13) - now()))
+    evs = d.events(project="slept")
+    assert [e["type"] for e in evs] == ["project.at_risk"], \
+        f"{[(e['type'], e['at']) for e in evs]}"
+    assert len(rx.of_type("project.at_risk", "slept")) == 1, rx.all()
+    assert abs(parse_when(evs[0]["at"]) - since) <= 0.01, (evs, p)
+
+
 def test_project_repeat_every_overrides_the_global_one():
     rx = Receiver()
     d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "24h"})
