@@ -1,7 +1,9 @@
 # common.sh - what the bench scripts share, sourced after set -eu: the
 # binary, a temporary directory removed on exit (with the paced in $pid
 # stopped, and every process in $others), a free loopback port and a
-# config on them. Sets top, bin, tmp, port, pid, others, hz and
+# config on them; the trap also writes "on" back to every file named in
+# $paused (a machine setting a benchmark turned off). Sets top, bin,
+# tmp, port, pid, others, paused, hz and
 # as_nobody; free_port prints another free port, field and cpu read
 # results and CPU time; nginx_start and paced_fresh start
 # the servers the write-path benchmarks compare; probe_ahead starts
@@ -12,8 +14,10 @@ bin="$top/build/paced"
 tmp=$(mktemp -d)
 pid=
 others=
+paused=
 # shellcheck disable=SC2086
-trap 'kill $pid $others 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
+trap 'for f in $paused; do echo on >"$f" || true; done
+kill $pid $others 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
