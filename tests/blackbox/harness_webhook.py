@@ -1,6 +1,6 @@
 """harness_webhook.py - the black-box harness's webhook side: Hook, sign,
-verify_signature, _QuietServer, serve_on_loopback, close_server, Receiver
-and assert_event_hook.
+verify_signature, _QuietServer, QuietHandler, serve_on_loopback,
+close_server, Receiver and assert_event_hook.
 
 Separate from harness.py because it is one concept, the receiving end of
 paced's deliveries (a real HTTP server in a thread that records, answers
@@ -94,6 +94,15 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # the daemon hung up (e.g. killed): not our failure
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """The base of the test servers' handlers: HTTP/1.1 (keep-alive, as
+    the platforms answer paced's libcurl) and no access log on stderr."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+
 def serve_on_loopback(owner, handler):
     """Serves handler on a free loopback port in a thread: sets
     owner.server, owner.port and owner.thread, and closes it at cleanup
@@ -132,12 +141,7 @@ class Receiver:
         self.path = path
         rx = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
+        class Handler(QuietHandler):
             def _read_body(self):
                 te = self.headers.get("Transfer-Encoding", "")
                 if "chunked" in te.lower():

@@ -56,9 +56,8 @@ import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 
-from harness import close_server, serve_on_loopback
+from harness import QuietHandler, close_server, serve_on_loopback
 
 HOUR = 3600
 
@@ -159,12 +158,7 @@ class PlatformReceiver:
         self.lock = threading.Lock()
         rx = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(n) if n else b""
