@@ -424,28 +424,18 @@ void tail_fold(struct store *s, bool all, long budget)
 	store_run(s, store_stmt(s, ST_FOLD_RELEASE));
 }
 
-/* Whether e (NULL: no entry) has rows not yet written. */
-static bool holds(const struct tail_entry *e)
-{
-	return e && e->folding < e->n;
-}
-
-bool tail_holds(const struct store_tail *t, const char *project_id)
-{
-	return holds(find(t, project_id));
-}
-
-char *tail_seqs(struct store_tail *t, const char *project_id)
+int tail_seqs(struct store_tail *t, const char *project_id, char **seqs)
 {
 	const struct tail_entry *e = find(t, project_id);
 	size_t len = 2, at = 0;
 	char *buf;
 
-	if (!holds(e))
-		return strdup("[]");
+	*seqs = NULL;
+	if (!e || e->folding == e->n) /* none held, or all being written */
+		return 0;
 	len += (size_t)(e->n - e->folding) * 21;
 	if (!(buf = malloc(len + 1)))
-		return NULL;
+		return PACED_ENOMEM;
 	buf[at++] = '[';
 	for (int i = e->folding; i < e->n; i++)
 		at += (size_t)snprintf(buf + at, len + 1 - at, "%s%lld",
@@ -453,7 +443,8 @@ char *tail_seqs(struct store_tail *t, const char *project_id)
 				       (long long)e->rows[i].seq);
 	buf[at++] = ']';
 	buf[at] = '\0';
-	return buf;
+	*seqs = buf;
+	return 0;
 }
 
 int64_t tail_rows(const struct store_tail *t)

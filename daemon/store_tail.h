@@ -51,12 +51,10 @@ void tail_committed(struct store_tail *t);
 void tail_fold(struct store *s, bool all, long budget);
 
 /* The seqs held for project_id, not yet written in the open transaction,
- * as a JSON array for json_each(): "[]" when there are none. malloc'd;
- * NULL when out of memory. */
-char *tail_seqs(struct store_tail *t, const char *project_id);
-
-/* Whether tail_seqs would name any. */
-bool tail_holds(const struct store_tail *t, const char *project_id);
+ * as a JSON array for json_each(), malloc'd, in *seqs; NULL there when
+ * none are held (a project's query then needs no list: one lookup tells
+ * both). 0, or PACED_ENOMEM. */
+int tail_seqs(struct store_tail *t, const char *project_id, char **seqs);
 
 /* Rows held, all projects together. */
 int64_t tail_rows(const struct store_tail *t);

@@ -59,16 +59,12 @@ static sqlite3_stmt *project_stmt(struct store *s, enum stmt_id id,
 	sqlite3_stmt *st;
 	char *held;
 
-	if (!tail_holds(s->tail, project_id)) {
-		st = store_stmt(s, indexed);
-		sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-		return st;
-	}
-	if (!(held = tail_seqs(s->tail, project_id)))
+	if (tail_seqs(s->tail, project_id, &held) < 0)
 		return NULL;
-	st = store_stmt(s, id);
+	st = store_stmt(s, held ? id : indexed);
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, held, -1, free);
+	if (held)
+		sqlite3_bind_text(st, 9, held, -1, free);
 	return st;
 }
 

@@ -414,6 +414,49 @@ static void test_failed_commit_keeps_rows_held(void **state)
 		check_project(f, p);
 }
 
+/* The seqs a project's read names: none (NULL) while nothing of its is
+ * held or all it holds is being written by the open transaction's fold,
+ * its held seqs in order otherwise, and again after that fold is undone. */
+static void test_seqs_named_only_while_held(void **state)
+{
+	struct fixture *f = *state;
+	struct store_update u = {.project_id = "p03", .received_at = 1};
+	char *seqs, want[64];
+	int64_t first;
+
+	assert_int_equal(tail_seqs(f->s->tail, "p03", &seqs), 0);
+	assert_null(seqs);
+	assert_int_equal(store_begin(f->s), 0);
+	for (int i = 0; i < 2; i++) {
+		u.at = 10 + i;
+		u.value = i;
+		assert_int_equal(store_update_insert(f->s, &u), 0);
+		f->m.rows[f->m.n++] = (struct row){3, u.seq, u.at, u.value};
+	}
+	commit(f);
+	first = u.seq - 1;
+	snprintf(want, sizeof(want), "[%lld,%lld]", (long long)first,
+		 (long long)u.seq);
+	assert_int_equal(tail_seqs(f->s->tail, "p03", &seqs), 0);
+	assert_non_null(seqs);
+	assert_string_equal(seqs, want);
+	free(seqs);
+	assert_int_equal(tail_seqs(f->s->tail, "p04", &seqs), 0);
+	assert_null(seqs);
+
+	assert_int_equal(store_begin(f->s), 0);
+	tail_fold(f->s, true, 1000);
+	assert_int_equal(tail_seqs(f->s->tail, "p03", &seqs), 0);
+	assert_null(seqs);
+	check_project(f, 3);
+	rollback(f);
+	assert_int_equal(tail_seqs(f->s->tail, "p03", &seqs), 0);
+	assert_non_null(seqs);
+	assert_string_equal(seqs, want);
+	free(seqs);
+	check_project(f, 3);
+}
+
 /* With rows still held, index_mark stops just before the oldest of them
  * (written once it lags far enough behind). */
 static void test_mark_stops_before_rows_held(void **state)
@@ -530,6 +573,8 @@ int main(void)
 			test_insert_outside_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_failed_commit_keeps_rows_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_seqs_named_only_while_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_mark_stops_before_rows_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(
