@@ -230,6 +230,7 @@ static int commit(struct group *g, bool wait)
 {
 	struct deferred *after;
 	size_t n;
+	bool later;
 	int rc;
 
 	if (!g->open)
@@ -262,12 +263,16 @@ static int commit(struct group *g, bool wait)
 	g->lingered = 0;
 	uv_idle_stop(&g->linger);
 	uv_check_stop(&g->check);
+	/* Taken from the group only once they are handed on: a failed sync
+	 * stops paced inside sync_later(), and what it leaves unanswered is
+	 * then still the group's (a leak checker sees it held, not lost). */
 	after = g->after;
 	n = g->n_after;
+	later = rc == 0 && g->sync && (n || wait) &&
+		sync_later(g, after, n, wait, &rc);
 	g->after = NULL;
 	g->n_after = g->cap_after = 0;
-	if (rc == 0 && g->sync && (n || wait) &&
-	    sync_later(g, after, n, wait, &rc))
+	if (later)
 		return 0;
 	run_callbacks(after, n, rc);
 	return rc;
@@ -283,10 +288,10 @@ static void on_synced(int rc, void *data)
 	struct deferred *after = g->syncing;
 	size_t n = g->n_syncing;
 
+	if (rc < 0) /* does not return; its writers stay the group's */
+		sync_failed(g, rc);
 	g->syncing = NULL;
 	g->n_syncing = 0;
-	if (rc < 0)
-		sync_failed(g, rc); /* does not return */
 	commit(g, false);
 	run_callbacks(after, n, 0);
 }
