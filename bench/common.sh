@@ -2,10 +2,11 @@
 # binary, a temporary directory removed on exit (with the paced in $pid
 # stopped, and every process in $others), a free loopback port and a
 # config on them; the trap also writes "on" back to every file named in
-# $paused (a machine setting a benchmark turned off). Sets top, bin,
-# tmp, port, pid, others, paused, hz and
+# $paused (a machine setting a benchmark turned off; unpause does it
+# before). Sets top, bin, tmp, port, pid, others, paused, hz and
 # as_nobody; free_port prints another free port, field and cpu read
-# results and CPU time; nginx_start and paced_fresh start
+# results and CPU time, group_counts paced's group commits; nginx_start
+# and paced_fresh start
 # the servers the write-path benchmarks compare; probe_ahead starts
 # bench/pauses.py beside a load.
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,9 +16,14 @@ tmp=$(mktemp -d)
 pid=
 others=
 paused=
+# unpause: "on" written back to every file in $paused, which is emptied.
+unpause() {
+	for f in $paused; do echo on >"$f" || true; done
+	paused=
+}
 # shellcheck disable=SC2086
-trap 'for f in $paused; do echo on >"$f" || true; done
-kill $pid $others 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
+trap 'unpause; kill $pid $others 2>/dev/null || true; rm -rf "$tmp"' \
+	EXIT INT TERM
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -44,6 +50,13 @@ bench_schema() {
 field() {
 	if [ $# -ge 2 ]; then printf '%s\n' "$2"; else cat; fi |
 		tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# group_counts PORT: paced's group commits and the writes in them so far,
+# "COMMITS WRITES " (nothing from a server without them: nginx).
+group_counts() {
+	curl -sf "http://127.0.0.1:$1/metrics" 2>/dev/null |
+		awk '/^paced_group_(commits|writes)_total / { printf "%s ", $2 }'
 }
 
 # cpu PID: the process's user + system time so far, in clock ticks of hz.
