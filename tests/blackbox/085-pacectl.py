@@ -12,9 +12,9 @@ import unicodedata
 
 from http.server import BaseHTTPRequestHandler
 
-from harness import (DAY, REPO, SANITIZER_MARKERS, Daemon, Skip, close_server,
-                     free_port, iso, make_tmpdir, now, parse_when, project,
-                     serve_on_loopback)
+from harness import (DAY, REPO, SANITIZER_MARKERS, Daemon, LoopbackReceiver,
+                     Skip, free_port, iso, make_tmpdir, now, parse_when,
+                     project)
 
 PACECTL = os.environ.get("PACECTL_BIN") or os.path.join(REPO, "build",
                                                         "pacectl")
@@ -343,7 +343,7 @@ def test_unix_socket_url():
     assert r.returncode == 3, r
 
 
-class _Broken:
+class _Broken(LoopbackReceiver):
     """A server that is not a healthy paced: answers every request as
     self.answer says ("503", "html", "hang")."""
 
@@ -373,10 +373,7 @@ class _Broken:
                 self.end_headers()
                 self.wfile.write(body.encode())
 
-        serve_on_loopback(self, Handler)
-
-    def close(self):
-        close_server(self)
+        self.serve(Handler)
 
 
 def test_server_failures_exit_3():

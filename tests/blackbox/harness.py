@@ -551,5 +551,5 @@ class RawConn:
 from harness_daemon import (  # noqa: E402,F401
     StartError, Daemon, make_config, assert_no_report, run_paced)
 from harness_webhook import (  # noqa: E402,F401
-    Hook, sign, verify_signature, QuietHandler, serve_on_loopback,
-    close_server, Receiver, assert_event_hook)
+    Hook, sign, verify_signature, QuietHandler, json_or_none,
+    LoopbackReceiver, Receiver, assert_event_hook)

@@ -1,6 +1,6 @@
 """harness_webhook.py - the black-box harness's webhook side: Hook, sign,
-verify_signature, _QuietServer, QuietHandler, serve_on_loopback,
-close_server, Receiver and assert_event_hook.
+verify_signature, _QuietServer, QuietHandler, json_or_none,
+LoopbackReceiver, Receiver and assert_event_hook.
 
 Separate from harness.py because it is one concept, the receiving end of
 paced's deliveries (a real HTTP server in a thread that records, answers
@@ -28,6 +28,14 @@ from harness import (assert_evaluated, assert_utc, free_port, on_cleanup,
 # --------------------------------------------------------------------------
 # the webhook receiver
 
+def json_or_none(raw):
+    """A request body's JSON document, or None when it is not one."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 class Hook:
     """One request the receiver got."""
 
@@ -40,10 +48,7 @@ class Hook:
         self.received = time.time()
         self.sig_ok = False
         self.sig_error = "not verified"
-        try:
-            self.json = json.loads(body.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            self.json = None
+        self.json = json_or_none(body)
 
     @property
     def id(self):
@@ -103,28 +108,40 @@ class QuietHandler(BaseHTTPRequestHandler):
         pass
 
 
-def serve_on_loopback(owner, handler):
-    """Serves handler on a free loopback port in a thread: sets
-    owner.server, owner.port and owner.thread, and closes it at cleanup
-    (owner.close()). The port is free_port()'s, not the kernel's pick: a
-    test may close the server and listen on the port again later (065),
-    and a port of the ephemeral range may be taken meanwhile."""
-    owner.server = _QuietServer(("127.0.0.1", free_port()), handler)
-    owner.server.daemon_threads = True
-    owner.port = owner.server.server_address[1]
-    owner.thread = threading.Thread(target=owner.server.serve_forever,
-                                    kwargs={"poll_interval": 0.1},
-                                    daemon=True)
-    owner.thread.start()
-    on_cleanup(lambda failed: owner.close())
+class LoopbackReceiver:
+    """What every test receiver shares: a real HTTP server on a free
+    loopback port in a thread, closed at the test's cleanup, recording
+    what it got under self.lock. A subclass sets self.lock and the list
+    _got() returns, then calls self.serve(handler)."""
+
+    def serve(self, handler):
+        """Serves handler: sets self.server, self.port and self.thread.
+        The port is free_port()'s, not the kernel's pick: a test may close
+        the server and listen on the port again later (065), and a port
+        of the ephemeral range may be taken meanwhile."""
+        self.server = _QuietServer(("127.0.0.1", free_port()), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.1},
+                                       daemon=True)
+        self.thread.start()
+        on_cleanup(lambda failed: self.close())
+
+    def _got(self):
+        raise NotImplementedError
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def all(self):
+        """A copy of every request got so far, in arrival order."""
+        with self.lock:
+            return list(self._got())
 
 
-def close_server(owner):
-    owner.server.shutdown()
-    owner.server.server_close()
-
-
-class Receiver:
+class Receiver(LoopbackReceiver):
     """A webhook endpoint. rx.url, rx.secret, rx.hooks (every request, in
     arrival order). Answers: rx.script (a list consumed first: status ints
     or (status, headers dict, body bytes) tuples), then rx.default, after
@@ -184,7 +201,10 @@ class Receiver:
 
             do_POST = do_PUT = do_GET = _handle
 
-        serve_on_loopback(self, Handler)
+        self.serve(Handler)
+
+    def _got(self):
+        return self.hooks
 
     @property
     def url(self):
@@ -196,13 +216,6 @@ class Receiver:
               "secret": self.secret}
         ch.update(kw)
         return ch
-
-    def close(self):
-        close_server(self)
-
-    def all(self):
-        with self.lock:
-            return list(self.hooks)
 
     def of_type(self, type_, project=None):
         return [h for h in self.all() if h.type == type_ and (

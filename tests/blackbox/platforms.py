@@ -57,7 +57,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import QuietHandler, close_server, serve_on_loopback
+from harness import LoopbackReceiver, QuietHandler, json_or_none
 
 HOUR = 3600
 
@@ -81,10 +81,7 @@ class Request:
         self.headers = headers    # lower-case name -> value
         self.raw = raw
         self.received = time.time()
-        try:
-            self.json = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            self.json = None
+        self.json = json_or_none(raw)
 
     def __repr__(self):
         return f"<{self.method} {self.path} {self.raw[:120]!r}>"
@@ -147,7 +144,7 @@ def telegram_check(text):
     return p.errors, "".join(p.text)
 
 
-class PlatformReceiver:
+class PlatformReceiver(LoopbackReceiver):
     def __init__(self, kind, secret=None):
         assert kind in PATHS, kind
         self.kind = kind
@@ -188,7 +185,10 @@ class PlatformReceiver:
                 if status != 204:
                     self.wfile.write(out)
 
-        serve_on_loopback(self, Handler)
+        self.serve(Handler)
+
+    def _got(self):
+        return self.requests
 
     @property
     def url(self):
@@ -204,13 +204,6 @@ class PlatformReceiver:
             ch["chat_id"] = "-1001234567890"
         ch.update(kw)
         return ch
-
-    def close(self):
-        close_server(self)
-
-    def all(self):
-        with self.lock:
-            return list(self.requests)
 
     def texts(self):
         """The human text of every request, in order (platform-specific
