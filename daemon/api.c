@@ -9,6 +9,7 @@
 
 #include "api_internal.h"
 #include "dash.h"
+#include "fmt_text.h"
 #include "group.h"
 #include "json_plain.h"
 #include "jsonutil.h"
@@ -25,7 +26,7 @@ static void reply_body(struct http_request *req, int status, char *body,
 	if (!body) {
 		static const char oom[] =
 			"{\"error\":{\"code\":\"internal\",\"message\":"
-			"\"out of memory\"}}";
+			"\"out of memory\",\"field\":null}}";
 		http_respond(req, 500, NULL, JSON_TYPE, oom, sizeof(oom) - 1);
 		return;
 	}
@@ -104,16 +105,22 @@ static void reply_error_v(struct http_request *req, int status,
 			  const char *extra_headers, const char *code,
 			  const char *field, const char *fmt, va_list ap)
 {
-	char msg[512];
+	char raw[512], msg[sizeof(raw) * 4];
 	json_t *err = json_object(), *outer = json_object();
 	char *body;
 	size_t len = 0;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* A message may quote what the client sent (an id in the URL that
+	 * is not UTF-8) or be cut inside a character: jansson takes only
+	 * valid UTF-8 and would leave the message out. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	fmt_text_copy_valid(raw, msg, sizeof(msg));
 	json_object_set_new(err, "code", json_string(code));
 	json_object_set_new(err, "message", json_string(msg));
-	if (field && *field)
-		json_object_set_new(err, "field", json_string(field));
+	/* Always there, null when no one field is to blame: a client reads
+	 * error.field without first asking whether it exists. */
+	json_object_set_new(err, "field",
+			    field && *field ? json_string(field) : json_null());
 	json_object_set_new(outer, "error", err);
 	body = jsonutil_dump(outer, &len);
 	json_decref(outer);
@@ -141,6 +148,16 @@ void api_reply_error_headers(struct http_request *req, int status,
 	va_start(ap, fmt);
 	reply_error_v(req, status, headers, code, field, fmt, ap);
 	va_end(ap);
+}
+
+void api_reply_405(struct http_request *req, const char *route,
+		   const char *allow)
+{
+	char header[64];
+
+	snprintf(header, sizeof(header), "Allow: %s\r\n", allow);
+	api_reply_error_headers(req, 405, header, "method_not_allowed", NULL,
+				"%s allows %s", route, allow);
 }
 
 void api_reply_field_error(struct http_request *req,
@@ -388,8 +405,7 @@ void api_handle(struct http_request *req, void *data)
 
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
 		if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-			api_reply_error(req, 405, "method_not_allowed", NULL,
-					"%s allows GET", path);
+			api_reply_405(req, path, "GET, HEAD");
 			return;
 		}
 		health(req, app, path[1] == 'r');

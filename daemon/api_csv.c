@@ -31,8 +31,7 @@ static bool allow_get(struct http_request *req, const char *route)
 
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return true;
-	api_reply_error(req, 405, "method_not_allowed", NULL,
-			"%s allows GET", route);
+	api_reply_405(req, route, "GET, HEAD");
 	return false;
 }
 
@@ -640,8 +639,7 @@ void api_csv_post_updates(struct http_request *req, struct app *app,
 	int rc;
 
 	if (strcmp(http_request_method(req), "POST")) {
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/v1/updates allows POST");
+		api_reply_405(req, "/v1/updates", "POST");
 		return;
 	}
 	if (!charset_utf8(ctype)) {

@@ -17,8 +17,7 @@ void api_digest(struct http_request *req, struct app *app)
 	int rc;
 
 	if (strcmp(http_request_method(req), "POST") != 0) {
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/v1/digest allows POST");
+		api_reply_405(req, "/v1/digest", "POST");
 		return;
 	}
 	if (!d->line) {

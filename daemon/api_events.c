@@ -67,8 +67,7 @@ void api_events(struct http_request *req, struct app *app)
 	int rc;
 
 	if (strcmp(http_request_method(req), "GET")) {
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/v1/events allows GET");
+		api_reply_405(req, "/v1/events", "GET");
 		return;
 	}
 	if (!api_query_only(req, allowed))

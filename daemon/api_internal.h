@@ -41,6 +41,11 @@ void api_reply_error_headers(struct http_request *req, int status,
 			     const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* 405 for route (named in the message), with the Allow header that
+ * RFC 9110 asks of a 405: allow is its value, e.g. "GET, POST". */
+void api_reply_405(struct http_request *req, const char *route,
+		   const char *allow);
+
 /* Sends a field_error: 404 for "not_found", else 422 (400 for
  * "invalid_json"). */
 void api_reply_field_error(struct http_request *req,

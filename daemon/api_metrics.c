@@ -29,8 +29,7 @@ void api_metrics(struct http_request *req, struct app *app)
 	int rc;
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/metrics allows GET");
+		api_reply_405(req, "/metrics", "GET, HEAD");
 		return;
 	}
 	if (registry_count(app->reg) > METRICS_STREAM_AT) {

@@ -106,8 +106,7 @@ void api_projects(struct http_request *req, struct app *app, const char *id)
 		else if (strcmp(method, "POST") == 0)
 			define(req, app, NULL);
 		else
-			api_reply_error(req, 405, "method_not_allowed", NULL,
-					"/v1/projects allows GET and POST");
+			api_reply_405(req, "/v1/projects", "GET, POST");
 		return;
 	}
 	if (strcmp(method, "PUT") == 0) {
@@ -121,8 +120,7 @@ void api_projects(struct http_request *req, struct app *app, const char *id)
 		return;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "DELETE")) {
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/v1/projects/{id} allows GET, PUT and DELETE");
+		api_reply_405(req, "/v1/projects/{id}", "GET, PUT, DELETE");
 		return;
 	}
 	p = registry_get(app->reg, id);

@@ -182,7 +182,6 @@ void api_silences(struct http_request *req, struct app *app, const char *id)
 	else if (id && strcmp(method, "DELETE") == 0)
 		lift(req, app, id);
 	else
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				id ? "/v1/silences/{id} allows DELETE"
-				   : "/v1/silences allows GET and POST");
+		api_reply_405(req, id ? "/v1/silences/{id}" : "/v1/silences",
+			      id ? "DELETE" : "GET, POST");
 }

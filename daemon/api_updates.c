@@ -248,9 +248,7 @@ void api_project_updates(struct http_request *req, struct app *app,
 	else if (strcmp(method, "GET") == 0)
 		list(req, app, id);
 	else
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/v1/projects/{id}/updates allows GET and "
-				"POST");
+		api_reply_405(req, "/v1/projects/{id}/updates", "GET, POST");
 }
 
 /* 422 listing every invalid item by index. */
@@ -360,8 +358,7 @@ void api_batch_updates(struct http_request *req, struct app *app,
 	int rc;
 
 	if (strcmp(http_request_method(req), "POST")) {
-		api_reply_error(req, 405, "method_not_allowed", NULL,
-				"/v1/updates allows POST");
+		api_reply_405(req, "/v1/updates", "POST");
 		return;
 	}
 	body = api_read_json(req);

@@ -363,9 +363,8 @@ bool dash_handle(struct http_request *req, struct app *app)
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		if (image)
-			api_reply_error(req, 405, "method_not_allowed", NULL,
-					"%s allows GET",
-					http_request_path(req));
+			api_reply_405(req, http_request_path(req),
+				      "GET, HEAD");
 		else
 			dash_reply_message(
 				&ctx, 405,

@@ -5,6 +5,7 @@
 #include "fmt_text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,33 @@ size_t fmt_text_copy_prefix(const char *s, size_t len, char *out, size_t n)
 	size_t k = fmt_text_prefix(s, len, n - 1);
 
 	memcpy(out, s, k);
+	out[k] = '\0';
+	return k;
+}
+
+size_t fmt_text_copy_valid(const char *s, char *out, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
+	size_t k = 0;
+
+	while (p < end) {
+		size_t c = fmt_text_utf8_len(p, end);
+
+		if (c == 0) {
+			if (k + 4 >= n)
+				break;
+			snprintf(out + k, 5, "\\x%02X", *p);
+			k += 4;
+			p++;
+			continue;
+		}
+		if (k + c >= n)
+			break;
+		memcpy(out + k, p, c);
+		k += c;
+		p += c;
+	}
 	out[k] = '\0';
 	return k;
 }

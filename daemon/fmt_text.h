@@ -68,6 +68,13 @@ size_t fmt_text_char_len(const char *s);
  * strictly, where fmt_text_char_len only steps through it. */
 size_t fmt_text_utf8_len(const unsigned char *s, const unsigned char *end);
 
+/* Copies the NUL-terminated s into out (size n > 0) as valid UTF-8: a
+ * byte that is not part of a valid character is written as the four
+ * characters \xNN, and nothing is cut inside a character or an escape.
+ * Returns the length written. For text that quotes client input (a
+ * URL's undecodable id) in a JSON string, which must be UTF-8. */
+size_t fmt_text_copy_valid(const char *s, char *out, size_t n);
+
 /* The length of the longest prefix of s (len bytes) that is at most max
  * bytes and does not end inside a character. */
 size_t fmt_text_prefix(const char *s, size_t len, size_t max);

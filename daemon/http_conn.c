@@ -106,8 +106,9 @@ static void conn_fail(struct http_conn *c, int status, const char *code,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	n = snprintf(body, sizeof(body),
-		     "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
-		     msg);
+		     "{\"error\":{\"code\":\"%s\",\"message\":\"%s\","
+		     "\"field\":null}}",
+		     code, msg);
 	log_debug("http: %s: %d %s", c->peer, status, msg);
 	fifo_push(c, r);
 	conn_drain(c);

@@ -345,3 +345,17 @@ def test_update_value_on_burn_down_beyond_baseline_is_accepted(d):
     p = d.update("demolition", {"value": 510})["project"]
     assert p["progress"] < 0 and p["status"] == "behind", p
     _alive(d)
+
+
+def test_id_in_url_that_is_not_utf8_is_quoted_in_the_message(d):
+    # The error body is JSON, which must be UTF-8: the bytes are shown
+    # escaped, never dropped with the message around them.
+    _setup(d)
+    for method, path, body, field in (
+            ("GET", "/v1/projects/%ff%fe", None, "id"),
+            ("DELETE", "/v1/projects/a%ffb", None, "id"),
+            ("POST", "/v1/projects/%ff/updates", {"value": 1}, "project")):
+        r = d.request(method, path, body=body)
+        e = assert_error(r, 404, "not_found", field)
+        assert "\\x" in e["message"] and "FF" in e["message"].upper(), r
+    _alive(d)

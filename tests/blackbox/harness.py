@@ -422,6 +422,9 @@ def assert_error(r, statuses, code=None, field=None):
     e = r.body["error"]
     assert isinstance(e.get("message"), str) and e["message"], \
         f"error without a message: {r}"
+    assert "field" in e, f"error without a field (null when none): {r}"
+    if r.status == 405:
+        assert r.headers.get("allow"), f"405 without an Allow header: {r}"
     if code is not None:
         codes = (code,) if isinstance(code, str) else code
         assert e.get("code") in codes, f"error code {e.get('code')!r}, " \

@@ -398,6 +398,32 @@ static void test_fit_head(void **state)
 	assert_null(got);
 }
 
+static void test_copy_valid(void **state)
+{
+	char out[16];
+
+	(void)state;
+	/* Valid text, Chinese included, is copied as it is. */
+	assert_int_equal(fmt_text_copy_valid("no 停车", out, sizeof(out)), 9);
+	assert_string_equal(out, "no 停车");
+	/* Stray bytes, an overlong form and a cut character are escaped. */
+	fmt_text_copy_valid("a\xff\xfe", out, sizeof(out));
+	assert_string_equal(out, "a\\xFF\\xFE");
+	fmt_text_copy_valid("\xc0\xafz", out, sizeof(out));
+	assert_string_equal(out, "\\xC0\\xAFz");
+	fmt_text_copy_valid("x\xe5\x81", out, sizeof(out));
+	assert_string_equal(out, "x\\xE5\\x81");
+	/* Full: nothing is cut inside a character or an escape. */
+	assert_int_equal(fmt_text_copy_valid("abcdefghijklm停", out, 16), 13);
+	assert_string_equal(out, "abcdefghijklm");
+	assert_int_equal(fmt_text_copy_valid("abcdefghijkl\xff", out, 16), 12);
+	assert_string_equal(out, "abcdefghijkl");
+	assert_int_equal(fmt_text_copy_valid("abcdefghijk\xff", out, 16), 15);
+	assert_string_equal(out, "abcdefghijk\\xFF");
+	assert_int_equal(fmt_text_copy_valid("abc", out, 1), 0);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_cut_line_starts),
 		cmocka_unit_test(test_fit_lines),
 		cmocka_unit_test(test_fit_head),
+		cmocka_unit_test(test_copy_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,7 +176,8 @@ static void c_too_large(struct env *e)
 	CHECK(e, cli_response(c, &r) == 0);
 	CHECK(e, r.status == 413);
 	CHECK(e, strcmp(r.body, "{\"error\":{\"code\":\"payload_too_large\","
-			"\"message\":\"request body exceeds 1024 bytes\"}}") ==
+			"\"message\":\"request body exceeds 1024 bytes\","
+			"\"field\":null}}") ==
 			 0);
 	CHECK(e, cli_closed(c));
 	cli_close(c);
