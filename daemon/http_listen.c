@@ -83,8 +83,7 @@ static int listener_start(struct http_listener *l, int rc, const char *what,
 	if (!rc)
 		rc = uv_listen(&l->u.s, HTTP_BACKLOG, on_connection);
 	if (rc) {
-		snprintf(err, errlen, "cannot listen on %s: %s", what,
-			 uv_strerror(rc));
+		snprintf(err, errlen, "%s: %s", what, uv_strerror(rc));
 		uv_close(&l->u.h, on_listener_closed);
 		return PACED_EIO;
 	}

@@ -1,5 +1,6 @@
 /* main.c - command line, configuration, start-up, signals, shutdown. */
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "chan.h"
 #include "ckpt.h"
 #include "conf.h"
+#include "dbfile.h"
 #include "digest.h"
 #include "group.h"
 #include "http.h"
@@ -70,6 +72,14 @@ static void usage(FILE *out)
 		"127.0.0.1:8080, database ./paced.db.\n");
 }
 
+
+/* A command line paced cannot run: says why, then how it is used. */
+static int usage_error(const char *why)
+{
+	fprintf(stderr, "paced: %s\n", why);
+	usage(stderr);
+	return 2;
+}
 
 /* The line a project's field was given on, for file:line errors. */
 static int field_line(const struct conf_project *cp, const char *field)
@@ -364,8 +374,12 @@ static int listen_all(struct daemon *d, char *err, size_t errlen)
 		rc = http_server_listen(d->http, conf->listen[i], err, errlen);
 		if (rc < 0)
 			return rc;
-		log_notice("listening on %s (port %d)", conf->listen[i],
-			   http_server_port(d->http, i));
+		if (strncmp(conf->listen[i], "unix:", 5) == 0)
+			log_notice("listening on %s", conf->listen[i]);
+		else /* the port the kernel gave, for a listen on port 0 */
+			log_notice("listening on %s (port %d)",
+				   conf->listen[i],
+				   http_server_port(d->http, i));
 	}
 	return 0;
 }
@@ -386,21 +400,38 @@ static int run(struct conf *conf)
 	size_t declared = 0, n_loaded = 0;
 	struct project **loaded = NULL;
 	unsigned long loaded_as = 0;
-	char err[512];
-	int rc;
+	char err[PATH_MAX + 256];
+	int lock_fd = -1, rc;
 
 	app->conf = conf;
 	app->loop = &d.loop;
 	uv_loop_init(&d.loop);
+	/* Before anything reads or migrates the file. Held until exit: the
+	 * kernel drops it with the process, however that ends. */
+	rc = dbfile_lock(conf->db_path, &lock_fd, err, sizeof(err));
+	if (rc < 0) {
+		log_err("cannot start: %s", err);
+		goto out;
+	}
 	rc = store_open(conf->db_path,
 			conf->durability == CONF_DURABILITY_FULL
 				? STORE_DURABILITY_FULL
 				: STORE_DURABILITY_NORMAL,
 			&app->store, err, sizeof(err));
 	if (rc < 0) {
-		log_err("cannot open the database: %s", err);
+		char why[PATH_MAX + 128];
+
+		dbfile_explain(conf->db_path, why, sizeof(why));
+		log_err("cannot open the database: %s%s%s", err,
+			*why ? "; " : "", why);
 		goto out;
 	}
+	if (store_fault(app->store) == PACED_EROFS)
+		log_err("the database %s is read-only for this process (uid "
+			"%u): reads are served, every write gets 503 and "
+			"/readyz says so until it can be written (check the "
+			"file's owner and mode)",
+			conf->db_path, (unsigned)geteuid());
 	/* Definitions are shown from the text in the database. */
 	project_def_set_source(store_def_fetch, app->store);
 	app->reg = registry_new();
@@ -542,6 +573,8 @@ out:
 	free(app->waking);
 	project_def_set_source(NULL, NULL);
 	store_close(app->store);
+	if (lock_fd >= 0)
+		close(lock_fd); /* after the database: the next may start */
 	conf_free(app->conf);
 	if (rc == 0)
 		log_notice("stopped");
@@ -617,14 +650,12 @@ int main(int argc, char **argv)
 	const char *conf_path = NULL, *command = NULL;
 	struct conf *conf = NULL;
 	enum log_level lvl;
-	int opt;
+	int opt, nargs;
+	char **args;
 
-	if (argc > 1 && argv[1][0] != '-') {
-		command = argv[1];
-		argv[1] = argv[0];
-		argc--;
-		argv++;
-	}
+	/* Options may stand before or after the command ("paced -c F
+	 * check-config" as well as "paced check-config -c F"): getopt
+	 * moves the words that are not options to the end. */
 	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
@@ -633,22 +664,29 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (optind < argc)
+		command = argv[optind++];
+	args = argv + optind;
+	nargs = argc - optind;
 	if (command && strcmp(command, "token") == 0) {
-		if (optind != argc - 2 || strcmp(argv[optind], "new") != 0) {
-			usage(stderr);
-			return 2;
-		}
-		return run_token_new(argv[optind + 1]);
+		if (nargs != 2 || strcmp(args[0], "new") != 0)
+			return usage_error("token takes \"new NAME\"");
+		return run_token_new(args[1]);
 	}
 	if (command && strcmp(command, "backup") == 0) {
-		if (optind != argc - 1) {
-			usage(stderr);
-			return 2;
-		}
-		return run_backup(conf_path, argv[optind]);
+		if (nargs != 1)
+			return usage_error("backup takes one argument, the new "
+					   "file to copy the database to");
+		return run_backup(conf_path, args[0]);
 	}
-	if (optind != argc ||
-	    (command && strcmp(command, "check-config") != 0)) {
+	if (command && strcmp(command, "check-config") != 0) {
+		fprintf(stderr, "paced: unknown command \"%.64s\"\n", command);
+		usage(stderr);
+		return 2;
+	}
+	if (nargs > 0) {
+		fprintf(stderr, "paced: %s takes no argument (got \"%.64s\")\n",
+			command, args[0]);
 		usage(stderr);
 		return 2;
 	}

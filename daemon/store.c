@@ -334,6 +334,11 @@ int store_open(const char *path, enum store_durability durability,
 					    : sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* A file this process may only read (its owner and mode, or an
+	 * immutable flag): SQLite opened it read-only without a word. Known
+	 * now, /readyz and every write say so from the start. */
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		s->fault = PACED_EROFS;
 	s->durability = durability;
 	s->path = strdup(path);
 	if (!s->path) {
@@ -403,7 +408,8 @@ int store_run(struct store *s, sqlite3_stmt *st)
 		log_err("database: %s", sqlite3_errmsg(s->db));
 		return PACED_EDB;
 	}
-	log_err("database cannot take writes: %s", sqlite3_errmsg(s->db));
+	log_err("database %s cannot take writes: %s", s->path,
+		sqlite3_errmsg(s->db));
 	return s->fault;
 }
 
@@ -580,6 +586,14 @@ int store_check_writable(struct store *s)
 	rc = store_begin(s);
 	if (rc < 0)
 		return rc;
+	/* Still opened read-only after store_begin's reopen: the probe
+	 * below could pass anyway (with the -wal file writable it is not
+	 * refused), though no update would be stored. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		store_rollback(s);
+		s->fault = PACED_EROFS;
+		return s->fault;
+	}
 	if (!s->fault) {
 		store_rollback(s);
 		return 0;

@@ -24,10 +24,21 @@ def test_unknown_path_is_404_json(d):
 
 
 def test_wrong_method_is_405(d):
+    allowed = {"/v1/projects": {"GET", "POST"}, "/v1/events": {"GET"},
+               "/healthz": {"GET", "HEAD"},
+               "/v1/projects/x/updates": {"GET", "POST"},
+               "/v1/silences": {"GET", "POST"}}
     for method, path in (("DELETE", "/v1/projects"), ("PUT", "/v1/events"),
-                         ("POST", "/healthz"), ("PATCH", "/v1/projects")):
+                         ("POST", "/healthz"), ("PATCH", "/v1/projects"),
+                         ("PUT", "/v1/projects/x/updates"),
+                         ("DELETE", "/v1/silences")):
         r = d.request(method, path, body={} if method != "DELETE" else None)
         assert_error(r, 405, "method_not_allowed")
+        # RFC 9110: a 405 says which methods the resource does take.
+        allow = {m.strip() for m in r.headers["allow"].split(",")}
+        assert allow == allowed[path], (path, r.headers["allow"])
+        for m in allow - {"POST"}:
+            assert d.request(m, path).status != 405, (m, path)
 
 
 def _good_conf(tmp):
@@ -143,6 +154,8 @@ def test_listen_port_in_use_refuses_to_start():
     except StartError as e:
         # It exits by itself within the bound, not killed at the end of it.
         assert "exited with status" in str(e), e
+        assert f"cannot listen: 127.0.0.1:{first.port}" in str(e) and \
+            "address already in use" in str(e), e
         assert first.get("/healthz").status == 200
         return
     raise AssertionError("a second paced started on a port in use")
@@ -153,6 +166,29 @@ def test_unknown_option_is_refused():
     # daemon starts on the built-in defaults).
     p = run_paced(["--no-such-option"], cwd=make_tmpdir())
     assert p.returncode != 0, f"--no-such-option accepted: {p.stdout}"
+
+
+def test_command_line_words_in_any_order_and_unknown_ones_named():
+    tmp = make_tmpdir()
+    path = _good_conf(tmp)
+    for args in (["check-config", "-c", path], ["-c", path, "check-config"],
+                 [f"--config={path}", "check-config"]):
+        p = run_paced(args, cwd=tmp)
+        assert p.returncode == 0 and ": ok (" in p.stdout, (args, p)
+    for args, said in ((["bogus"], 'unknown command "bogus"'),
+                       (["check-config", "extra", "-c", path],
+                        'check-config takes no argument (got "extra")'),
+                       (["-c", path, "backup"], "backup takes one argument"),
+                       (["token", "old", "x"], 'token takes "new NAME"')):
+        p = run_paced(args, cwd=tmp)
+        assert p.returncode == 2, (args, p)
+        assert f"paced: {said}" in p.stderr and "usage:" in p.stderr, \
+            (args, p.stderr)
+    copy = os.path.join(tmp, "copy.db")
+    d = Daemon(tmp=tmp)
+    d.create(project("a"))
+    p = run_paced(["-c", d.conf_path, "backup", copy], cwd=tmp)
+    assert p.returncode == 0 and os.path.exists(copy), p
 
 
 def test_database_newer_than_binary_is_refused(d):

@@ -1,0 +1,126 @@
+"""069-durability-database-file: the database's place on disk. One paced
+per database (a second one on the same file refuses to start and names
+the first, which goes on untouched); a database file this paced may only
+read is known from the start (/readyz 503, writes 503 naming it, reads
+served) and taken up once it can be written; a directory it cannot use
+is named in the start-up error."""
+
+import os
+import shutil
+import subprocess
+import time
+
+from harness import (PACED, Daemon, Skip, StartError, assert_error,
+                     make_tmpdir, on_cleanup, project, run_paced, wait_for)
+
+NOBODY = 65534
+
+
+def test_second_paced_on_the_same_database_refuses_to_start():
+    first = Daemon()
+    first.create(project("a"))
+    first.update("a", {"value": 5, "id": "u1"})
+    second = Daemon(storage={"path": first.db}, start=False)
+    try:
+        second.start()
+        raise AssertionError("a second paced started on the same database")
+    except StartError:
+        pass
+    err = second.stderr()
+    assert f"another paced (pid {first.proc.pid}) is serving the database " \
+        f"{first.db}" in err, err
+    # It stopped before reading the file: nothing of it changed the first.
+    assert "migrated" not in err and "listening" not in err, err
+    r = first.post("/v1/projects/a/updates", {"value": 6, "id": "u2"})
+    assert r.status == 201, r
+    # The lock goes with the process, however it ends: after kill -9 the
+    # second starts and has everything the first acknowledged.
+    first.kill9()
+    second.start()
+    assert second.project("a")["current"] == 6
+    assert {u["id"] for u in second.updates("a")} == {"u1", "u2"}
+
+
+def test_a_directory_it_cannot_use_is_named():
+    tmp = make_tmpdir()
+    missing = os.path.join(tmp, "no", "such", "dir")
+    d = Daemon(storage={"path": os.path.join(missing, "paced.db")},
+               start=False)
+    p = run_paced(["-c", d.conf_path])
+    assert p.returncode == 1, p
+    assert f"the directory {missing} does not exist" in p.stderr, p.stderr
+    not_dir = os.path.join(tmp, "file")
+    open(not_dir, "w").close()
+    d.write_config(storage={"path": os.path.join(not_dir, "paced.db")})
+    p = run_paced(["-c", d.conf_path])
+    assert p.returncode == 1, p
+    assert f"{not_dir} is not a directory" in p.stderr, p.stderr
+
+
+def _as_nobody():
+    """setpriv's prefix to run as nobody, or Skip where that cannot run
+    this build (not root, or the checkout closed to other users)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        raise Skip("needs root and setpriv to run paced as another user")
+    prefix = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+              "--clear-groups"]
+    if subprocess.run(prefix + ["test", "-x", PACED]).returncode != 0:
+        raise Skip(f"{PACED} is not executable by uid {NOBODY}")
+    return prefix
+
+
+def test_database_file_it_may_only_read_is_503_from_the_start():
+    prefix = _as_nobody()
+    d = Daemon()
+    d.create(project("a"))
+    d.update("a", {"value": 7})
+    d.stop()
+    # The directory is nobody's to write (the -wal, -shm and lock files),
+    # the database file root's: SQLite opens it read-only without a word.
+    os.chmod(d.tmp, 0o777)
+    for name in os.listdir(d.tmp):
+        path = os.path.join(d.tmp, name)
+        if name.startswith("paced.db") and name != "paced.db":
+            os.unlink(path)
+    os.chmod(d.db, 0o644)
+    os.chmod(d.conf_path, 0o644)
+    log = open(os.path.join(d.tmp, "nobody.log"), "wb")
+    proc = subprocess.Popen(prefix + [PACED, "-c", d.conf_path],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                            cwd=d.tmp)
+    log.close()
+
+    def stop():
+        proc.terminate()
+        proc.wait(10)
+    on_cleanup(lambda failed: stop() if proc.poll() is None else None)
+    wait_for(lambda: _get_status(d, "/healthz") == 200, 10,
+             msg="paced as nobody answers /healthz")
+    r = d.get("/readyz")
+    assert_error(r, 503, "unavailable")
+    assert "read-only" in r.json["error"]["message"], r
+    r = d.post("/v1/projects/a/updates", {"value": 8, "id": "ro"})
+    assert_error(r, 503, "storage_read_only")
+    assert d.project("a")["current"] == 7  # reads are served
+    with open(os.path.join(d.tmp, "nobody.log"), errors="replace") as f:
+        text = f.read()
+    assert f"the database {d.db} is read-only for this process " \
+        f"(uid {NOBODY})" in text, text
+    os.chmod(d.db, 0o666)
+    wait_for(lambda: _get_status(d, "/readyz") == 200, 10,
+             msg="readyz 200 once the file is writable")
+    r = d.post("/v1/projects/a/updates", {"value": 9, "id": "rw"})
+    assert r.status == 201, r
+    stop()
+    assert proc.returncode == 0, proc.returncode
+    d.start()
+    ids = {u["id"] for u in d.updates("a")}
+    assert "rw" in ids and "ro" not in ids, ids
+
+
+def _get_status(d, path):
+    try:
+        return d.get(path).status
+    except OSError:
+        time.sleep(0.05)
+        return None
