@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -352,8 +353,30 @@ def wait_healthy(url, proc, timeout=15):
 
 
 def run(args):
-    work = args.dir or tempfile.mkdtemp(prefix="paced-demo-")
-    os.makedirs(work, exist_ok=True)
+    if args.dir:
+        os.makedirs(args.dir, exist_ok=True)
+        return run_in(args, args.dir)
+    # A directory of our own goes when we do, however that is (Ctrl-C,
+    # SIGTERM, an error): like a shell's trap on EXIT INT TERM.
+    work = tempfile.mkdtemp(prefix="paced-demo-")
+    started = []
+
+    def term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, term)
+    try:
+        return run_in(args, work, started)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for proc in started:  # not left serving a removed directory
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_in(args, work, started=None):
     conf = os.path.join(work, "paced.conf")
     log = os.path.join(work, "paced.log")
     with open(PLAN, encoding="utf-8") as f:
@@ -366,6 +389,8 @@ def run(args):
         proc = subprocess.Popen([os.path.join(REPO, "build", "paced"), "-c",
                                  conf], stdout=err, stderr=err,
                                 stdin=subprocess.DEVNULL)
+    if started is not None:
+        started.append(proc)
     if not wait_healthy(url, proc):
         proc.terminate()
         proc.wait()
