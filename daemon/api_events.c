@@ -55,12 +55,30 @@ static int add_event(const struct store_event *e, void *data)
 	return rc;
 }
 
+/* Whether name ("behind" or "project.behind") is an event type; if not,
+ * the types are listed in names. */
+static bool known_type(const char *name, char *names, size_t len)
+{
+	const char *bare = strncmp(name, "project.", 8) ? name : name + 8;
+	size_t used = 0;
+
+	for (size_t i = 0; conf_event_names[i]; i++) {
+		if (strcmp(bare, conf_event_names[i]) == 0)
+			return true;
+		used += (size_t)snprintf(names + used, len - used, "%s%s",
+					 i ? ", " : "", conf_event_names[i]);
+		if (used >= len)
+			used = len - 1;
+	}
+	return false;
+}
+
 void api_events(struct http_request *req, struct app *app)
 {
 	static const char *const allowed[] = {"project", "type", "limit",
 					      NULL};
 	const char *query = http_request_query(req);
-	char project[128], type_buf[64], type[80];
+	char project[128], type_buf[64], type[80], names[160];
 	bool has_project, has_type, bad;
 	long limit;
 	struct collect c = {app, NULL};
@@ -85,7 +103,15 @@ void api_events(struct http_request *req, struct app *app)
 				"type is badly encoded or too long");
 		return;
 	}
-	/* "behind" and "project.behind" both name the event type. */
+	/* "behind" and "project.behind" both name the event type; a type
+	 * no event has is a typo, not an empty list. */
+	if (has_type && !known_type(type_buf, names, sizeof(names))) {
+		api_reply_error(req, 422, "invalid_value", "type",
+				"no event type %s (one of %s, with or without "
+				"\"project.\")",
+				type_buf, names);
+		return;
+	}
 	if (has_type)
 		snprintf(type, sizeof(type), "%s%s",
 			 strncmp(type_buf, "project.", 8) ? "project." : "",

@@ -6,6 +6,7 @@
 
 #include "api_internal.h"
 #include "jsonutil.h"
+#include "registry.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -110,6 +111,15 @@ static void create(struct http_request *req, struct app *app)
 		return;
 	if (decode(body, now, &si, &err) < 0) {
 		api_reply_field_error(req, &err);
+		json_decref(body);
+		return;
+	}
+	/* A typo would silence nothing, and say nothing about it. */
+	if (si.project_id && !registry_get(app->reg, si.project_id)) {
+		api_reply_error(req, 404, "not_found", "project",
+				"no project %s (to silence projects not yet "
+				"created, silence one of their tags)",
+				si.project_id);
 		json_decref(body);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf_internal.h"
+#include "fmt_webhook.h"
 
 #define CONF_NAME_MAX 64
 
@@ -28,7 +29,7 @@ static const char *const conf_channel_types[] = {
 	"discord", "teams",    "telegram", "email",  "alertmanager",
 	NULL,
 };
-static const char *const conf_events[] = {
+const char *const conf_event_names[] = {
 	"at_risk", "behind", "overdue", "done", "recovered",
 	"stale",   "resumed", "reminder", NULL,
 };
@@ -89,7 +90,7 @@ static const struct conf_option conf_options[] = {
 	 CH_(url), 0, CONF_REQUIRED | CONF_SECRET},
 	{CONF_SEC_CHANNEL, "secret", CONF_T_STRING, NULL, 0, 0, NULL,
 	 CH_(secret), 0, CONF_SECRET},
-	{CONF_SEC_CHANNEL, "events", CONF_T_EVENTS, NULL, 0, 0, conf_events,
+	{CONF_SEC_CHANNEL, "events", CONF_T_EVENTS, NULL, 0, 0, conf_event_names,
 	 CH_(events), CH_(n_events), 0},
 	{CONF_SEC_CHANNEL, "tags", CONF_T_TAGS, NULL, 0, 0, NULL, CH_(tags),
 	 CH_(n_tags), 0},
@@ -301,6 +302,16 @@ static void conf_channel_end(struct conf_parse *p)
 				  ch->type, conf_channel_only[i].types);
 			return;
 		}
+	}
+	if (strcmp(ch->type, "webhook") == 0 && ch->secret &&
+	    !fmt_webhook_secret_ok(ch->secret)) {
+		conf_fail(p, conf_seen(p, "secret"),
+			  "[%s] secret: not a Standard Webhooks key: it "
+			  "could sign nothing (allowed: whsec_ and the key in "
+			  "base64, 1 to 256 bytes; e.g. whsec_ followed by "
+			  "the output of openssl rand -base64 32)",
+			  p->sec_name);
+		return;
 	}
 	if (strcmp(ch->type, "telegram") == 0 && !ch->chat_id) {
 		conf_fail(p, p->sec_line,

@@ -167,6 +167,13 @@ static json_t *webhook_json(const struct chan_msg *m)
 	return o;
 }
 
+bool fmt_webhook_secret_ok(const char *secret)
+{
+	char sig[FMT_WEBHOOK_SIG_MAX];
+
+	return fmt_webhook_sign(secret, "msg_check", 0, "", 0, sig) == 0;
+}
+
 static int webhook_render(const struct chan_msg *m, struct chan_request *r,
 			  char *err, size_t errlen)
 {

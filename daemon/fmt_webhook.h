@@ -5,6 +5,7 @@
 #ifndef PACED_FMT_WEBHOOK_H
 #define PACED_FMT_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,5 +20,9 @@
 int fmt_webhook_sign(const char *secret, const char *msg_id,
 		     int64_t timestamp_s, const char *body, size_t len,
 		     char out[FMT_WEBHOOK_SIG_MAX]);
+
+/* Whether fmt_webhook_sign() can sign with secret: for check-config, so
+ * that a key that can never sign is refused before any event needs it. */
+bool fmt_webhook_secret_ok(const char *secret);
 
 #endif

@@ -5,8 +5,9 @@ import base64
 import os
 import time
 
-from harness import (assert_event_hook, assert_utc, expected_value,
-                     project, sign, verify_signature, wait_for)
+from harness import (assert_error, assert_event_hook, assert_utc,
+                     expected_value, project, sign, verify_signature,
+                     wait_for)
 
 
 def test_receiver_rejects_bad_signatures():
@@ -105,6 +106,11 @@ def test_behind_recovered_behind(d, rx):
         assert e["project"]["id"] == h.json["project"]["id"]
     # Filters of the events API.
     assert [e["id"] for e in d.events(type="project.recovered")] == [ids[1]]
+    assert [e["id"] for e in d.events(type="recovered")] == [ids[1]]
+    # A type no event has is a typo, not an empty list.
+    e = assert_error(d.get("/v1/events", params={"type": "recoverd"}), 422,
+                     "invalid_value", "type")
+    assert "recoverd" in e["message"] and "recovered" in e["message"], e
     assert [e["id"] for e in d.events(limit=1)] == [ids[2]]
     assert d.events(project="nosuch") == []
     # Each listed event is the webhook body plus deliveries: text too.

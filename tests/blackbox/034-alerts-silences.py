@@ -50,6 +50,11 @@ def test_silence_validation(d):
     assert_error(d.post("/v1/silences", {"project": "parking",
                                          "until": until, "colour": 1}), 422,
                  "unknown_field", "colour")
+    # A project paced does not track: a typo would silence nothing.
+    e = assert_error(d.post("/v1/silences", {"project": "parkng",
+                                             "until": until}), 404,
+                     "not_found", "project")
+    assert "parkng" in e["message"], e
     assert _list(d) == []
 
 

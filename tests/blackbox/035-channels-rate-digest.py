@@ -175,6 +175,14 @@ def test_channel_keys_are_checked():
           "mention_mobiles": "+86 138"}, "mention_mobiles", "mobile"),
         ({"name": "a", "type": "slack", "url": url, "secret": "x"},
          "secret", "does not use it"),
+        # A Standard Webhooks key that could never sign (SPEC's own
+        # placeholder among them): refused now, not at the first event.
+        ({"name": "a", "url": url, "secret": "whsec_!!!notbase64"},
+         "secret", "Standard Webhooks key"),
+        ({"name": "a", "url": url, "secret": "whsec_…"}, "secret",
+         "Standard Webhooks key"),
+        ({"name": "a", "url": url, "secret": "whsec_"}, "secret",
+         "Standard Webhooks key"),
         ({"name": "a", "type": "telegram", "url": url}, "[channel.a]",
          "chat_id"),
         ({"name": "a", "type": "email", "url": "smtp://127.0.0.1:25",

@@ -310,7 +310,7 @@ static void test_inline_comments(void **state)
 		    "[alerts] # hash comment\n"
 		    "public_url = https://x.example/#frag ; '#' is kept\n"
 		    "[channel.ops]\n"
-		    "type = webhook ;\n"
+		    "type = dingtalk ;\n"
 		    "url = http://127.0.0.1/a;b\n"
 		    "secret = abc;def ; only \" ;\" starts a comment\n");
 	assert_string_equal(c->listen[0], "127.0.0.1:9090");
@@ -320,7 +320,7 @@ static void test_inline_comments(void **state)
 	 * above (inih's multi-line values are off). */
 	assert_int_equal(c->idle_timeout_ms, 5000);
 	assert_string_equal(c->public_url, "https://x.example/#frag");
-	assert_string_equal(c->channels[0].type, "webhook");
+	assert_string_equal(c->channels[0].type, "dingtalk");
 	assert_string_equal(c->channels[0].url, "http://127.0.0.1/a;b");
 	assert_string_equal(c->channels[0].secret, "abc;def");
 	conf_free(c);
