@@ -112,6 +112,8 @@ int digest_send_now(struct app *app, paced_ms now)
 		items[i].stale = v.stale;
 		items[i].current = project_current(p);
 		items[i].target = p->def->target;
+		items[i].burn_down =
+			p->def->target < project_def_baseline(p->def);
 		items[i].gap = v.eval.gap;
 		count(&d, v.eval.status);
 		d.n_stale += v.stale;

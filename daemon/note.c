@@ -194,25 +194,40 @@ static void forecast_en(struct nb *b, const char *type, const json_t *project,
 	else
 		nb_line(b, "Forecast: not reached at this pace");
 	if (json_is_number(need))
-		nb_line(b, "Needs %s %s a day to finish on time",
+		nb_line(b, "Needs %s%s%s a day to finish on time",
 			message_number(fabs(json_number_value(need)), rate,
 				       sizeof(rate)),
-			unit);
+			*unit ? " " : "", unit);
+}
+
+/* "120 / 350 个" for a burn-up, "360 → 0 处" for a burn-down (read
+ * "360 of 0" would be nonsense), the unit only when there is one. */
+static void amount(char *out, size_t len, double current, double target,
+		   bool burn_down, const char *unit)
+{
+	char cur[48], tgt[48];
+
+	message_number(current, cur, sizeof(cur));
+	message_number(target, tgt, sizeof(tgt));
+	snprintf(out, len, "%s %s %s%s%s", cur, burn_down ? "→" : "/", tgt,
+		 unit && *unit ? " " : "", unit ? unit : "");
 }
 
 int note_event(struct note *out, const char *type, const json_t *project,
 	       const char *lang, const char *public_url)
 {
-	char cur[48], tgt[48], exp[48], pct[48], epct[48], gap[48];
+	char now[160], exp[48], pct[48], epct[48], gap[48];
 	enum message_lang ml = message_lang_parse(lang);
 	const char *unit = str(project, "unit"), *owner;
+	const char *usp = *unit ? " " : "";
 	double gap_pts = num(project, "gap") * 100;
 	struct nb b = {out, false};
 
 	memset(out, 0, sizeof(*out));
 	out->tone = event_tone(type);
-	message_number(num(project, "current"), cur, sizeof(cur));
-	message_number(num(project, "target"), tgt, sizeof(tgt));
+	amount(now, sizeof(now), num(project, "current"),
+	       num(project, "target"),
+	       num(project, "target") < num(project, "baseline"), unit);
 	message_number(num(project, "expected"), exp, sizeof(exp));
 	message_number(num(project, "progress") * 100, pct, sizeof(pct));
 	message_number(num(project, "expected_progress") * 100, epct,
@@ -223,9 +238,9 @@ int note_event(struct note *out, const char *type, const json_t *project,
 	if (ml == MESSAGE_EN) {
 		nb_set(&b, &out->title, "%s %s", message_label(type, ml),
 		       str(project, "title"));
-		nb_line(&b, "%s / %s %s (%s%%)", cur, tgt, unit, pct);
-		nb_line(&b, "Expected now: %s %s (%s%%); %s %s points", exp,
-			unit, epct, gap_pts >= 0 ? "behind by" : "ahead by",
+		nb_line(&b, "%s (%s%%)", now, pct);
+		nb_line(&b, "Expected now: %s%s%s (%s%%); %s %s points", exp,
+			usp, unit, epct, gap_pts >= 0 ? "behind by" : "ahead by",
 			gap);
 		nb_line(&b, "Due: %s", str(project, "due"));
 		if (!strcmp(type, "project.stale"))
@@ -237,9 +252,9 @@ int note_event(struct note *out, const char *type, const json_t *project,
 	} else {
 		nb_set(&b, &out->title, "%s%s", message_label(type, ml),
 		       str(project, "title"));
-		nb_line(&b, "当前 %s / %s %s（%s%%）", cur, tgt, unit, pct);
-		nb_line(&b, "按计划此时应达 %s %s（%s%%），%s %s 个百分点", exp,
-			unit, epct, gap_pts >= 0 ? "落后" : "领先", gap);
+		nb_line(&b, "当前 %s（%s%%）", now, pct);
+		nb_line(&b, "按计划此时应达 %s%s%s（%s%%），%s %s 个百分点", exp,
+			usp, unit, epct, gap_pts >= 0 ? "落后" : "领先", gap);
 		nb_line(&b, "截止日期：%s", str(project, "due"));
 		if (!strcmp(type, "project.stale"))
 			nb_line(&b, "最近一次报送：%s", last_report(project,
@@ -289,7 +304,7 @@ static void digest_list(struct nb *b, const struct note_digest *d,
 {
 	const struct note_digest_item **pick;
 	size_t n = 0;
-	char cur[48], tgt[48], gap[48];
+	char now[160], gap[48];
 
 	pick = calloc(d->n_items ? d->n_items : 1, sizeof(*pick));
 	if (!pick) {
@@ -312,18 +327,17 @@ static void digest_list(struct nb *b, const struct note_digest *d,
 	for (size_t i = 0; i < n; i++) {
 		const struct note_digest_item *it = pick[i];
 
-		message_number(it->current, cur, sizeof(cur));
-		message_number(it->target, tgt, sizeof(tgt));
+		amount(now, sizeof(now), it->current, it->target,
+		       it->burn_down, it->unit);
 		message_number(fabs(it->gap * 100), gap, sizeof(gap));
 		if (stale)
-			nb_line(b, "· %s %s / %s %s", it->title, cur, tgt,
-				it->unit);
+			nb_line(b, "· %s %s", it->title, now);
 		else if (ml == MESSAGE_EN)
-			nb_line(b, "· %s %s / %s %s, behind by %s points",
-				it->title, cur, tgt, it->unit, gap);
+			nb_line(b, "· %s %s, behind by %s points", it->title,
+				now, gap);
 		else
-			nb_line(b, "· %s %s / %s %s，落后 %s 个百分点",
-				it->title, cur, tgt, it->unit, gap);
+			nb_line(b, "· %s %s，落后 %s 个百分点", it->title, now,
+				gap);
 	}
 	free(pick);
 }
@@ -356,7 +370,8 @@ int note_digest(struct note *out, const struct note_digest *d,
 			nb_line(&b, "No recent report:");
 		digest_list(&b, d, NULL, true, ml);
 	} else {
-		nb_set(&b, &out->title, "【每日汇总】%s 项目进度", d->date);
+		/* Not "daily": `every` may be a few days of the week. */
+		nb_set(&b, &out->title, "【进度汇总】%s 项目进度", d->date);
 		nb_line(&b,
 			"共 %zu 个项目：正常 %zu，预警 %zu，落后 %zu，逾期 %zu，"
 			"完成 %zu，未开始 %zu；未按时报送 %zu",

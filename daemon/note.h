@@ -60,6 +60,7 @@ struct note_digest_item {
 	const char *status; /* "behind", ... */
 	bool stale;
 	double current, target;
+	bool burn_down; /* target below the baseline: counting down */
 	double gap; /* fraction of the target span, positive = behind */
 };
 

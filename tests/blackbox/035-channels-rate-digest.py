@@ -111,7 +111,7 @@ def test_digest_on_demand_counts_every_status():
     assert c["projects"] == 3 and c["overdue"] == 1 and c["behind"] == 1 \
         and c["not_started"] == 1, c
     text = h.json["text"]
-    assert text.startswith("【每日汇总】"), text
+    assert text.startswith("【进度汇总】"), text
     assert "逾期学校" in text and "落后停车场" in text, text
     # The overdue project is listed under 逾期, before the behind one.
     assert text.index("逾期：") < text.index("逾期学校") < \

@@ -90,6 +90,41 @@ static void test_text_en_recovered(void **state)
 
 /* A burn-down needs a daily decrease; no eta says so; done has no
  * forecast at all. */
+static void test_text_burn_down_and_no_unit(void **state)
+{
+	/* 495 sites to clear to zero, 360 left: "360 of 0" would read as
+	 * nonsense, so a burn-down shows where it is heading. */
+	json_t *p = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:s}",
+			      "id", "sites", "title", "清零495处", "unit", "处",
+			      "baseline", 495, "current", 360, "target", 0,
+			      "expected", 300.0, "progress", 135.0 / 495,
+			      "expected_progress", 195.0 / 495, "gap",
+			      60.0 / 495, "due", "2022-12-31");
+	char *t;
+
+	(void)state;
+	t = message_text("project.behind", p, MESSAGE_ZH, NULL);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "当前 360 → 0 处（27.27%）"));
+	assert_null(strstr(t, "360 / 0"));
+	free(t);
+	t = message_text("project.behind", p, MESSAGE_EN, NULL);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "360 → 0 处 (27.27%)"));
+	free(t);
+	/* No unit: no space left for it. */
+	json_object_set_new(p, "unit", json_string(""));
+	json_object_set_new(p, "baseline", json_integer(0));
+	json_object_set_new(p, "target", json_integer(10));
+	json_object_set_new(p, "current", json_integer(0));
+	t = message_text("project.behind", p, MESSAGE_ZH, NULL);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "当前 0 / 10（27.27%）"));
+	assert_non_null(strstr(t, "应达 300（"));
+	free(t);
+	json_decref(p);
+}
+
 static void test_forecast_variants(void **state)
 {
 	json_t *p = parking();
@@ -142,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_text_zh),
 		cmocka_unit_test(test_text_en_recovered),
+		cmocka_unit_test(test_text_burn_down_and_no_unit),
 		cmocka_unit_test(test_forecast_variants),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_backoff),
