@@ -7,6 +7,7 @@
 #include "answer.h"
 #include "args.h"
 #include "ctl.h"
+#include "fmt.h"
 #include "msg.h"
 #include "request.h"
 #include "view.h"
@@ -95,12 +96,34 @@ static int build(const struct args *a, const char *note, const char *at,
 	return CTL_OK;
 }
 
+/* An id sent again with another amount: the first one stands (the SPEC's
+ * idempotency), which the user may not expect after a typo's retry. */
+static void warn_if_other_amount(const json_t *sent, const json_t *stored)
+{
+	const char *key = json_object_get(sent, "value") ? "value" : "delta";
+	const json_t *was = json_object_get(stored, key);
+	char a[FMT_MAX], b[FMT_MAX];
+
+	if (!json_is_number(was) ||
+	    json_number_value(was) ==
+		    json_number_value(json_object_get(sent, key)))
+		return;
+	fmt_number(a, sizeof(a), json_number_value(was));
+	fmt_number(b, sizeof(b), json_number_value(json_object_get(sent, key)));
+	msg_error("the update already recorded under id %s has %s %s, not "
+		  "%s; it stands (send another id to record %s)",
+		  json_string_value(json_object_get(sent, "id")), key, a, b, b);
+}
+
 static void show_update(const struct ctl *ctl, const struct reply *r,
 			void *data)
 {
-	(void)data;
 	/* 200 rather than 201: the id was known, nothing was stored. */
-	view_update(ctl, r->json, r->status == 200);
+	bool repeated = r->status == 200;
+
+	view_update(ctl, r->json, repeated);
+	if (repeated)
+		warn_if_other_amount(data, json_object_get(r->json, "update"));
 }
 
 int cmd_update(struct ctl *ctl, int argc, char **argv)
@@ -132,6 +155,7 @@ int cmd_update(struct ctl *ctl, int argc, char **argv)
 	}
 	rc = request_json(ctl, "POST", path, body, &r);
 	free(path);
+	rc = answer_finish(ctl, rc, &r, NULL, show_update, body);
 	json_decref(body);
-	return answer_finish(ctl, rc, &r, NULL, show_update, NULL);
+	return rc;
 }

@@ -115,7 +115,10 @@ char *fmt_instant(char *buf, size_t n, const char *s)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	t = timegm(&tm) - off;
-	if (!localtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M", &tm))
+	/* The zone's name with it: pacectl's machine and paced's may be in
+	 * different zones, and a day's end in Shanghai is 15:59 in UTC. */
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(buf, n, "%Y-%m-%d %H:%M %Z", &tm))
 		snprintf(buf, n, "%s", s);
 	return buf;
 }

@@ -247,21 +247,25 @@ static void page_value(const json_t *p)
 static void page_forecast(const json_t *p)
 {
 	const json_t *f = json_object_get(p, "forecast");
-	const char *unit = or_dash(view_str(p, "unit")), *eta;
+	const char *unit = view_str(p, "unit"), *eta, *sp;
 	char buf[800], rate[FMT_MAX], at_due[FMT_MAX], need[FMT_MAX];
 
 	if (!json_is_object(f))
 		return;
+	/* "0.5 个 a day", and "0.5 a day" when there is no unit. */
+	unit = unit ? unit : "";
+	sp = *unit ? " " : "";
 	eta = view_str(f, "eta");
 	snprintf(
 	    buf, sizeof(buf),
-	    "%s %s a day; %s at due; target %s%s; needs %s %s a day",
-	    fmt_number(rate, sizeof(rate), view_num(f, "rate_per_day")), unit,
+	    "%s%s%s a day; %s at due; target %s%s; needs %s%s%s a day",
+	    fmt_number(rate, sizeof(rate), view_num(f, "rate_per_day")), sp,
+	    unit,
 	    fmt_number(at_due, sizeof(at_due), view_num(f, "projected_at_due")),
 	    eta ? "reached " : "not reached at this rate", eta ? eta : "",
 	    fmt_number(need, sizeof(need),
 		       view_num(f, "required_rate_per_day")),
-	    unit);
+	    sp, unit);
 	field("forecast", buf);
 }
 

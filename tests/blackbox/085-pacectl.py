@@ -87,6 +87,31 @@ def test_list_and_show_json_and_plain():
     assert "50% done, 50% planned (on plan)" in page, page
 
 
+def test_shown_times_name_their_zone():
+    # pacectl's machine and paced's may be in different zones: every
+    # instant shown says which zone it is in (TZ picks it).
+    d = Daemon()
+    d.create(project("beds", unit=""))
+    since = d.project("beds")["status_since"]
+    pages = {}
+    for tz in ("UTC", "Asia/Shanghai"):
+        page = ok(ctl(d, "show", "beds", "--table",
+                      extra_env={"TZ": tz})).stdout
+        m = re.search(r"since (\d{4}-\d\d-\d\d) (\d\d):(\d\d) (\S+)",
+                      page)
+        assert m, page
+        pages[tz] = m
+    assert pages["UTC"].group(4) == "UTC", pages["UTC"].group(0)
+    assert pages["Asia/Shanghai"].group(4) == "CST"
+    assert pages["UTC"].group(2) == since[11:13], (since, pages["UTC"])
+    assert (int(pages["UTC"].group(2)) + 8) % 24 == \
+        int(pages["Asia/Shanghai"].group(2)), pages
+    # No unit: nothing put in its place.
+    page = ok(ctl(d, "show", "beds", "--table")).stdout
+    assert re.search(r"needs [0-9.]+ a day", page) and " - a day" not in \
+        page, page
+
+
 def test_update_value_delta_note_at():
     d = Daemon()
     d.create(project("parking-a"))
@@ -118,7 +143,16 @@ def test_update_value_delta_note_at():
     again = ok(ctl(d, "update", "parking-a", "+1", "--id", "retry-1",
                    "--table"))
     assert "already recorded" in again.stdout, (first.stdout, again.stdout)
+    assert again.stderr == "", again.stderr  # the same amount: all is well
     assert d.project("parking-a")["current"] == 121
+    # The same id with another amount: the first stands, and pacectl
+    # says so (a typo's retry would otherwise look stored).
+    other = ok(ctl(d, "update", "parking-a", "+4", "--id", "retry-1"))
+    assert "under id retry-1 has delta 1, not 4" in other.stderr, other
+    ok(ctl(d, "update", "parking-a", "130", "--id", "abs-1"))
+    other = ok(ctl(d, "update", "parking-a", "131", "--id", "abs-1"))
+    assert "under id abs-1 has value 130, not 131" in other.stderr, other
+    assert d.project("parking-a")["current"] == 130
 
 
 def test_exit_codes():
