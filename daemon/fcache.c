@@ -328,8 +328,13 @@ int fcache_add(struct fcache *fc, paced_ms at, double value)
 		return PACED_EINVAL;
 	room = spent() < budget &&
 	       pace_points_reserve(&fc->v, &fc->cap, fc->n + 1) == 0;
-	if (fc->held && (!room || fc->n - fc->head >= max_points))
+	if (fc->held && (!room || fc->n - fc->head >= max_points)) {
 		let_go(fc);
+		/* let_go gave back the room reserved above (shrink): the
+		 * point may still be kept ahead, and needs it again. */
+		room = room &&
+		       pace_points_reserve(&fc->v, &fc->cap, fc->n + 1) == 0;
+	}
 	if (fc->held) {
 		insert(fc, fc->head, pt);
 		if (at <= fc->hi) {
