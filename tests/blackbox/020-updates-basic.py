@@ -41,6 +41,21 @@ def test_delta_is_relative_to_current(d):
     assert_close(r["project"]["progress"], 20 / 495, 1e-9, "progress")
 
 
+def test_deltas_add_up_as_decimals(d):
+    # Binary rounding must not pile up: 0.1 + 0.2 is 0.3, and 2 000
+    # deltas of -0.01 from 320 leave 300, not 300.00000000002.
+    d.create(project("parking"))
+    d.update("parking", {"value": 0.1})
+    assert d.update("parking", {"delta": 0.2})["project"]["current"] == 0.3
+    d.update("parking", {"value": 320})
+    for _ in range(2):
+        r = d.post("/v1/updates", {"updates": [
+            {"project": "parking", "delta": -0.01}] * 1000})
+        assert r.status == 201, r
+    assert d.project("parking")["current"] == 300, d.project("parking")
+    assert d.updates("parking", limit=1)[0]["value"] == 300
+
+
 def test_backdated_update_changes_current_only_if_latest(d):
     d.create(project("parking"))
     t = now()
