@@ -282,6 +282,20 @@ static void test_random_sequences_points_let_go(void **state)
 	assert_true(seen.max_caches == 2);
 }
 
+/* Again with caches past the array's smallest size (8) when they let
+ * their points go, and room for many points ahead: the letting go then
+ * shrinks arrays that still hold points, and more come ahead of the
+ * clock (the heap overflow test_point_ahead_after_letting_go pins). */
+static void test_random_sequences_let_go_with_points_ahead(void **state)
+{
+	struct seen seen = {0};
+
+	fcache_set_limits(12, FCACHE_BUDGET, 40);
+	random_walk(*state, &seen);
+	assert_true(seen.holding);
+	assert_true(seen.let_go);
+}
+
 /* The common case is served from memory: after the first view, no
  * database read is needed however many updates arrive. */
 static void test_cache_follows_updates(void **state)
@@ -413,6 +427,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_random_sequences_points_let_go, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_random_sequences_let_go_with_points_ahead, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_cache_follows_updates,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_then_clock_back,
