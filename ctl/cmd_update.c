@@ -96,34 +96,54 @@ static int build(const struct args *a, const char *note, const char *at,
 	return CTL_OK;
 }
 
+/* Two amounts as fmt_number shows them, with all their digits when
+ * that would show them alike. */
+static void two_numbers(double x, double y, char *a, char *b, size_t n)
+{
+	fmt_number(a, n, x);
+	fmt_number(b, n, y);
+	if (strcmp(a, b) == 0) {
+		snprintf(a, n, "%.17g", x);
+		snprintf(b, n, "%.17g", y);
+	}
+}
+
 /* An id sent again with another amount: the first one stands (the SPEC's
- * idempotency), which the user may not expect after a typo's retry. */
+ * idempotency), which the user may not expect after a typo's retry.
+ * Said on stderr, whatever the output's format. */
 static void warn_if_other_amount(const json_t *sent, const json_t *stored)
 {
-	const char *key = json_object_get(sent, "value") ? "value" : "delta";
-	const json_t *was = json_object_get(stored, key);
+	const char *id = json_string_value(json_object_get(sent, "id"));
+	bool delta = json_object_get(sent, "delta") != NULL;
+	const json_t *was = json_object_get(stored, delta ? "delta" : "value");
+	double want = json_number_value(
+		json_object_get(sent, delta ? "delta" : "value"));
 	char a[FMT_MAX], b[FMT_MAX];
 
-	if (!json_is_number(was) ||
-	    json_number_value(was) ==
-		    json_number_value(json_object_get(sent, key)))
+	if (delta && !json_is_number(was)) {
+		/* Recorded as a value: there is no delta to compare. */
+		two_numbers(json_number_value(json_object_get(stored, "value")),
+			    want, a, b, sizeof(a));
+		msg_error("the update already recorded under id %s set value "
+			  "%s, not delta %s; it stands (send another id to "
+			  "record the delta)",
+			  id, a, b);
 		return;
-	fmt_number(a, sizeof(a), json_number_value(was));
-	fmt_number(b, sizeof(b), json_number_value(json_object_get(sent, key)));
+	}
+	if (!json_is_number(was) || json_number_value(was) == want)
+		return;
+	two_numbers(json_number_value(was), want, a, b, sizeof(a));
 	msg_error("the update already recorded under id %s has %s %s, not "
 		  "%s; it stands (send another id to record %s)",
-		  json_string_value(json_object_get(sent, "id")), key, a, b, b);
+		  id, delta ? "delta" : "value", a, b, b);
 }
 
 static void show_update(const struct ctl *ctl, const struct reply *r,
 			void *data)
 {
+	(void)data;
 	/* 200 rather than 201: the id was known, nothing was stored. */
-	bool repeated = r->status == 200;
-
-	view_update(ctl, r->json, repeated);
-	if (repeated)
-		warn_if_other_amount(data, json_object_get(r->json, "update"));
+	view_update(ctl, r->json, r->status == 200);
 }
 
 int cmd_update(struct ctl *ctl, int argc, char **argv)
@@ -155,7 +175,8 @@ int cmd_update(struct ctl *ctl, int argc, char **argv)
 	}
 	rc = request_json(ctl, "POST", path, body, &r);
 	free(path);
-	rc = answer_finish(ctl, rc, &r, NULL, show_update, body);
+	if (rc == CTL_OK && r.status == 200)
+		warn_if_other_amount(body, json_object_get(r.json, "update"));
 	json_decref(body);
-	return rc;
+	return answer_finish(ctl, rc, &r, NULL, show_update, NULL);
 }

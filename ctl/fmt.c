@@ -115,10 +115,11 @@ char *fmt_instant(char *buf, size_t n, const char *s)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	t = timegm(&tm) - off;
-	/* The zone's name with it: pacectl's machine and paced's may be in
-	 * different zones, and a day's end in Shanghai is 15:59 in UTC. */
+	/* The zone's offset with it: pacectl's machine and paced's may be
+	 * in different zones, and a day's end in Shanghai is 15:59 in UTC.
+	 * An offset, not a name: "CST" is also Central Standard Time. */
 	if (!localtime_r(&t, &tm) ||
-	    !strftime(buf, n, "%Y-%m-%d %H:%M %Z", &tm))
+	    !strftime(buf, n, "%Y-%m-%d %H:%M %z", &tm))
 		snprintf(buf, n, "%s", s);
 	return buf;
 }

@@ -27,8 +27,8 @@ char *fmt_percent(char *buf, size_t n, double fraction);
  * expects it now; both fractions are clamped to [0,1]. */
 char *fmt_bar(char *buf, size_t n, double progress, double expected);
 
-/* An RFC 3339 instant as local "YYYY-MM-DD HH:MM ZONE" (TZ, the zone's
- * abbreviation such as CST or UTC); anything else
+/* An RFC 3339 instant as local "YYYY-MM-DD HH:MM +hhmm" (TZ, and the
+ * zone's offset from UTC); anything else
  * (a calendar day, NULL as "-") as it is. */
 char *fmt_instant(char *buf, size_t n, const char *s);
 

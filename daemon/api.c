@@ -105,7 +105,7 @@ static void reply_error_v(struct http_request *req, int status,
 			  const char *extra_headers, const char *code,
 			  const char *field, const char *fmt, va_list ap)
 {
-	char raw[512], msg[sizeof(raw) * 4];
+	char raw[512], msg[sizeof(raw) * 4], name[512];
 	json_t *err = json_object(), *outer = json_object();
 	char *body;
 	size_t len = 0;
@@ -113,14 +113,17 @@ static void reply_error_v(struct http_request *req, int status,
 	/* A message may quote what the client sent (an id in the URL that
 	 * is not UTF-8) or be cut inside a character: jansson takes only
 	 * valid UTF-8 and would leave the message out. */
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (vsnprintf(raw, sizeof(raw), fmt, ap) >= (int)sizeof(raw))
+		fmt_text_drop_cut_char(raw, sizeof(raw) - 1);
 	fmt_text_copy_valid(raw, msg, sizeof(msg));
 	json_object_set_new(err, "code", json_string(code));
 	json_object_set_new(err, "message", json_string(msg));
 	/* Always there, null when no one field is to blame: a client reads
 	 * error.field without first asking whether it exists. */
+	if (field && *field)
+		fmt_text_copy_valid(field, name, sizeof(name));
 	json_object_set_new(err, "field",
-			    field && *field ? json_string(field) : json_null());
+			    field && *field ? json_string(name) : json_null());
 	json_object_set_new(outer, "error", err);
 	body = jsonutil_dump(outer, &len);
 	json_decref(outer);

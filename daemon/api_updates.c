@@ -258,7 +258,7 @@ static void reply_items(struct http_request *req,
 	json_t *items = json_array(), *err, *outer;
 	const struct tracker_update *first = NULL;
 	size_t first_i = 0;
-	char field[160];
+	char field[sizeof(u->err.field) + 40]; /* "updates[N]." and it */
 
 	for (size_t i = 0; i < n; i++) {
 		if (!u[i].err.code[0])

@@ -307,9 +307,9 @@ static void conf_channel_end(struct conf_parse *p)
 	    !fmt_webhook_secret_ok(ch->secret)) {
 		conf_fail(p, conf_seen(p, "secret"),
 			  "[%s] secret: not a Standard Webhooks key: it "
-			  "could sign nothing (allowed: whsec_ and the key in "
-			  "base64, 1 to 256 bytes; e.g. whsec_ followed by "
-			  "the output of openssl rand -base64 32)",
+			  "could sign nothing (allowed: the key in base64, 1 "
+			  "to 256 bytes, usually after whsec_; e.g. whsec_ "
+			  "followed by the output of openssl rand -base64 32)",
 			  p->sec_name);
 		return;
 	}

@@ -125,12 +125,12 @@ struct conf {
 	size_t n_projects;
 };
 
-/* The built-in defaults (what paced runs on without -c). NULL on ENOMEM. */
 /* The event types without their "project." prefix ("behind", ...),
  * NULL-terminated: a channel's `events` and GET /v1/events?type= take
  * these. */
 extern const char *const conf_event_names[];
 
+/* The built-in defaults (what paced runs on without -c). NULL on ENOMEM. */
 struct conf *conf_new_defaults(void);
 
 /*

@@ -161,8 +161,9 @@ void dash_reply_html_stream(struct http_request *req,
 			    src, ctx);
 }
 
-void dash_reply_message(const struct dash_ctx *ctx, int status,
-			const char *heading, const char *message)
+static void reply_page(const struct dash_ctx *ctx, int status,
+		       const char *headers, const char *heading,
+		       const char *message)
 {
 	struct fmt_text b = {0};
 
@@ -172,7 +173,25 @@ void dash_reply_message(const struct dash_ctx *ctx, int status,
 		    heading, message,
 		    DASH_T(ctx->lang, "返回项目列表", "Back to all projects"));
 	dash_page_end(&b);
-	dash_reply_html(ctx->req, status, &b, NULL);
+	dash_reply_html(ctx->req, status, &b, headers);
+}
+
+void dash_reply_message(const struct dash_ctx *ctx, int status,
+			const char *heading, const char *message)
+{
+	reply_page(ctx, status, NULL, heading, message);
+}
+
+void dash_reply_405(const struct dash_ctx *ctx, const char *allow)
+{
+	char header[64], message[128];
+
+	snprintf(header, sizeof(header), "Allow: %s\r\n", allow);
+	snprintf(message, sizeof(message), "%s: %s",
+		 http_request_path(ctx->req), allow);
+	reply_page(ctx, 405, header,
+		   DASH_T(ctx->lang, "不支持的请求方法", "Method not allowed"),
+		   message);
 }
 
 char *dash_time(paced_ms t, char out[TIMEFMT_MAX])
@@ -366,12 +385,7 @@ bool dash_handle(struct http_request *req, struct app *app)
 			api_reply_405(req, http_request_path(req),
 				      "GET, HEAD");
 		else
-			dash_reply_message(
-				&ctx, 405,
-				DASH_T(ctx.lang, "不支持的请求方法",
-				       "Method not allowed"),
-				DASH_T(ctx.lang, "此页面只能用 GET 访问。",
-				       "This page allows GET only."));
+			dash_reply_405(&ctx, "GET, HEAD");
 		return true;
 	}
 	if (dash_auth_identify(req, app, &tok, &ctx.by_cookie) != AUTH_OK) {

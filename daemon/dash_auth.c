@@ -217,10 +217,7 @@ void dash_auth_login(const struct dash_ctx *ctx)
 		return;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		dash_reply_message(ctx, 405,
-				   DASH_T(ctx->lang, "不支持的请求方法",
-					  "Method not allowed"),
-				   "/login: GET, POST");
+		dash_reply_405(ctx, "GET, HEAD, POST");
 		return;
 	}
 	if (!api_query(http_request_query(ctx->req), "next", next,
@@ -234,10 +231,7 @@ void dash_auth_logout(const struct dash_ctx *ctx)
 	char cookie[256];
 
 	if (strcmp(http_request_method(ctx->req), "POST")) {
-		dash_reply_message(ctx, 405,
-				   DASH_T(ctx->lang, "不支持的请求方法",
-					  "Method not allowed"),
-				   "/logout: POST");
+		dash_reply_405(ctx, "POST");
 		return;
 	}
 	snprintf(cookie, sizeof(cookie),

@@ -55,6 +55,10 @@ void dash_reply_html_stream(struct http_request *req,
 void dash_reply_message(const struct dash_ctx *ctx, int status,
 			const char *heading, const char *message);
 
+/* The 405 page for a page that takes only `allow` ("GET, HEAD"), with
+ * the Allow header RFC 9110 asks of a 405. */
+void dash_reply_405(const struct dash_ctx *ctx, const char *allow);
+
 /* "2022-05-01 10:00" in the configured time zone. Returns out. */
 char *dash_time(paced_ms t, char out[TIMEFMT_MAX]);
 

@@ -5,7 +5,8 @@
  * Two paceds on one database would each keep their own registry,
  * schedule and outbox view of it (one answers 404 for a project the
  * other created, both deliver the same alerts), so the daemon holds an
- * exclusive flock(2) on "<path>.lock" for as long as it runs. A separate
+ * exclusive flock(2) on "<path>.lock" (mode 0600) for as long as it
+ * runs. A separate
  * file, not the database: closing any descriptor of the database file
  * would drop SQLite's own POSIX locks, and on NFS flock is emulated with
  * POSIX locks that would meet SQLite's. `paced backup` does not take it.
@@ -16,10 +17,13 @@
 #include <stddef.h>
 
 /*
- * Takes the lock beside db_path, writes this process's id into it and
- * returns its descriptor in *fd (held until the process ends). 0, or
- * PACED_EBUSY when another process holds it (err names its pid),
- * PACED_EIO with err filled (the directory's trouble said plainly).
+ * Takes the lock beside db_path (beside the file a symbolic link names),
+ * writes this process's id into it and returns its descriptor in *fd
+ * (held until the process ends). 0; 0 with *fd -1 and err filled when
+ * paced must run without it (a read-only file system, a file system
+ * that takes no lock), for a warning; PACED_EBUSY when another process
+ * holds it (err names it); PACED_EIO with err filled (the directory's
+ * trouble said plainly). ":memory:" takes none.
  */
 int dbfile_lock(const char *db_path, int *fd, char *err, size_t errlen);
 

@@ -118,6 +118,24 @@ size_t fmt_text_copy_prefix(const char *s, size_t len, char *out, size_t n)
 	return k;
 }
 
+size_t fmt_text_drop_cut_char(char *s, size_t len)
+{
+	size_t lead = len;
+	unsigned char c;
+
+	/* Back over the continuation bytes at the end to their lead byte. */
+	while (lead > 0 && fmt_text_continuation(s[lead - 1]))
+		lead--;
+	if (lead == 0 || (unsigned char)s[lead - 1] < 0xC0)
+		return len; /* ends with ASCII or stray bytes: nothing cut */
+	c = (unsigned char)s[--lead];
+	if ((size_t)(c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4) > len - lead) {
+		s[lead] = '\0';
+		return lead;
+	}
+	return len;
+}
+
 size_t fmt_text_copy_valid(const char *s, char *out, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -68,6 +68,10 @@ size_t fmt_text_char_len(const char *s);
  * strictly, where fmt_text_char_len only steps through it. */
 size_t fmt_text_utf8_len(const unsigned char *s, const unsigned char *end);
 
+/* s (len bytes, NUL-terminated) was cut by a byte limit (snprintf's):
+ * drops a character left incomplete at its end. Returns the new length. */
+size_t fmt_text_drop_cut_char(char *s, size_t len);
+
 /* Copies the NUL-terminated s into out (size n > 0) as valid UTF-8: a
  * byte that is not part of a valid character is written as the four
  * characters \xNN, and nothing is cut inside a character or an escape.

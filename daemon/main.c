@@ -413,6 +413,8 @@ static int run(struct conf *conf)
 		log_err("cannot start: %s", err);
 		goto out;
 	}
+	if (err[0])
+		log_warn("%s", err);
 	rc = store_open(conf->db_path,
 			conf->durability == CONF_DURABILITY_FULL
 				? STORE_DURABILITY_FULL
@@ -650,24 +652,31 @@ int main(int argc, char **argv)
 	const char *conf_path = NULL, *command = NULL;
 	struct conf *conf = NULL;
 	enum log_level lvl;
-	int opt, nargs;
-	char **args;
-
+	static char *words[8]; /* the command and its arguments */
+	char **args = words;
+	int opt, nargs = 0;
 	/* Options may stand before or after the command ("paced -c F
-	 * check-config" as well as "paced check-config -c F"): getopt
-	 * moves the words that are not options to the end. */
-	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+	 * check-config" as well as "paced check-config -c F"): with "-"
+	 * first, getopt hands over each other word in order, as option 1,
+	 * whatever POSIXLY_CORRECT says. */
+	while ((opt = getopt_long(argc, argv, "-c:hV", opts, NULL)) != -1) {
 		switch (opt) {
+		case 1:
+			if (nargs == (int)PACED_ARRAY_LEN(words))
+				return usage_error("too many arguments");
+			words[nargs++] = optarg;
+			break;
 		case 'c': conf_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("paced %s\n", PACED_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc)
-		command = argv[optind++];
-	args = argv + optind;
-	nargs = argc - optind;
+	if (nargs > 0) {
+		command = args[0];
+		args++;
+		nargs--;
+	}
 	if (command && strcmp(command, "token") == 0) {
 		if (nargs != 2 || strcmp(args[0], "new") != 0)
 			return usage_error("token takes \"new NAME\"");

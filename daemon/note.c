@@ -216,7 +216,7 @@ static void amount(char *out, size_t len, double current, double target,
 int note_event(struct note *out, const char *type, const json_t *project,
 	       const char *lang, const char *public_url)
 {
-	char now[160], exp[48], pct[48], epct[48], gap[48];
+	char now[256], exp[48], pct[48], epct[48], gap[48];
 	enum message_lang ml = message_lang_parse(lang);
 	const char *unit = str(project, "unit"), *owner;
 	const char *usp = *unit ? " " : "";
@@ -304,7 +304,7 @@ static void digest_list(struct nb *b, const struct note_digest *d,
 {
 	const struct note_digest_item **pick;
 	size_t n = 0;
-	char now[160], gap[48];
+	char now[256], gap[48];
 
 	pick = calloc(d->n_items ? d->n_items : 1, sizeof(*pick));
 	if (!pick) {

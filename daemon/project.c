@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt_text.h"
 #include "json_plain.h"
 #include "jsonutil.h"
 #include "timefmt.h"
@@ -26,12 +27,18 @@ int field_error_set(struct field_error *e, const char *code,
 		    const char *field, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	snprintf(e->code, sizeof(e->code), "%s", code ? code : "");
-	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	/* Both may quote a client's long key: cut between characters, never
+	 * inside one (JSON wants UTF-8). */
+	field = field ? field : "";
+	fmt_text_copy_prefix(field, strlen(field), e->field, sizeof(e->field));
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	n = vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(e->message))
+		fmt_text_drop_cut_char(e->message, sizeof(e->message) - 1);
 	return PACED_EINVAL;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -555,8 +556,17 @@ static void store_reopen_if_read_only(struct store *s)
 	while ((st = sqlite3_next_stmt(s->db, st)) != NULL)
 		if (sqlite3_stmt_busy(st))
 			return;
-	if (sqlite3_db_readonly(s->db, "main") != 1 ||
-	    store_open(s->path, s->durability, &n, err, sizeof(err)))
+	if (sqlite3_db_readonly(s->db, "main") != 1)
+		return;
+	/* A try opens the file anew on the loop (its statements, the
+	 * tail's recovery), and every write and /readyz asks: the cheap
+	 * question first, and one try a second while it stays read-only. */
+	if (access(s->path, W_OK) != 0 ||
+	    (s->reopen_tried_ns &&
+	     store_mono_ns() - s->reopen_tried_ns < 1000000000LL))
+		return;
+	s->reopen_tried_ns = store_mono_ns();
+	if (store_open(s->path, s->durability, &n, err, sizeof(err)))
 		return;
 	if (sqlite3_db_readonly(n->db, "main") == 1) {
 		store_close(n);

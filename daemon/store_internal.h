@@ -78,6 +78,8 @@ struct store {
 	 * A transaction that is merely begun proves nothing about these, so
 	 * readyz asks this too. */
 	int fault;
+	/* When store_reopen_if_read_only last opened the file anew. */
+	int64_t reopen_tried_ns;
 	sqlite3_stmt *probe; /* PRAGMA user_version = <its value> */
 	char *path;          /* as opened, to open again */
 	enum store_durability durability;

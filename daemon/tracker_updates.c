@@ -2,6 +2,7 @@
  * or not at all, and the projects they touch settled once. */
 #include "tracker.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,16 +129,58 @@ static int copy_stored(const struct store_update *u, void *data)
 	return 0;
 }
 
+/* The decimal places of the shortest decimal that reads back as x (0.01
+ * has 2, 350 has 0, 1e-20 has 20), or -1 past DECIMAL_PLACES_MAX. */
+#define DECIMAL_PLACES_MAX 20
+static int decimal_places(double x)
+{
+	char t[40], *e;
+	int p, places, exp10;
+
+	for (p = 15; p <= 17; p++) {
+		snprintf(t, sizeof(t), "%.*e", p - 1, x);
+		if (strtod(t, NULL) == x)
+			break;
+	}
+	/* t is "[-]d.ddd...e[+-]XX": the digits after the point that are
+	 * not trailing zeros, less the exponent. */
+	e = strchr(t, 'e');
+	if (!e)
+		return -1; /* inf or nan */
+	exp10 = atoi(e + 1);
+	while (e > t && e[-1] == '0')
+		e--;
+	places = (e > t && e[-1] == '.') ? 0 : (int)(e - strchr(t, '.') - 1);
+	places -= exp10;
+	if (places < 0)
+		places = 0;
+	return places <= DECIMAL_PLACES_MAX ? places : -1;
+}
+
 /* current + delta as the decimal sum a department adds up: 0.1 + 0.2 is
- * 0.3, and 5 000 deltas of -0.01 do not leave 310.000000000045 behind.
- * A double holds 15 significant decimal digits exactly; each sum is
- * rounded to them, so binary rounding errors never pile up. */
+ * 0.3, and 5 000 deltas of -0.01 from 320 leave 270, not
+ * 270.000000000045. The sum of two decimals has no more places than
+ * they have; rounded to those, the binary sum's error is gone, and it
+ * cannot pile up over many deltas. Where a double cannot hold that many
+ * places, the rounding moves the sum by no more than its own error;
+ * anything more means the decimals were not what the doubles showed,
+ * and the binary sum stands. */
 static double add_decimal(double current, double delta)
 {
-	char text[32];
+	double sum = current + delta, rounded;
+	int a, b;
+	char text[64];
 
-	snprintf(text, sizeof(text), "%.15g", current + delta);
-	return strtod(text, NULL);
+	if (delta == 0 || !isfinite(sum))
+		return delta == 0 ? current : sum;
+	a = decimal_places(current);
+	b = decimal_places(delta);
+	if (a < 0 || b < 0)
+		return sum;
+	snprintf(text, sizeof(text), "%.*f", a > b ? a : b, sum);
+	rounded = strtod(text, NULL);
+	return fabs(rounded - sum) <= 4 * DBL_EPSILON * fabs(sum) ? rounded
+								 : sum;
 }
 
 /* Checks one item against its project and computes the value it sets;

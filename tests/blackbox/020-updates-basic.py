@@ -54,6 +54,11 @@ def test_deltas_add_up_as_decimals(d):
         assert r.status == 201, r
     assert d.project("parking")["current"] == 300, d.project("parking")
     assert d.updates("parking", limit=1)[0]["value"] == 300
+    # The ±1e15 limit is checked on the sum itself, not on a rounding of
+    # it that would let it pass.
+    d.update("parking", {"value": 1e15})
+    assert_error(d.post("/v1/projects/parking/updates", {"delta": 0.4}),
+                 422, "invalid_value", "delta")
 
 
 def test_backdated_update_changes_current_only_if_latest(d):

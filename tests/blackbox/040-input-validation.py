@@ -359,3 +359,18 @@ def test_id_in_url_that_is_not_utf8_is_quoted_in_the_message(d):
         e = assert_error(r, 404, "not_found", field)
         assert "\\x" in e["message"] and "FF" in e["message"].upper(), r
     _alive(d)
+
+
+def test_long_key_cut_between_characters(d):
+    # An unknown key is named in field (at most 127 bytes): cut between
+    # characters, or JSON (UTF-8) could not carry it at all.
+    _setup(d)
+    key = "k" * 126 + "停"
+    e = assert_error(d.post("/v1/silences", {"tag": "x", "until": iso(
+        now() + 3600), key: 1}), 422, "unknown_field")
+    assert e["field"] and e["field"].startswith("k" * 100), e
+    e = assert_error(d.post("/v1/updates", {"updates": [
+        {"project": "keeper", "value": 1, key: 1}]}), 422)
+    assert e["field"].startswith("updates[0]."), e
+    assert e["items"][0]["field"].startswith("k" * 100), e
+    _alive(d)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "message.h"
+#include "note.h"
 #include "notify.h"
 
 static void test_number(void **state)
@@ -88,8 +89,6 @@ static void test_text_en_recovered(void **state)
 	json_decref(p);
 }
 
-/* A burn-down needs a daily decrease; no eta says so; done has no
- * forecast at all. */
 static void test_text_burn_down_and_no_unit(void **state)
 {
 	/* 495 sites to clear to zero, 360 left: "360 of 0" would read as
@@ -125,6 +124,49 @@ static void test_text_burn_down_and_no_unit(void **state)
 	json_decref(p);
 }
 
+/* The digest names itself without "daily" and shows a burn-down as
+ * where it is heading; a 32-character unit of 4-byte characters fits
+ * whole (the text stays UTF-8). */
+static void test_digest_burn_down_and_long_unit(void **state)
+{
+	char unit[32 * 4 + 1] = "";
+	struct note_digest_item items[] = {
+		{.id = "sites", .title = "清零495处", .unit = "处",
+		 .status = "behind", .current = 360, .target = 0,
+		 .burn_down = true, .gap = 0.1212},
+		{.id = "long", .title = "长单位", .unit = unit,
+		 .status = "behind", .current = 123456789012.25,
+		 .target = 987654321098.5, .gap = 0.5},
+	};
+	struct note_digest d = {.date = "2022-05-01", .n_projects = 2,
+				.n_behind = 2, .items = items, .n_items = 2};
+	struct note n;
+	json_t *p;
+	char *t;
+
+	(void)state;
+	for (int i = 0; i < 32; i++)
+		strcat(unit, "\xf0\x9f\x9a\x97"); /* U+1F697 */
+	assert_int_equal(note_digest(&n, &d, "zh-CN", NULL), 0);
+	assert_non_null(strstr(n.title, "【进度汇总】"));
+	assert_null(strstr(n.title, "每日"));
+	assert_non_null(strstr(n.text, "· 清零495处 360 → 0 处，落后 12.12 个"));
+	assert_non_null(strstr(n.text, unit));
+	note_clear(&n);
+	p = json_pack("{s:s,s:s,s:s,s:f,s:f,s:f,s:f,s:f,s:f,s:s}", "id",
+		      "long", "title", "长单位", "unit", unit, "current",
+		      123456789012.25, "target", 987654321098.5, "expected",
+		      500000000.25, "progress", 0.125, "expected_progress",
+		      0.5, "gap", 0.375, "due", "2022-12-31");
+	t = message_text("project.behind", p, MESSAGE_ZH, NULL);
+	assert_non_null(t);
+	assert_non_null(strstr(t, unit));
+	free(t);
+	json_decref(p);
+}
+
+/* A burn-down needs a daily decrease; no eta says so; done has no
+ * forecast at all. */
 static void test_forecast_variants(void **state)
 {
 	json_t *p = parking();
@@ -178,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_text_zh),
 		cmocka_unit_test(test_text_en_recovered),
 		cmocka_unit_test(test_text_burn_down_and_no_unit),
+		cmocka_unit_test(test_digest_burn_down_and_long_unit),
 		cmocka_unit_test(test_forecast_variants),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_backoff),
