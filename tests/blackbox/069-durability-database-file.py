@@ -67,6 +67,31 @@ def test_lock_held_by_another_process_stops_before_the_file_is_made():
         p.stderr
 
 
+def test_read_only_file_system_runs_without_the_lock():
+    # A file system remounted read-only (errors=remount-ro): paced still
+    # starts and serves what it has; nobody can write there, so the lock
+    # that keeps a second paced away is not needed, and its absence is
+    # logged.
+    mnt = os.path.join(make_tmpdir(), "mnt")
+    os.mkdir(mnt)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none",
+                       mnt], capture_output=True).returncode != 0:
+        raise Skip("cannot mount a tmpfs here")
+    on_cleanup(lambda failed: subprocess.run(["umount", "-l", mnt]))
+    d = Daemon(storage={"path": os.path.join(mnt, "paced.db")})
+    d.create(project("a"))
+    d.update("a", {"value": 7})
+    d.kill9()  # as when the remount happens under it: -wal, -shm stay
+    os.unlink(os.path.join(mnt, "paced.db.lock"))
+    assert subprocess.run(["mount", "-o", "remount,ro", mnt]).returncode \
+        == 0
+    d.start()
+    assert d.project("a")["current"] == 7
+    assert_error(d.get("/readyz"), 503, "unavailable")
+    assert "read-only file system: running without the lock" in \
+        d.stderr(), d.stderr()
+
+
 def test_a_directory_it_cannot_use_is_named():
     tmp = make_tmpdir()
     missing = os.path.join(tmp, "no", "such", "dir")
