@@ -471,6 +471,12 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		goto fail;
 	rc = store_project_redefine(app->store, def->id, project_def_text(def),
 				    declared, now);
+	/* A restored project's row takes the value it comes back with, as
+	 * start-up will read it. */
+	if (rc == 0 && restored && next.has_current)
+		rc = store_project_set_current(app->store, def->id,
+					       next.current, next.current_at,
+					       next.last_arrival);
 	if (rc == 0)
 		rc = tracker_settle_status(app, &next, now, false, &queued);
 	rc = store_finish(app->store, rc);
@@ -515,7 +521,14 @@ int tracker_archive(struct app *app, const char *id, paced_ms now)
 	rc = store_begin(app->store);
 	if (rc < 0)
 		return rc;
-	rc = store_project_archive(app->store, id, now);
+	/* Its row as it is now: the state batch (stateflush.c) skips a
+	 * project no longer live, and moves its mark past the updates it
+	 * may still owe this row, so start-up would not replay them. */
+	if (p->has_current)
+		rc = store_project_set_current(app->store, id, p->current,
+					       p->current_at, p->last_arrival);
+	if (rc == 0)
+		rc = store_project_archive(app->store, id, now);
 	rc = store_finish(app->store, rc);
 	if (rc == 0) {
 		log_info("project %s archived", id);

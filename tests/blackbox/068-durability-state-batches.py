@@ -79,3 +79,32 @@ def test_rows_follow_within_a_batch_while_paced_runs():
     d.start()
     assert _applied(d) == 0
     assert d.project("a")["current"] == 12
+
+
+def test_archived_before_its_batch_then_restored_survives_a_restart():
+    # Archived before the batch wrote its row, restored after the batch
+    # (which skipped it, but moved its mark past the update): the row
+    # must not bring back the value from before the update.
+    d = Daemon()
+    d.put("/v1/projects/p", project("p"))
+    d.update("p", {"value": 7})
+    assert d.delete("/v1/projects/p").status == 204
+    d.create(project("other"))
+    d.update("other", {"value": 1})  # a batch after the archive
+    wait_for(lambda: _row(d, "other") == 1, 5, msg="the batch written")
+    r = d.put("/v1/projects/p", project("p"))
+    assert r.status == 201 and r.json["current"] == 7, r
+    before = _view(d.project("p"))
+    for stop in (d.restart, lambda: (d.kill9(), d.start())):
+        stop()
+        assert _view(d.project("p")) == before, (before, d.project("p"))
+        assert d.project("p")["updated_at"] is not None
+    r = d.update("p", {"delta": 1})
+    assert r["project"]["current"] == 8, r["project"]
+
+
+def _row(d, pid):
+    with sqlite3.connect(f"file:{d.db}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT current FROM projects WHERE id = ?",
+                         (pid,)).fetchone()
+    return row[0] if row else None
