@@ -483,6 +483,24 @@ static bool pace_window_of(const struct pace_point *upd, size_t n_upd,
 	return fits;
 }
 
+bool pace_window_add(struct pace_window *w, struct pace_point pt,
+		     paced_ms now)
+{
+	if (!pace_in_window(&pt, now))
+		return true;
+	if (!pace_sums_fits(pt.value))
+		return false;
+	if (w->sums.n == 0 || pt.at < w->first)
+		w->first = pt.at;
+	/* Stored last: of the points of its instant, the latest given. */
+	if (w->sums.n == 0 || pt.at >= w->latest.at)
+		w->latest = pt;
+	w->last = w->latest.at;
+	w->has_latest = true;
+	pace_sums_add(&w->sums, pt.at, pt.value);
+	return true;
+}
+
 int pace_points_reserve(struct pace_point **v, size_t *cap, size_t need)
 {
 	return arr_grow(v, cap, need, sizeof(**v), 8);

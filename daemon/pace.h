@@ -158,4 +158,11 @@ void pace_forecast_window(const struct pace_curve *c,
 			  const struct pace_window *w, double current,
 			  paced_ms now, struct pace_forecast *out);
 
+/* An update stored after every one w holds (its seq above theirs), taken
+ * into the window ending at now if it lies there. false, w unchanged,
+ * when its value does not fit the exact sums: the window must then be
+ * read afresh (pace_forecast). */
+bool pace_window_add(struct pace_window *w, struct pace_point pt,
+		     paced_ms now);
+
 #endif

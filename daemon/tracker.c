@@ -95,45 +95,65 @@ static int cached_window(struct app *app, struct project *p, paced_ms now,
  * or sent. A copy being settled inside a transaction reads the database
  * (CACHE_NONE), which already holds the updates the live project's cache
  * gets only after the commit. */
+int tracker_cached_window(struct app *app, struct project *p, paced_ms now,
+			  struct pace_window *w)
+{
+	return cached_window(app, p, now, w);
+}
+
+/* With no update in the window the trend runs from the baseline to
+ * the latest one, wherever it lies. */
+static void forecast_without_trend(const struct pace_curve *c,
+				   const struct project *p, paced_ms now,
+				   struct project_view *v)
+{
+	struct pace_point latest = {p->current_at, p->current};
+
+	pace_forecast(c, &latest, p->has_current ? 1 : 0, project_current(p),
+		      now, &v->forecast);
+}
+
+/* The forecast from a window known: no database read. */
+static void forecast_of_window(const struct pace_curve *c,
+			       const struct pace_window *w,
+			       const struct project *p, paced_ms now,
+			       struct project_view *v)
+{
+	if (w->sums.n > 0)
+		pace_forecast_window(c, w, project_current(p), now,
+				     &v->forecast);
+	else
+		forecast_without_trend(c, p, now, v);
+}
+
 static int add_forecast(struct app *app, struct project *p, paced_ms now,
 			const struct pace_curve *c, enum cache_use use,
 			struct project_view *v)
 {
 	struct points pts = {0};
 	struct pace_window w;
-	struct pace_point latest;
-	const struct pace_point *pv;
-	size_t n;
 	int rc = use == CACHE_NONE ? 1 : cached_window(app, p, now, &w);
 
 	if (rc < 0)
 		return rc;
-	if (rc == 0 && w.sums.n > 0) {
-		pace_forecast_window(c, &w, project_current(p), now,
-				     &v->forecast);
+	if (rc == 0) {
+		forecast_of_window(c, &w, p, now, v);
 		return 0;
 	}
-	if (rc == 1) {
-		rc = store_update_points_since(app->store, p->def->id,
-					       now - PACE_WINDOW_MS + 1,
-					       collect_point, &pts);
-		if (rc < 0) {
-			free(pts.v);
-			return rc;
-		}
-		if (use == CACHE_MAKE)
-			p->fc = fcache_new(now, pts.v, pts.n);
+	rc = store_update_points_since(app->store, p->def->id,
+				       now - PACE_WINDOW_MS + 1, collect_point,
+				       &pts);
+	if (rc < 0) {
+		free(pts.v);
+		return rc;
 	}
-	pv = pts.v;
-	n = pts.n;
-	/* With no update in the window the trend runs from the baseline to
-	 * the latest one, wherever it lies. */
-	if (!pace_any_usable(pv, n, now) && p->has_current) {
-		latest = (struct pace_point){p->current_at, p->current};
-		pv = &latest;
-		n = 1;
-	}
-	pace_forecast(c, pv, n, project_current(p), now, &v->forecast);
+	if (use == CACHE_MAKE)
+		p->fc = fcache_new(now, pts.v, pts.n);
+	if (pace_any_usable(pts.v, pts.n, now))
+		pace_forecast(c, pts.v, pts.n, project_current(p), now,
+			      &v->forecast);
+	else
+		forecast_without_trend(c, p, now, v);
 	free(pts.v);
 	return 0;
 }
@@ -242,7 +262,8 @@ static int record_event(struct app *app, struct project *p,
 
 /* See tracker_internal.h. */
 int tracker_settle_status(struct app *app, struct project *p, paced_ms now,
-			  bool arrived, bool *queued)
+			  bool arrived, const struct pace_window *window,
+			  bool *queued)
 {
 	struct project_view v;
 	enum pace_status before = p->status;
@@ -268,9 +289,11 @@ int tracker_settle_status(struct app *app, struct project *p, paced_ms now,
 	if (!type && was_stale == p->stale && reminder_at(app, p) > now)
 		return 0; /* nothing to tell */
 	/* Something will be told: the snapshot sent with it needs the
-	 * forecast, which costs a database read, so only now. */
-	rc = add_forecast(app, p, now, &c, CACHE_NONE, &v);
-	if (rc < 0)
+	 * forecast. Without a window given that costs a database read of the
+	 * project's last 30 days, so only now. */
+	if (window)
+		forecast_of_window(&c, window, p, now, &v);
+	else if ((rc = add_forecast(app, p, now, &c, CACHE_NONE, &v)) < 0)
 		return rc;
 	if (type) {
 		rc = record_event(app, p, &v, type, before, now, queued);
@@ -363,7 +386,8 @@ static int insert_project(struct app *app, struct project *p, paced_ms now,
 	rc = store_project_insert(app->store, p->def->id,
 				  project_def_text(p->def), p->declared, now,
 				  "not_started", now);
-	return rc < 0 ? rc : tracker_settle_status(app, p, now, false, queued);
+	return rc < 0 ? rc
+		      : tracker_settle_status(app, p, now, false, NULL, queued);
 }
 
 int tracker_create(struct app *app, struct project_def *def, bool declared,
@@ -478,7 +502,8 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 					       next.current, next.current_at,
 					       next.last_arrival);
 	if (rc == 0)
-		rc = tracker_settle_status(app, &next, now, false, &queued);
+		rc = tracker_settle_status(app, &next, now, false, NULL,
+					   &queued);
 	rc = store_finish(app->store, rc);
 	if (rc < 0)
 		goto fail;
@@ -572,7 +597,8 @@ static int settle_many(struct app *app, struct project **ps, size_t n,
 		 * below finds a change only where settling made one (or,
 		 * harmlessly, where a store left padding otherwise). */
 		memcpy(&next, ps[i], sizeof(next));
-		rc = tracker_settle_status(app, &next, now, false, &queued);
+		rc = tracker_settle_status(app, &next, now, false, NULL,
+					   &queued);
 		if (rc < 0 || memcmp(&next, ps[i], sizeof(next)) == 0)
 			continue;
 		if (arr_grow(&changed, &cap_changed, n_changed + 1,

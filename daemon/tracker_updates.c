@@ -24,10 +24,17 @@
 #define MAX_ABS_VALUE 1e15
 
 /* A project touched by a batch: its state as the batch leaves it, applied
- * to the registry only after the commit. */
+ * to the registry only after the commit, and, while `windowed`, its
+ * forecast window at the batch's instant with the batch's updates in it:
+ * a status change's event takes its forecast from there instead of
+ * reading the project's last 30 days back from the database, which for a
+ * project flapping across a threshold would cost a read of every update
+ * of the month on every one. */
 struct touched {
 	struct project *live;
 	struct project next;
+	bool windowed;
+	struct pace_window window;
 };
 
 /* A project's state from before the group commit it joined, put back
@@ -345,20 +352,32 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 		free(t);
 		return rc < 0 ? rc : PACED_EINVAL;
 	}
-	/* Second pass: write, from the registry's state again. */
-	for (size_t i = 0; i < n_touched; i++)
+	/* Second pass: write, from the registry's state again. The caches
+	 * learn of the time passed first: once the rows are written, what
+	 * they read would hold updates they are told of only after. */
+	for (size_t i = 0; i < n_touched; i++) {
+		t[i].windowed = tracker_cached_window(app, t[i].live, now,
+						      &t[i].window) == 0;
 		t[i].next = *t[i].live;
+	}
 	rc = batch_begin(app);
 	if (rc < 0) {
 		free(t);
 		return rc;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct touched *tp;
+
 		if (u[i].duplicate)
 			continue;
-		rc = apply_item(app, &u[i],
-				touch(t, &n_touched,
-				      registry_get(app->reg, u[i].project_id)),
+		tp = touch(t, &n_touched,
+			   registry_get(app->reg, u[i].project_id));
+		rc = apply_item(app, &u[i], tp, now);
+		if (rc == 0 && tp->windowed)
+			tp->windowed = pace_window_add(
+				&tp->window,
+				(struct pace_point){u[i].stored.at,
+						    u[i].stored.value},
 				now);
 	}
 	for (size_t i = 0; i < n_touched && rc == 0; i++) {
@@ -373,6 +392,8 @@ int tracker_post_updates(struct app *app, struct tracker_update *u, size_t n,
 			rc = stateflush_touch(app->stateflush, p);
 		if (rc == 0)
 			rc = tracker_settle_status(app, &t[i].next, now, true,
+						   t[i].windowed ? &t[i].window
+								 : NULL,
 						   &queued);
 	}
 	rc = batch_end(app, t, n_touched, rc);

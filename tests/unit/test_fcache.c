@@ -8,6 +8,7 @@
  * tracker_view must be bit for bit the one computed from the database's
  * points, as before the cache.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -150,6 +151,88 @@ static void check_one(struct fixture *f, struct project *p, paced_ms now,
 			    sizeof(double));
 }
 
+/* A number of the forecast as an event's snapshot holds it: written
+ * with 17 digits, so it reads back as the very double; null as NaN. */
+static double snapshot_number(const json_t *forecast, const char *key)
+{
+	const json_t *j = json_object_get(forecast, key);
+
+	assert_non_null(j);
+	return json_is_null(j) ? NAN : json_number_value(j);
+}
+
+static void assert_same_double(double got, double want)
+{
+	if (isnan(want))
+		assert_true(isnan(got));
+	else
+		assert_memory_equal(&got, &want, sizeof(double));
+}
+
+/* The events newer than *seen: the snapshot each carries, by project. */
+struct new_events {
+	int64_t seen, newest;
+	size_t n;
+	char *project_id[64];
+	char *snapshot[64];
+};
+
+static int collect_new(const struct store_event *e, void *data)
+{
+	struct new_events *ne = data;
+
+	if (e->seq <= ne->seen)
+		return 1; /* newest first: the rest were checked before */
+	if (e->seq > ne->newest)
+		ne->newest = e->seq;
+	assert_true(ne->n < 64);
+	ne->project_id[ne->n] = strdup(e->project_id);
+	ne->snapshot[ne->n] = strdup(e->project);
+	ne->n++;
+	return 0;
+}
+
+/* Every event a batch recorded carries the forecast of the window as the
+ * database holds it once the batch is in: the batch's own updates in
+ * it, none counted twice. */
+static void check_new_events(struct fixture *f, paced_ms now, int64_t *seen)
+{
+	struct new_events ne = {.seen = *seen, .newest = *seen};
+
+	assert_int_equal(store_events_list(f->app.store, NULL, NULL, 64,
+					   collect_new, &ne),
+			 0);
+	for (size_t i = 0; i < ne.n; i++) {
+		struct project *p = registry_get(f->app.reg, ne.project_id[i]);
+		json_t *snap = json_loads(ne.snapshot[i], 0, NULL);
+		const json_t *fc = json_object_get(snap, "forecast");
+		struct pace_forecast want;
+		char day[TIMEFMT_MAX];
+		const char *eta;
+
+		assert_non_null(p);
+		assert_non_null(fc);
+		forecast_from_db(f, p, now, &want);
+		assert_same_double(snapshot_number(fc, "rate_per_day"),
+				   want.rate_per_day);
+		assert_same_double(snapshot_number(fc, "projected_at_due"),
+				   want.projected_at_due);
+		assert_same_double(
+			snapshot_number(fc, "required_rate_per_day"),
+			want.has_required_rate ? want.required_rate_per_day
+					       : NAN);
+		eta = json_string_value(json_object_get(fc, "eta"));
+		if (want.has_eta)
+			assert_string_equal(eta, timefmt_day(want.eta, day));
+		else
+			assert_null(eta);
+		json_decref(snap);
+		free(ne.project_id[i]);
+		free(ne.snapshot[i]);
+	}
+	*seen = ne.newest;
+}
+
 static void check_all(struct fixture *f, paced_ms now)
 {
 	for (int i = 0; i < N_PROJECTS; i++)
@@ -211,12 +294,14 @@ struct seen {
 static void random_walk(struct fixture *f, struct seen *seen)
 {
 	paced_ms now = f->start + DAY, last_at = now;
+	int64_t events_seen = 0;
 
 	for (int step = 0; step < 3000; step++) {
 		int what = (int)rand_testutil_in(0, 99);
 
 		if (what < 60) {
 			post_batch(f, now, &last_at);
+			check_new_events(f, now, &events_seen);
 		} else if (what < 85) {
 			now += rand_testutil_in(1, 6 * 3600 * 1000); /* minutes to hours */
 		} else if (what < 88) {
@@ -316,11 +401,11 @@ static void test_cache_follows_updates(void **state)
 		assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
 		tracker_updates_clear(&u, 1);
 	}
-	/* Every update went to the cache; none was read back. */
-	assert_int_equal(fcache_total(), 200);
+	/* Every update went to the cache, none was read back, and each
+	 * post moved its window on: 30 days of 4 a day are held (the one
+	 * exactly 30 days old is out). */
+	assert_int_equal(fcache_total(), 30 * 4);
 	check_all(f, now);
-	/* The view dropped what left the window: 30 days of 4 a day (the
-	 * one exactly 30 days old is out). */
 	assert_int_equal(fcache_total(), 30 * 4);
 }
 
