@@ -67,6 +67,13 @@ bool fcache_holds_points(const struct fcache *fc)
 	return fc->held;
 }
 
+bool fcache_survives_prune(const struct fcache *fc, paced_ms pruned_before)
+{
+	/* The sums hold the points with lo < at: those deleted lie below
+	 * pruned_before. */
+	return fc->held || fc->lo >= pruned_before - 1;
+}
+
 /* A point of the database's order comes to lie at or before hi. */
 static void enter(struct fcache *fc, const struct pace_point *pt)
 {

@@ -76,6 +76,15 @@ size_t fcache_overhead(void);
 /* Whether fc holds its points in memory (for tests). */
 bool fcache_holds_points(const struct fcache *fc);
 
+/*
+ * Whether fc can still follow its window once the database's updates
+ * dated before `pruned_before` were deleted (retention): when it holds
+ * its points, or its last window started at or after that instant. A
+ * cache that reads what leaves its window from the database would
+ * otherwise never take away the deleted ones: free it and make another.
+ */
+bool fcache_survives_prune(const struct fcache *fc, paced_ms pruned_before);
+
 /* Points ahead of the last forecast's clock a cache holds when it holds
  * no others: an update is stored with its own `at` just before the
  * forecast at that instant takes it in, and is not read back for that. */

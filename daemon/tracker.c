@@ -80,8 +80,12 @@ static int cached_window(struct app *app, struct project *p, paced_ms now,
 	if (!p->fc)
 		return 1;
 	/* Below the last pruning's cutoff the database kept only each
-	 * project's latest update of what the cache may still hold. */
-	rc = now - PACE_WINDOW_MS >= app->updates_pruned_before
+	 * project's latest update of what the cache may still hold: the
+	 * window must not reach there, and the cache must not have counted
+	 * what was deleted since. */
+	rc = now - PACE_WINDOW_MS >= app->updates_pruned_before &&
+			     fcache_survives_prune(p->fc,
+						   app->updates_pruned_before)
 		     ? fcache_window(p->fc, app->store, p->def->id, now, w)
 		     : 1;
 	if (rc != 0) {

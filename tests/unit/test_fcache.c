@@ -315,8 +315,12 @@ static void random_walk(struct fixture *f, struct seen *seen)
 		} else if (what < 96) {
 			drop_caches(f); /* a restart */
 		} else {
-			/* Retention as retention_run does it. */
-			paced_ms cutoff = now - WINDOW - rand_testutil_in(0, 5 * DAY);
+			/* Retention as retention_run does it, keeping 30 to 35
+			 * days, run now or up to two days on while nothing
+			 * moved the caches: their windows may then start
+			 * below the cutoff. */
+			paced_ms ran = now + rand_testutil_in(0, 2 * DAY);
+			paced_ms cutoff = ran - WINDOW - rand_testutil_in(0, 5 * DAY);
 			int64_t gone = 0;
 
 			assert_int_equal(store_updates_prune(f->app.store,
@@ -324,6 +328,7 @@ static void random_walk(struct fixture *f, struct seen *seen)
 							     &gone),
 					 0);
 			f->app.updates_pruned_before = cutoff; /* as retention_run */
+			now = ran;
 		}
 		check_all(f, now);
 		int caches = 0;
@@ -505,6 +510,53 @@ static void test_point_ahead_after_letting_go(void **state)
 	fcache_free(fc);
 }
 
+/* A cache that let its points go counts an update until the database
+ * says it left the window (read_crossing). Retention (keep_updates =
+ * 30d) ran since the cache last moved, deleting updates between the
+ * cache's old start and the cutoff, which can then never be read back
+ * and taken away: the cache must be made afresh, not kept because now
+ * - 30 days is past the cutoff. The next batch's event shows it (found
+ * by review: its forecast counted the deleted updates). */
+static void test_event_after_prune_under_let_go_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct project *p = f->p[0];
+	paced_ms now = f->start + 10 * DAY, cutoff;
+	struct project_view v;
+	int64_t gone = 0, events_seen = 0;
+	struct tracker_update u;
+
+	fcache_set_limits(6, FCACHE_BUDGET, 1);
+	for (int i = 0; i < 120; i++) { /* every 6 hours, on track */
+		double on = 1000.0 * (double)(now - f->start) / (364.0 * DAY);
+
+		u = (struct tracker_update){.project_id = p->def->id,
+					    .has_value = true,
+					    .value = floor(on) + 5};
+		assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
+		tracker_updates_clear(&u, 1);
+		now += DAY / 4;
+	}
+	check_new_events(f, now, &events_seen); /* none after a prune */
+	assert_int_equal(tracker_view(&f->app, p, now, &v), 0);
+	assert_non_null(p->fc);
+	assert_false(fcache_holds_points(p->fc));
+	/* The daily retention, a day on, keep_updates = 30d. */
+	cutoff = now + DAY - WINDOW;
+	assert_int_equal(store_updates_prune(f->app.store, cutoff, 1000, &gone),
+			 0);
+	assert_true(gone > 0);
+	f->app.updates_pruned_before = cutoff;
+	/* A day later a report turns the project behind. */
+	now += 2 * DAY;
+	u = (struct tracker_update){.project_id = p->def->id,
+				    .has_value = true, .value = 0};
+	assert_int_equal(tracker_post_updates(&f->app, &u, 1, now), 0);
+	tracker_updates_clear(&u, 1);
+	assert_int_equal(p->status, PACE_BEHIND);
+	check_new_events(f, now, &events_seen);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +575,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_point_ahead_after_letting_go, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_event_after_prune_under_let_go_cache, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
