@@ -88,22 +88,16 @@ static long holder_pid(int fd)
  * must meet at one lock). Hard links and bind mounts are not caught. */
 static int lock_path(const char *db_path, char *out, size_t len)
 {
-	char real[PATH_MAX], dir[PATH_MAX];
+	char real[PATH_MAX], buf[PATH_MAX];
 	const char *base = strrchr(db_path, '/');
 
 	if (realpath(db_path, real))
 		db_path = real;
-	else if (base && base != db_path &&
-		 (size_t)(base - db_path) < sizeof(dir)) {
+	else if (base && base != db_path && strlen(db_path) < sizeof(buf) &&
+		 realpath(dir_of(db_path, buf, sizeof(buf)), real) &&
+		 strlen(real) + strlen(base) < sizeof(real))
 		/* Not there yet: its directory's real path and its name. */
-		char *r;
-
-		memcpy(dir, db_path, (size_t)(base - db_path));
-		dir[base - db_path] = '\0';
-		if ((r = realpath(dir, real)) && strlen(real) + strlen(base) <
-							  sizeof(real))
-			db_path = strcat(real, base);
-	}
+		db_path = strcat(real, base);
 	return (size_t)snprintf(out, len, "%s.lock", db_path) < len ? 0 : -1;
 }
 

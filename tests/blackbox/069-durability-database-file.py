@@ -55,6 +55,14 @@ def test_lock_held_by_another_process_stops_before_the_file_is_made():
     assert p.returncode == 1, p
     assert f"another process holds {db}.lock" in p.stderr, p.stderr
     assert not os.path.exists(db), os.listdir(tmp)
+    # Named relative to the directory paced starts in: the same lock,
+    # by its real path.
+    rel = Daemon(storage={"path": "./new.db"}, start=False)
+    p = run_paced(["-c", rel.conf_path], cwd=tmp)
+    assert p.returncode == 1, p
+    assert f"another process holds {os.path.realpath(db)}.lock" in \
+        p.stderr, p.stderr
+    assert not os.path.exists(db), os.listdir(tmp)
     # A symbolic link to the database leads to the same lock.
     held.close()
     first = Daemon(storage={"path": db})
