@@ -47,6 +47,8 @@ struct group {
 static void on_check(uv_check_t *h);
 static void on_synced(int rc, void *data);
 static int commit(struct group *g, bool wait);
+static void run_callbacks(struct deferred *after, size_t n, int rc);
+static int sync_here(struct group *g);
 
 /*
  * A committed group whose WAL frames could not be synced: SQLite counts
@@ -82,10 +84,32 @@ static int flush_hook(void *data, bool durable)
 	if (g->open)
 		return commit(g, true);
 	if (g->sync && walsync_busy(g->sync)) {
-		rc = walsync_now(g->sync);
+		rc = sync_here(g);
 		if (rc < 0)
 			sync_failed(g, rc);
 	}
+	return 0;
+}
+
+/*
+ * The -wal file synced on this thread while the worker may still be
+ * syncing it: one file, written in order, so the group the worker syncs
+ * is durable too, and its callbacks run now, before whatever this sync
+ * is for. So at most one committed group ever waits for its sync, and
+ * every one before it is over when a new group opens (group.h). 0 or
+ * PACED_EIO (then nothing ran).
+ */
+static int sync_here(struct group *g)
+{
+	struct deferred *after = g->syncing;
+	size_t n = g->n_syncing;
+	int rc = walsync_now(g->sync);
+
+	if (rc < 0)
+		return rc;
+	g->syncing = NULL;
+	g->n_syncing = 0;
+	run_callbacks(after, n, 0);
 	return 0;
 }
 
@@ -213,7 +237,7 @@ static bool sync_later(struct group *g, struct deferred *after, size_t n,
 		g->n_syncing = n;
 		return true;
 	}
-	*rc = walsync_now(g->sync);
+	*rc = sync_here(g);
 	if (*rc < 0)
 		sync_failed(g, *rc);
 	return false;
@@ -278,10 +302,11 @@ static int commit(struct group *g, bool wait)
 	return rc;
 }
 
-/* The worker's fdatasync of the last committed group is over: the group
- * that gathered meanwhile is committed and its sync started before the
- * synced group's writers are answered, so the disk is never idle while
- * writes wait. */
+/* The worker's fdatasync of the last committed group is over: the synced
+ * group's writers are answered, then the group that gathered meanwhile is
+ * committed and its sync started. In this order a group never opens
+ * while two committed ones are unanswered (group.h), also when an answer
+ * lets a pipelining client's next request in at once. */
 static void on_synced(int rc, void *data)
 {
 	struct group *g = data;
@@ -292,8 +317,8 @@ static void on_synced(int rc, void *data)
 		sync_failed(g, rc);
 	g->syncing = NULL;
 	g->n_syncing = 0;
-	commit(g, false);
 	run_callbacks(after, n, 0);
+	commit(g, false);
 }
 
 static void on_linger(uv_idle_t *h)

@@ -57,8 +57,11 @@ int group_defer(struct group *g, group_done_fn fn, void *data);
  * or the store's PACED_E*. */
 int group_commit(struct group *g);
 
-/* Which group is open: a number that changes with every commit, so a
- * participant can tell whether it has already joined this one. */
+/* Which group is open: a number that grows by one with every commit, so
+ * a participant can tell whether it has already joined this one. Off the
+ * loop, callbacks of at most one earlier group are still to run while a
+ * group is open, and that group's turn is this one's less one: the
+ * parity tells the two apart. */
 unsigned long long group_turn(const struct group *g);
 
 /* Writes and commits so far, for /metrics and the benchmark. */

@@ -181,8 +181,12 @@ struct project {
 	bool stale : 1;
 	bool has_last_event : 1;
 	/* The open group commit (group.h) holds this project's state from
-	 * before the group, to put back should the commit fail. */
+	 * before the group, to put back should the commit fail; undo_odd is
+	 * that group's group_turn() parity. With the sync off the loop the
+	 * group being synced may hold one too, and its turn is the one
+	 * before: the parity tells them apart. */
 	bool in_undo : 1;
+	bool undo_odd : 1;
 	bool def_inline : 1;     /* def lies in this allocation */
 	bool in_slab : 1;        /* from project_new's blocks */
 	/* Its row's current value waits for the next batch (stateflush.h). */

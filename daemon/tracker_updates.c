@@ -38,19 +38,23 @@ struct touched {
 };
 
 /* A project's state from before the group commit it joined, put back
- * should that commit fail. */
+ * should that commit fail; odd: that group's turn parity. */
 struct undo {
 	struct app *app;
 	struct project *live;
 	struct project before;
+	bool odd;
 };
 
 static void undo_done(int rc, void *data)
 {
 	struct undo *u = data;
+	/* This group is over either way; a mark the next group set since
+	 * (off the loop it gathers while this one is synced) stays, and
+	 * `before` may carry the previous group's, which is over too. */
+	bool mark = u->live->in_undo && u->live->undo_odd != u->odd;
+	bool odd = u->live->undo_odd;
 
-	/* The group is over either way (`before` was taken without it). */
-	u->live->in_undo = false;
 	if (rc < 0) {
 		tracker_adopt(u->live, &u->before);
 		tracker_reschedule(u->app, u->live, timefmt_now());
@@ -58,6 +62,8 @@ static void undo_done(int rc, void *data)
 		fcache_free(u->live->fc);
 		u->live->fc = NULL;
 	}
+	u->live->in_undo = mark;
+	u->live->undo_odd = odd;
 	free(u);
 }
 
@@ -65,17 +71,22 @@ static void undo_done(int rc, void *data)
  * this group. 0 or PACED_ENOMEM. */
 static int remember(struct app *app, struct touched *t, size_t n)
 {
+	/* Only this group and the one being synced can hold undos
+	 * (group.h): their turns differ by one. */
+	bool odd = group_turn(app->group) & 1;
+
 	for (size_t i = 0; i < n; i++) {
 		struct undo *u;
 
-		if (t[i].live->in_undo) {
+		if (t[i].live->in_undo && t[i].live->undo_odd == odd) {
 			t[i].next.in_undo = true;
+			t[i].next.undo_odd = odd;
 			continue;
 		}
 		u = malloc(sizeof(*u));
 		if (!u)
 			return PACED_ENOMEM;
-		*u = (struct undo){app, t[i].live, *t[i].live};
+		*u = (struct undo){app, t[i].live, *t[i].live, odd};
 		if (group_defer(app->group, undo_done, u) < 0) {
 			free(u);
 			return PACED_ENOMEM;
@@ -83,8 +94,8 @@ static int remember(struct app *app, struct touched *t, size_t n)
 		/* Until the group ends: the next state keeps the mark,
 		 * and the live one has it should a later write of this
 		 * group fail to keep it. */
-		t[i].live->in_undo = true;
-		t[i].next.in_undo = true;
+		t[i].live->in_undo = t[i].next.in_undo = true;
+		t[i].live->undo_odd = t[i].next.undo_odd = odd;
 	}
 	return 0;
 }
