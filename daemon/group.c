@@ -95,9 +95,11 @@ static int flush_hook(void *data, bool durable)
  * The -wal file synced on this thread while the worker may still be
  * syncing it: one file, written in order, so the group the worker syncs
  * is durable too, and its callbacks run now, before whatever this sync
- * is for. So at most one committed group ever waits for its sync, and
- * every one before it is over when a new group opens (group.h). 0 or
- * PACED_EIO (then nothing ran).
+ * is for. The worker's own outcome is waited for first (walsync_now): a
+ * failure it met stops paced before its group is answered. So at most
+ * one committed group ever waits for its sync, and every one before it
+ * is over when a new group opens (group.h). 0 or PACED_E* (then nothing
+ * ran).
  */
 static int sync_here(struct group *g)
 {
@@ -298,6 +300,14 @@ static int commit(struct group *g, bool wait)
 	g->n_after = g->cap_after = 0;
 	if (later)
 		return 0;
+	/* Failed, or with nothing to answer: this group needs no sync, but
+	 * the one the worker syncs is answered before another opens. */
+	if (g->syncing) {
+		int synced = sync_here(g);
+
+		if (synced < 0)
+			sync_failed(g, synced);
+	}
 	run_callbacks(after, n, rc);
 	return rc;
 }

@@ -462,11 +462,18 @@ static int latest_into(const struct store_update *u, void *data)
 int tracker_replace(struct app *app, struct project_def *def, bool declared,
 		    paced_ms now, struct project **out, bool *created)
 {
-	struct project *live = registry_get(app->reg, def->id);
+	struct project *live;
 	struct project next, *restored = NULL;
 	bool exists, archived, queued = false;
 	int rc;
 
+	/* Every group that touched the project answered first: an undo
+	 * still to run would hold the definition dropped below, and put
+	 * back a state this copy was not taken from. */
+	rc = store_make_durable(app->store);
+	if (rc < 0)
+		goto fail;
+	live = registry_get(app->reg, def->id);
 	if (!live) {
 		rc = store_project_archived(app->store, def->id, &archived,
 					    &exists);
@@ -542,9 +549,16 @@ fail:
 
 int tracker_archive(struct app *app, const char *id, paced_ms now)
 {
-	struct project *p = registry_get(app->reg, id);
+	struct project *p;
 	int rc;
 
+	/* Every group that touched the project answered first: with the
+	 * sync off the loop one may still be waiting for it, and its undo
+	 * would then meet the project freed below. */
+	rc = store_make_durable(app->store);
+	if (rc < 0)
+		return rc;
+	p = registry_get(app->reg, id);
 	if (!p)
 		return PACED_ENOENT;
 	rc = store_begin(app->store);

@@ -42,6 +42,12 @@
  * 6. Checkpoints run on another worker with their own connection at
  *    synchronous = FULL (ckpt.c): SQLite syncs the WAL there before it
  *    copies a frame, so 1. holds for them too.
+ * 7. A sync the loop must do itself while the worker's runs
+ *    (walsync_now) first waits for the worker's outcome, so that its
+ *    failure still stops paced before its group is answered, and then
+ *    syncs through the same descriptor: Linux tells a writeback error
+ *    to the descriptors open when it happened, once each, and a
+ *    descriptor opened afterwards would report success over lost frames.
  *
  * Reads on the loop thread go on while this runs: the COMMIT is over,
  * the connection is free, and the worker never touches it.
@@ -51,9 +57,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -66,7 +74,13 @@ struct walsync {
 	walsync_done_fn done;
 	void *data;
 	bool busy, closing;
-	/* The worker's: the -wal file as last synced, or -1. */
+	/* The job under way has been waited for (walsync_wait): its
+	 * outcome is told there, not to done. */
+	bool waited;
+	/* Set by the job when its sync is over: err and what may be read. */
+	atomic_bool job_over;
+	/* The worker's, or the loop's while no job runs: the -wal file as
+	 * last synced, or -1. */
 	int fd;
 	int err; /* errno of the last sync, read on the loop after it */
 	const char *what;
@@ -151,12 +165,12 @@ static bool same_file(const char *path, int fd)
 	       now.stx_ino == held.stx_ino;
 }
 
-/* On the worker: the descriptor must be the file now at path, so that a
- * -wal file replaced behind paced's back is the one synced. */
-static void sync_job(uv_work_t *req)
+/* The descriptor must be the file now at path, so that a -wal file
+ * replaced behind paced's back is the one synced. Always the one
+ * descriptor, kept open: a descriptor opened later would not hear of a
+ * writeback error from before it was opened. */
+static void sync_fd(struct walsync *w)
 {
-	struct walsync *w = (struct walsync *)req;
-
 	w->err = 0;
 	if (w->fd >= 0 && !same_file(w->path, w->fd)) {
 		close(w->fd);
@@ -173,6 +187,15 @@ static void sync_job(uv_work_t *req)
 		w->err = errno;
 		w->what = "fdatasync";
 	}
+}
+
+/* On the worker. */
+static void sync_job(uv_work_t *req)
+{
+	struct walsync *w = (struct walsync *)req;
+
+	sync_fd(w);
+	atomic_store_explicit(&w->job_over, true, memory_order_release);
 }
 
 static int sync_result(const struct walsync *w, int err, const char *what)
@@ -208,6 +231,8 @@ static void sync_after(uv_work_t *req, int status)
 		free_walsync(w);
 		return;
 	}
+	if (w->waited)
+		return; /* told already */
 	if (status < 0)
 		w->done(PACED_EIO, w->data); /* cancelled: never synced */
 	else
@@ -220,6 +245,8 @@ int walsync_start(struct walsync *w)
 
 	if (w->busy)
 		return PACED_EBUSY;
+	w->waited = false;
+	atomic_store_explicit(&w->job_over, false, memory_order_relaxed);
 	rc = uv_queue_work(w->loop, &w->work, sync_job, sync_after);
 	if (rc < 0) {
 		log_err("cannot queue the WAL sync: %s", uv_strerror(rc));
@@ -234,16 +261,27 @@ bool walsync_busy(const struct walsync *w)
 	return w->busy;
 }
 
+int walsync_wait(struct walsync *w)
+{
+	const struct timespec nap = {0, 20000}; /* an fdatasync is ~0.1 ms */
+
+	if (!w->busy || w->waited)
+		return 0;
+	while (!atomic_load_explicit(&w->job_over, memory_order_acquire))
+		nanosleep(&nap, NULL);
+	w->waited = true;
+	return sync_result(w, w->err, w->what);
+}
+
 int walsync_now(struct walsync *w)
 {
-	const char *what = "fdatasync";
-	int fd = open_synced(w->path, &what), err = 0;
+	int rc = walsync_wait(w);
 
-	if (fd < 0 || fdatasync(fd))
-		err = errno;
-	if (fd >= 0)
-		close(fd);
-	return sync_result(w, err, what);
+	if (rc < 0)
+		return rc;
+	/* The worker is done with the descriptor. */
+	sync_fd(w);
+	return sync_result(w, w->err, w->what);
 }
 
 void walsync_close(struct walsync *w)

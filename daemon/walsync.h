@@ -30,8 +30,15 @@ int walsync_start(struct walsync *w);
 /* Whether a sync is under way. */
 bool walsync_busy(const struct walsync *w);
 
+/* Waits, on the calling thread, for the sync under way (if any) to be
+ * over, and returns its outcome as done would have had it: done is then
+ * not called for it. 0 or PACED_E*. */
+int walsync_wait(struct walsync *w);
+
 /* The same sync, done on the calling thread, for the rare commit that
- * cannot wait for the worker (walsync_busy()). 0 or PACED_EIO. */
+ * cannot wait for the worker (walsync_busy()): first waits for the sync
+ * under way (walsync_wait), whose outcome counts too, then syncs with the
+ * worker's descriptor. 0 or PACED_E*. */
 int walsync_now(struct walsync *w);
 
 /* Frees w now, or once the sync under way is over (done is not called

@@ -210,6 +210,74 @@ static void test_off_loop_group_after_a_sync_on_the_loop_puts_back(void **state)
 	close_fixture(f);
 }
 
+/* A group that fails, or ends with nothing to answer, while the worker
+ * syncs the one before still answers that one first: the group after
+ * has the synced one's parity, and must hold undos of its own. */
+static void test_off_loop_failed_group_during_a_sync_then_another(void **state)
+{
+	struct fixture *f = open_fixture(true);
+
+	(void)state;
+	first_group_syncing(f); /* p = 10, being synced */
+	post_to(f, "q", 5);
+	lose_the_open_group(f);
+	assert_true(group_commit(f->app.group) < 0);
+	assert_true(f->q->current == 0 && !f->q->has_current);
+	fails_and_puts_back(f, 20); /* the turn after next: same parity */
+	close_fixture(f);
+}
+
+/* A redefinition answers the open group before it copies the project:
+ * a copy taken before would bring back, after the group's undo cleared
+ * it, the mark of a group that is over, and a later group of that
+ * parity would hold no undo for the project. */
+static void test_on_loop_redefined_project_keeps_no_stale_mark(void **state)
+{
+	struct fixture *f = open_fixture(false);
+	struct project_def *def;
+	struct field_error fe;
+	struct project *out;
+	bool created;
+	json_t *body = json_pack("{s:s,s:f,s:s,s:s}", "title", "t2", "target",
+				 1000.0, "start", "2022-01-01", "due",
+				 "2022-12-31");
+
+	(void)state;
+	post(f, 10);
+	turns_until(f, 10);
+	post(f, 10); /* a group open, p marked with its parity */
+	assert_int_equal(project_def_parse("p", body, 0.05, 0.1, &def, &fe), 0);
+	json_decref(body);
+	assert_int_equal(tracker_replace(&f->app, def, false, f->now, &out,
+					 &created),
+			 0);
+	assert_false(created);
+	f->p = out;
+	post_to(f, "q", 5); /* a group of the other parity */
+	assert_int_equal(group_commit(f->app.group), 0);
+	fails_and_puts_back(f, 20); /* and one of the first's */
+	close_fixture(f);
+}
+
+/* Archived in the loop turn of a write to it, with the sync off the
+ * loop: the archive waits for that group to be answered, so that no
+ * undo meets the project freed (under AddressSanitizer, `make asan`, a
+ * heap-use-after-free before). */
+static void test_off_loop_archive_while_the_group_syncs(void **state)
+{
+	struct fixture *f = open_fixture(true);
+
+	(void)state;
+	post(f, 10);
+	assert_int_equal(tracker_archive(&f->app, "p", f->now), 0);
+	f->p = NULL;
+	for (int i = 0; i < 200; i++) {
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+	close_fixture(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +286,11 @@ int main(void)
 			test_off_loop_group_gathered_during_a_sync_puts_back),
 		cmocka_unit_test(
 			test_off_loop_group_after_a_sync_on_the_loop_puts_back),
+		cmocka_unit_test(
+			test_off_loop_failed_group_during_a_sync_then_another),
+		cmocka_unit_test(
+			test_on_loop_redefined_project_keeps_no_stale_mark),
+		cmocka_unit_test(test_off_loop_archive_while_the_group_syncs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

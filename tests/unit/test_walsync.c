@@ -183,6 +183,35 @@ static void test_close_while_busy_frees_after_the_sync(void **state)
 	close_fixture(f);
 }
 
+/* A sync waited for on the loop thread tells its outcome there, the
+ * worker's failure included, and not again to the callback; a sync done
+ * on the loop thread waits for the worker's first and leaves no
+ * descriptor of its own. (That it syncs with the worker's kept
+ * descriptor, which hears of every writeback error since it was opened
+ * where a new one would not, needs a failing disk to show.) */
+static void test_a_waited_sync_is_told_once(void **state)
+{
+	struct fixture *f = open_fixture(false);
+
+	(void)state;
+	assert_int_equal(walsync_start(f->sync), 0);
+	assert_int_equal(walsync_wait(f->sync), PACED_EIO);
+	assert_int_equal(walsync_wait(f->sync), 0); /* told already */
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(f->calls, 0);
+	assert_false(walsync_busy(f->sync));
+
+	write_file(f->path, "frames");
+	assert_int_equal(walsync_start(f->sync), 0);
+	assert_int_equal(walsync_now(f->sync), 0);
+	assert_held(f, 1, 0);
+	assert_int_equal(walsync_now(f->sync), 0);
+	assert_held(f, 1, 0);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(f->calls, 0);
+	close_fixture(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +219,7 @@ int main(void)
 	    cmocka_unit_test(test_a_replaced_file_is_the_one_synced),
 	    cmocka_unit_test(test_a_missing_file_fails),
 	    cmocka_unit_test(test_close_while_busy_frees_after_the_sync),
+	    cmocka_unit_test(test_a_waited_sync_is_told_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
