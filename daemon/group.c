@@ -163,13 +163,13 @@ void group_close(struct group *g)
 	if (!g)
 		return;
 	if (g->sync && walsync_busy(g->sync)) {
-		/* Its writers are answered now, not when the worker is done
-		 * (its outcome is dropped): synced on this thread instead. */
-		int rc = walsync_now(g->sync);
+		/* Its writers are answered now, not when the worker is done:
+		 * synced on this thread instead, and a failure stops paced
+		 * here as everywhere, before the open group is built on it. */
+		int rc = sync_here(g);
 
-		run_callbacks(g->syncing, g->n_syncing, rc);
-		g->syncing = NULL;
-		g->n_syncing = 0;
+		if (rc < 0)
+			sync_failed(g, rc);
 	}
 	group_commit(g);
 	store_set_flush(g->store, NULL, NULL);

@@ -469,10 +469,9 @@ int tracker_replace(struct app *app, struct project_def *def, bool declared,
 
 	/* Every group that touched the project answered first: an undo
 	 * still to run would hold the definition dropped below, and put
-	 * back a state this copy was not taken from. */
-	rc = store_make_durable(app->store);
-	if (rc < 0)
-		goto fail;
+	 * back a state this copy was not taken from. A group that fails
+	 * tells its own writers, as when store_begin() ends it. */
+	(void)store_make_durable(app->store);
 	live = registry_get(app->reg, def->id);
 	if (!live) {
 		rc = store_project_archived(app->store, def->id, &archived,
@@ -554,10 +553,9 @@ int tracker_archive(struct app *app, const char *id, paced_ms now)
 
 	/* Every group that touched the project answered first: with the
 	 * sync off the loop one may still be waiting for it, and its undo
-	 * would then meet the project freed below. */
-	rc = store_make_durable(app->store);
-	if (rc < 0)
-		return rc;
+	 * would then meet the project freed below. A group that fails tells
+	 * its own writers, as when store_begin() ends it. */
+	(void)store_make_durable(app->store);
 	p = registry_get(app->reg, id);
 	if (!p)
 		return PACED_ENOENT;

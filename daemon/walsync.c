@@ -74,9 +74,12 @@ struct walsync {
 	walsync_done_fn done;
 	void *data;
 	bool busy, closing;
-	/* The job under way has been waited for (walsync_wait): its
-	 * outcome is told there, not to done. */
+	/* The job under way has been waited for (walsync_wait), which told
+	 * its outcome, wait_rc: done hears it again, with nothing left to
+	 * answer, so that its caller goes on (group.c commits the group
+	 * that opened meanwhile). */
 	bool waited;
+	int wait_rc;
 	/* Set by the job when its sync is over: err and what may be read. */
 	atomic_bool job_over;
 	/* The worker's, or the loop's while no job runs: the -wal file as
@@ -231,8 +234,10 @@ static void sync_after(uv_work_t *req, int status)
 		free_walsync(w);
 		return;
 	}
-	if (w->waited)
-		return; /* told already */
+	if (w->waited) {
+		w->done(w->wait_rc, w->data);
+		return;
+	}
 	if (status < 0)
 		w->done(PACED_EIO, w->data); /* cancelled: never synced */
 	else
@@ -270,7 +275,8 @@ int walsync_wait(struct walsync *w)
 	while (!atomic_load_explicit(&w->job_over, memory_order_acquire))
 		nanosleep(&nap, NULL);
 	w->waited = true;
-	return sync_result(w, w->err, w->what);
+	w->wait_rc = sync_result(w, w->err, w->what);
+	return w->wait_rc;
 }
 
 int walsync_now(struct walsync *w)

@@ -31,8 +31,9 @@ int walsync_start(struct walsync *w);
 bool walsync_busy(const struct walsync *w);
 
 /* Waits, on the calling thread, for the sync under way (if any) to be
- * over, and returns its outcome as done would have had it: done is then
- * not called for it. 0 or PACED_E*. */
+ * over, and returns its outcome as done will have it: done is still
+ * called for it later, on the loop, with the same outcome. A second wait
+ * for the same sync returns 0. 0 or PACED_E*. */
 int walsync_wait(struct walsync *w);
 
 /* The same sync, done on the calling thread, for the rare commit that

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,89 @@ static void test_off_loop_other_transactions_flush_the_group(void **state)
 	close_fixture(f);
 }
 
+/* Keeps the libuv pool's threads busy until released, so that the WAL
+ * sync queued behind them is still under way when the loop waits. */
+static atomic_bool pool_released;
+
+static void block_job(uv_work_t *w)
+{
+	(void)w;
+	while (!atomic_load(&pool_released))
+		usleep(100);
+}
+
+static void block_after(uv_work_t *w, int status)
+{
+	(void)status;
+	free(w);
+}
+
+struct kick {
+	struct fixture *f;
+	struct done *d3;
+};
+
+/* In the poll phase, as a PUT /v1/projects/{id} (tracker_replace) or
+ * any other store_make_durable()/store_begin() is: the group gathering
+ * while the worker syncs is made durable at once, on this thread (the
+ * worker's sync is waited for), then another client's write opens the
+ * next group in the same turn. */
+static void on_kick(uv_async_t *a)
+{
+	struct kick *k = a->data;
+
+	atomic_store(&pool_released, true);
+	assert_int_equal(store_make_durable(k->f->store), 0);
+	write_one(k->f, "c", k->d3);
+	uv_close((uv_handle_t *)a, NULL);
+}
+
+/* A group opened after a waited sync but before the loop has heard of
+ * that sync's end must still be committed and answered. */
+static void test_off_loop_group_after_a_waited_sync_is_answered(void **state)
+{
+	struct fixture *f;
+	struct done d = {0}, d2 = {0}, d3 = {0};
+	const char *env = getenv("UV_THREADPOOL_SIZE");
+	int threads = env ? atoi(env) : 4;
+	struct kick k;
+	uv_async_t kick;
+
+	(void)state;
+	atomic_store(&pool_released, false);
+	f = with_one_write(true, &d);
+	for (int i = 0; i < threads; i++) {
+		uv_work_t *w = malloc(sizeof(*w));
+
+		assert_non_null(w);
+		assert_int_equal(uv_queue_work(&f->loop, w, block_job,
+					       block_after),
+				 0);
+	}
+	/* Group 1 committed; its sync waits behind the blocked pool. */
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	assert_false(group_is_open(f->group));
+	assert_int_equal(d.calls, 0);
+	write_one(f, "b", &d2); /* group 2 gathers meanwhile */
+	k = (struct kick){f, &d3};
+	assert_int_equal(uv_async_init(&f->loop, &kick, on_kick), 0);
+	kick.data = &k;
+	assert_int_equal(uv_async_send(&kick), 0);
+	for (int i = 0; i < 2000 && !d3.calls; i++) {
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		usleep(500);
+	}
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d2.calls, 1);
+	/* Group 3's check stopped itself while the waited sync still
+	 * counted as busy: the sync's end must still reach the group
+	 * (c2b7256 left it unanswered, found by review). */
+	assert_int_equal(d3.calls, 1);
+	assert_int_equal(d3.rc, 0);
+	close_fixture(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +342,8 @@ int main(void)
 		cmocka_unit_test(test_off_loop_group_commit_is_durable_at_once),
 		cmocka_unit_test(
 			test_off_loop_other_transactions_flush_the_group),
+		cmocka_unit_test(
+			test_off_loop_group_after_a_waited_sync_is_answered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

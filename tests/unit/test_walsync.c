@@ -184,12 +184,13 @@ static void test_close_while_busy_frees_after_the_sync(void **state)
 }
 
 /* A sync waited for on the loop thread tells its outcome there, the
- * worker's failure included, and not again to the callback; a sync done
- * on the loop thread waits for the worker's first and leaves no
- * descriptor of its own. (That it syncs with the worker's kept
- * descriptor, which hears of every writeback error since it was opened
- * where a new one would not, needs a failing disk to show.) */
-static void test_a_waited_sync_is_told_once(void **state)
+ * worker's failure included, and the callback hears the same later (so
+ * that the loop goes on); a sync done on the loop thread waits for the
+ * worker's first and leaves no descriptor of its own. (That it syncs
+ * with the worker's kept descriptor, which hears of every writeback
+ * error since it was opened where a new one would not, needs a failing
+ * disk to show.) */
+static void test_a_waited_sync_is_told_to_both(void **state)
 {
 	struct fixture *f = open_fixture(false);
 
@@ -198,7 +199,8 @@ static void test_a_waited_sync_is_told_once(void **state)
 	assert_int_equal(walsync_wait(f->sync), PACED_EIO);
 	assert_int_equal(walsync_wait(f->sync), 0); /* told already */
 	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
-	assert_int_equal(f->calls, 0);
+	assert_int_equal(f->calls, 1);
+	assert_int_equal(f->rc, PACED_EIO);
 	assert_false(walsync_busy(f->sync));
 
 	write_file(f->path, "frames");
@@ -208,7 +210,8 @@ static void test_a_waited_sync_is_told_once(void **state)
 	assert_int_equal(walsync_now(f->sync), 0);
 	assert_held(f, 1, 0);
 	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
-	assert_int_equal(f->calls, 0);
+	assert_int_equal(f->calls, 2);
+	assert_int_equal(f->rc, 0);
 	close_fixture(f);
 }
 
@@ -219,7 +222,7 @@ int main(void)
 	    cmocka_unit_test(test_a_replaced_file_is_the_one_synced),
 	    cmocka_unit_test(test_a_missing_file_fails),
 	    cmocka_unit_test(test_close_while_busy_frees_after_the_sync),
-	    cmocka_unit_test(test_a_waited_sync_is_told_once),
+	    cmocka_unit_test(test_a_waited_sync_is_told_to_both),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
