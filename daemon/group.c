@@ -48,7 +48,7 @@ static void on_check(uv_check_t *h);
 static void on_synced(int rc, void *data);
 static int commit(struct group *g, bool wait);
 static void run_callbacks(struct deferred *after, size_t n, int rc);
-static int sync_here(struct group *g);
+static void sync_here(struct group *g);
 
 /*
  * A committed group whose WAL frames could not be synced: SQLite counts
@@ -77,17 +77,13 @@ static __attribute__((noreturn)) void sync_failed(struct group *g, int rc)
 static int flush_hook(void *data, bool durable)
 {
 	struct group *g = data;
-	int rc;
 
 	if (!durable)
 		return commit(g, false);
 	if (g->open)
 		return commit(g, true);
-	if (g->sync && walsync_busy(g->sync)) {
-		rc = sync_here(g);
-		if (rc < 0)
-			sync_failed(g, rc);
-	}
+	if (g->sync && walsync_busy(g->sync))
+		sync_here(g);
 	return 0;
 }
 
@@ -98,21 +94,20 @@ static int flush_hook(void *data, bool durable)
  * is for. The worker's own outcome is waited for first (walsync_now): a
  * failure it met stops paced before its group is answered. So at most
  * one committed group ever waits for its sync, and every one before it
- * is over when a new group opens (group.h). 0 or PACED_E* (then nothing
- * ran).
+ * is over when a new group opens (group.h). A failure stops paced
+ * (sync_failed), whoever asked.
  */
-static int sync_here(struct group *g)
+static void sync_here(struct group *g)
 {
 	struct deferred *after = g->syncing;
 	size_t n = g->n_syncing;
 	int rc = walsync_now(g->sync);
 
 	if (rc < 0)
-		return rc;
+		sync_failed(g, rc);
 	g->syncing = NULL;
 	g->n_syncing = 0;
 	run_callbacks(after, n, 0);
-	return 0;
 }
 
 int group_new(struct group **out, uv_loop_t *loop, struct store *s,
@@ -166,10 +161,7 @@ void group_close(struct group *g)
 		/* Its writers are answered now, not when the worker is done:
 		 * synced on this thread instead, and a failure stops paced
 		 * here as everywhere, before the open group is built on it. */
-		int rc = sync_here(g);
-
-		if (rc < 0)
-			sync_failed(g, rc);
+		sync_here(g);
 	}
 	group_commit(g);
 	store_set_flush(g->store, NULL, NULL);
@@ -230,18 +222,16 @@ int group_defer(struct group *g, group_done_fn fn, void *data)
 /* With the sync off the loop: the committed group's callbacks wait for
  * its fdatasync on the worker. Returns false when they can run now (wait,
  * the sync failed to start, or a sync already under way could not cover
- * this commit: the loop synced it itself, *rc says how it went). */
+ * this commit: the loop synced it itself, or stopped paced). */
 static bool sync_later(struct group *g, struct deferred *after, size_t n,
-		       bool wait, int *rc)
+		       bool wait)
 {
 	if (!wait && !walsync_busy(g->sync) && walsync_start(g->sync) == 0) {
 		g->syncing = after;
 		g->n_syncing = n;
 		return true;
 	}
-	*rc = sync_here(g);
-	if (*rc < 0)
-		sync_failed(g, *rc);
+	sync_here(g);
 	return false;
 }
 
@@ -295,19 +285,15 @@ static int commit(struct group *g, bool wait)
 	after = g->after;
 	n = g->n_after;
 	later = rc == 0 && g->sync && (n || wait) &&
-		sync_later(g, after, n, wait, &rc);
+		sync_later(g, after, n, wait);
 	g->after = NULL;
 	g->n_after = g->cap_after = 0;
 	if (later)
 		return 0;
 	/* Failed, or with nothing to answer: this group needs no sync, but
 	 * the one the worker syncs is answered before another opens. */
-	if (g->syncing) {
-		int synced = sync_here(g);
-
-		if (synced < 0)
-			sync_failed(g, synced);
-	}
+	if (g->syncing)
+		sync_here(g);
 	run_callbacks(after, n, rc);
 	return rc;
 }

@@ -70,10 +70,9 @@ enum cache_use {
 	CACHE_MAKE, /* and make one when it has none */
 };
 
-/* p's forecast window from its cache: 0 and *w set, 1 when there is no
- * cache it may use (any it had is gone), or PACED_E*. */
-static int cached_window(struct app *app, struct project *p, paced_ms now,
-			 struct pace_window *w)
+/* See tracker_internal.h. Any cache it cannot use is freed. */
+int tracker_cached_window(struct app *app, struct project *p, paced_ms now,
+			  struct pace_window *w)
 {
 	int rc;
 
@@ -99,12 +98,6 @@ static int cached_window(struct app *app, struct project *p, paced_ms now,
  * or sent. A copy being settled inside a transaction reads the database
  * (CACHE_NONE), which already holds the updates the live project's cache
  * gets only after the commit. */
-int tracker_cached_window(struct app *app, struct project *p, paced_ms now,
-			  struct pace_window *w)
-{
-	return cached_window(app, p, now, w);
-}
-
 /* With no update in the window the trend runs from the baseline to
  * the latest one, wherever it lies. */
 static void forecast_without_trend(const struct pace_curve *c,
@@ -136,7 +129,8 @@ static int add_forecast(struct app *app, struct project *p, paced_ms now,
 {
 	struct points pts = {0};
 	struct pace_window w;
-	int rc = use == CACHE_NONE ? 1 : cached_window(app, p, now, &w);
+	int rc = use == CACHE_NONE ? 1
+				   : tracker_cached_window(app, p, now, &w);
 
 	if (rc < 0)
 		return rc;
