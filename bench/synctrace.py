@@ -1,7 +1,8 @@
 """synctrace.py TRACE SYNCS PID: bench/synctrace's report.
 
 TRACE is bench/openloop.c's -t file (a "# t0 SECONDS" line on
-CLOCK_MONOTONIC, then "due latency_ms" per answer, due counted from t0);
+CLOCK_MONOTONIC, then "due latency_ms" per answer as it came, due
+counted from t0; answers come out of their order of falling due);
 SYNCS is `perf script -F tid,time,event,trace` of the sync system calls'
 entries and exits, on the same clock. PID is paced's: its own thread is
 the event loop, every other one a worker."""
@@ -12,7 +13,6 @@ import sys
 
 SLOW_MS = 4.0     # an answer slower than this is in an episode
 MERGE_S = 0.02    # slow answers this close together are one episode
-BEFORE_S = 0.015  # syncs that began this long before an episode count
 
 
 def answers(path):
@@ -25,6 +25,7 @@ def answers(path):
             elif not line.startswith("#"):
                 due, lat = line.split()
                 out.append((t0 + float(due), float(lat)))
+    out.sort()
     return out
 
 
@@ -60,6 +61,10 @@ def episodes(ans):
             eps[-1][3] += 1
         else:
             eps.append([t, t, lat, 1])
+    # An episode lasts until its last slow answer left.
+    for e in eps:
+        e[1] = max(t + lat / 1e3 for t, lat in ans
+                   if e[0] <= t <= e[1] and lat > SLOW_MS)
     return eps
 
 
@@ -84,9 +89,11 @@ def main():
     for start, end, worst, n in eps:
         print("episode at %.3f s for %.1f ms: %d answers, worst %.1f ms"
               % (start - ans[0][0], (end - start) * 1e3, n, worst))
+        # Every sync that overlapped it: the loop's only if slow (it
+        # makes thousands), the workers' all.
         for t, dur, who, name, fd in calls:
-            if start - BEFORE_S < t < end and (dur > 0.0008 or
-                                                who != "loop"):
+            if t < end and t + dur > start and (dur > 0.0008 or
+                                                 who != "loop"):
                 print("    %+6.1f ms  %-6s %-9s fd %-3d %.2f ms"
                       % ((t - start) * 1e3, who, name, fd, dur * 1e3))
 

@@ -28,11 +28,10 @@
 
 /* A worker checkpoint once this many frames have gathered since the last
  * one. SQLite's own mark is 1000; a checkpoint's fsync of the database
- * file then writes about 4 MB at once, and the group commits' fdatasyncs
- * of the WAL that fall under it wait 1-4 ms each where they take 0.1.
- * Smaller checkpoints, more often, each hold those syncs back less: at
- * half paced's top rate the p99 went from 3.8-10 ms to 1.9-2.9 ms
- * (bench/RESULTS.md, twenty-eighth session). */
+ * file then writes up to 4 MB at once, and the group commits' fdatasyncs
+ * of the WAL that fall under it wait milliseconds where they take 0.1.
+ * Smaller checkpoints, more often, each hold those syncs back less
+ * (bench/RESULTS.md, twenty-eighth session: the half rate's p99). */
 #define CKPT_FRAMES 128
 /* Past this many frames (64 MB of 4 KB pages), the loop checkpoints too,
  * at the first commit after a worker's checkpoint: under a load that

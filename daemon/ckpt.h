@@ -10,8 +10,9 @@
  * gathered a worker copies them (a PASSIVE checkpoint: it waits for no
  * reader or writer), while the loop goes on committing. Should the
  * writes never pause, the loop copies what the worker could not, so the
- * WAL stays bounded: about twice the mark, plus what is committed while
- * one worker checkpoint runs.
+ * WAL stays bounded: the loop's mark (ckpt_marks.behind), plus what is
+ * committed while the worker's checkpoint and its catch-up run; twice
+ * that mark if the worker's checkpoints keep failing.
  */
 #ifndef PACED_CKPT_H
 #define PACED_CKPT_H
