@@ -51,20 +51,21 @@ def syncs(path, loop_tid):
 
 
 def episodes(ans):
+    """[start, end, worst, n]: slow answers by due instant, one episode
+    while each falls due within MERGE_S of the last one's leaving, so
+    that episodes never overlap; end is when its last answer left."""
     eps = []
     for t, lat in ans:
         if lat <= SLOW_MS:
             continue
+        left = t + lat / 1e3
         if eps and t - eps[-1][1] < MERGE_S:
-            eps[-1][1] = t
-            eps[-1][2] = max(eps[-1][2], lat)
-            eps[-1][3] += 1
+            e = eps[-1]
+            e[1] = max(e[1], left)
+            e[2] = max(e[2], lat)
+            e[3] += 1
         else:
-            eps.append([t, t, lat, 1])
-    # An episode lasts until its last slow answer left.
-    for e in eps:
-        e[1] = max(t + lat / 1e3 for t, lat in ans
-                   if e[0] <= t <= e[1] and lat > SLOW_MS)
+            eps.append([t, left, lat, 1])
     return eps
 
 
@@ -87,7 +88,8 @@ def main():
               % (who, name, fd, n, v[n // 2], v[int(n * .9)],
                  v[int(n * .99)], v[-1], sum(1 for x in v if x > 1)))
     for start, end, worst, n in eps:
-        print("episode at %.3f s for %.1f ms: %d answers, worst %.1f ms"
+        print("episode %.3f s into the measured run, %.1f ms long: "
+              "%d answers, worst %.1f ms"
               % (start - ans[0][0], (end - start) * 1e3, n, worst))
         # Every sync that overlapped it: the loop's only if slow (it
         # makes thousands), the workers' all.
