@@ -87,6 +87,20 @@ static int flush_hook(void *data, bool durable)
 	return 0;
 }
 
+/* The group whose sync is over, rc its outcome: its writers are answered.
+ * A failure stops paced first (its writers stay the group's). */
+static void answer_synced(struct group *g, int rc)
+{
+	struct deferred *after = g->syncing;
+	size_t n = g->n_syncing;
+
+	if (rc < 0)
+		sync_failed(g, rc);
+	g->syncing = NULL;
+	g->n_syncing = 0;
+	run_callbacks(after, n, 0);
+}
+
 /*
  * The -wal file synced on this thread while the worker may still be
  * syncing it: one file, written in order, so the group the worker syncs
@@ -99,15 +113,7 @@ static int flush_hook(void *data, bool durable)
  */
 static void sync_here(struct group *g)
 {
-	struct deferred *after = g->syncing;
-	size_t n = g->n_syncing;
-	int rc = walsync_now(g->sync);
-
-	if (rc < 0)
-		sync_failed(g, rc);
-	g->syncing = NULL;
-	g->n_syncing = 0;
-	run_callbacks(after, n, 0);
+	answer_synced(g, walsync_now(g->sync));
 }
 
 int group_new(struct group **out, uv_loop_t *loop, struct store *s,
@@ -306,14 +312,8 @@ static int commit(struct group *g, bool wait)
 static void on_synced(int rc, void *data)
 {
 	struct group *g = data;
-	struct deferred *after = g->syncing;
-	size_t n = g->n_syncing;
 
-	if (rc < 0) /* does not return; its writers stay the group's */
-		sync_failed(g, rc);
-	g->syncing = NULL;
-	g->n_syncing = 0;
-	run_callbacks(after, n, 0);
+	answer_synced(g, rc);
 	commit(g, false);
 }
 

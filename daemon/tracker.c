@@ -94,10 +94,6 @@ int tracker_cached_window(struct app *app, struct project *p, paced_ms now,
 	return rc;
 }
 
-/* The forecast, from the updates of the window: only for what is shown
- * or sent. A copy being settled inside a transaction reads the database
- * (CACHE_NONE), which already holds the updates the live project's cache
- * gets only after the commit. */
 /* With no update in the window the trend runs from the baseline to
  * the latest one, wherever it lies. */
 static void forecast_without_trend(const struct pace_curve *c,
@@ -123,6 +119,10 @@ static void forecast_of_window(const struct pace_curve *c,
 		forecast_without_trend(c, p, now, v);
 }
 
+/* The forecast, from the updates of the window: only for what is shown
+ * or sent. A copy being settled inside a transaction reads the database
+ * (CACHE_NONE), which already holds the updates the live project's cache
+ * gets only after the commit. */
 static int add_forecast(struct app *app, struct project *p, paced_ms now,
 			const struct pace_curve *c, enum cache_use use,
 			struct project_view *v)
