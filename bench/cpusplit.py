@@ -3,16 +3,19 @@ split by where perf's samples fell.
 
     python3 bench/cpusplit.py HZ DIR < TURNS
 
-TURNS has a line "NAME ROUND TICKS REQUESTS" per turn, its samples in
-DIR/NAME-ROUND.data. The kernel's share is split by the system calls'
-call graphs (children: a send's loopback delivery of the answer to the
-client is in the send), the user share by the library the sample fell in.
+TURNS has a line "NAME ROUND TICKS LOOP_TICKS REQUESTS EXE" per turn
+(LOOP_TICKS: the first thread's, the event loop's; EXE: the name perf
+gives the server's own code), its samples in DIR/NAME-ROUND.data. The
+kernel's share is split by the system calls' call graphs (children: a
+send's loopback delivery of the answer to the client is in the send),
+the user share by the library the sample fell in.
 """
 import re
 import subprocess
 import sys
 
-# (row, kernel functions whose call graphs make it up)
+# (row, kernel functions whose call graphs make it up; none nests in
+# another's)
 KERNEL_ROWS = [
     ("kernel: answer sent (tcp_sendmsg, with loopback delivery)",
      ["tcp_sendmsg"]),
@@ -22,6 +25,8 @@ KERNEL_ROWS = [
      ["__x64_sys_fdatasync", "__x64_sys_fsync", "__x64_sys_pwrite64",
       "__x64_sys_pread64", "__x64_sys_fcntl"]),
 ]
+USER_ROWS = ["user: the server's own code", "user: SQLite", "user: libc",
+             "user: other libraries"]
 LINE = re.compile(r"^\s*([\d.]+)%\s+(?:([\d.]+)%\s+)?(\S.*?)\s*$")
 
 
@@ -38,35 +43,43 @@ def report(data, *args):
     return rows
 
 
-def split(data, server):
+def is_kernel(dso):
+    """The kernel and its modules ([ext4], [virtio_blk]): perf brackets
+    them; [vdso] and [unknown] are user space's."""
+    return dso.startswith("[") and dso not in ("[vdso]", "[unknown]")
+
+
+def split(data, exe):
     """{row: share of the samples, 0..1} for one turn."""
     children = {}
     for pct, name in report(data, "--children", "--sort", "sym"):
-        children.setdefault(name.split("] ", 1)[-1], pct / 100)
+        if name.startswith("[k] "):
+            children.setdefault(name[4:], pct / 100)
     dsos = report(data, "--no-children", "--sort", "dso")
-    kernel = sum(p for p, d in dsos if d.startswith("[kernel")) / 100
+    kernel = sum(p for p, d in dsos if is_kernel(d)) / 100
     shares = {}
     named = 0.0
     for row, funcs in KERNEL_ROWS:
         shares[row] = sum(children.get(f, 0.0) for f in funcs)
         named += shares[row]
+    if named > kernel + 0.005:
+        print(f"warning: {data}: the named kernel rows ({named:.1%}) "
+              f"exceed the kernel's samples ({kernel:.1%})", file=sys.stderr)
     shares["kernel: everything else"] = max(kernel - named, 0.0)
-    user = {}
+    for row in USER_ROWS:
+        shares[row] = 0.0
     for pct, dso in dsos:
-        if dso.startswith("[kernel"):
+        if is_kernel(dso):
             continue
-        if dso == server:
-            key = f"user: {server}'s own code"
+        if dso == exe:
+            row = USER_ROWS[0]
         elif dso.startswith("libsqlite3"):
-            key = "user: SQLite"
+            row = USER_ROWS[1]
         elif dso.startswith("libc.so"):
-            key = "user: libc"
+            row = USER_ROWS[2]
         else:
-            key = "user: other libraries"
-        user[key] = user.get(key, 0.0) + pct / 100
-    for key in (f"user: {server}'s own code", "user: SQLite", "user: libc",
-                "user: other libraries"):
-        shares[key] = user.get(key, 0.0)
+            row = USER_ROWS[3]
+        shares[row] += pct / 100
     return shares
 
 
@@ -74,31 +87,26 @@ def main():
     hz, where = float(sys.argv[1]), sys.argv[2]
     turns = [line.split() for line in sys.stdin if line.strip()]
     columns = []
-    for name, rnd, ticks, requests in turns:
+    for name, rnd, ticks, loop_ticks, requests, exe in turns:
         per = int(ticks) / hz / int(requests) * 1e6
-        columns.append((f"{name} {rnd}", per,
-                        split(f"{where}/{name}-{rnd}.data", name)))
-    rows = []
-    for _, _, shares in columns:
-        for row in shares:
-            generic = row.replace("nginx's", "the server's").replace(
-                "paced's", "the server's")
-            if generic not in rows:
-                rows.append(generic)
-    width = max(len(r) for r in rows + ["CPU per request, µs"])
-    print("µs of the server's CPU per request (perf's own cost included)")
+        loop = int(loop_ticks) / hz / int(requests) * 1e6
+        columns.append((f"{name} {rnd}", per, loop, int(requests),
+                        split(f"{where}/{name}-{rnd}.data", exe)))
+    rows = [r for r, _ in KERNEL_ROWS] + ["kernel: everything else"] + \
+        USER_ROWS
+    first = ["CPU per request, all threads", "of it the event loop's thread",
+             "requests in the 8 s"]
+    width = max(len(r) for r in rows + first)
+    print("µs of the server's CPU per request, under perf (its own cost "
+          "included)")
     print(f"{'':{width}}" + "".join(f"{c[0]:>11}" for c in columns))
-    print(f"{'CPU per request, µs':{width}}" +
-          "".join(f"{c[1]:>11.2f}" for c in columns))
-    print(f"{'requests in the 8 s':{width}}" +
-          "".join(f"{int(t[3]):>11}" for t in turns))
+    print(f"{first[0]:{width}}" + "".join(f"{c[1]:>11.2f}" for c in columns))
+    print(f"{first[1]:{width}}" + "".join(f"{c[2]:>11.2f}" for c in columns))
+    print(f"{first[2]:{width}}" + "".join(f"{c[3]:>11}" for c in columns))
+    print("split, all threads:")
     for row in rows:
-        cells = []
-        for name, per, shares in columns:
-            server = name.split()[0]
-            key = row.replace("the server's", f"{server}'s")
-            cells.append(f"{shares.get(key, 0.0) * per:>11.2f}")
-        print(f"{row:{width}}" + "".join(cells))
+        print(f"{row:{width}}" +
+              "".join(f"{c[4][row] * c[1]:>11.2f}" for c in columns))
 
 
 if __name__ == "__main__":
