@@ -34,6 +34,12 @@
  * their age, and a commit writes the excess on top of its budget: the
  * memory held stays bounded under any load. */
 #define TAIL_ROWS_MAX 65536
+/* Rows beyond TAIL_FOLD_BUDGET a commit that added no update may write:
+ * the state flush's, once a second, and those writes pausing leave (each
+ * a second after the last). No answer waits on those, and when writes
+ * stop they drain what is held: at this pace the bound's 65 536 rows in
+ * about four minutes. */
+#define TAIL_FOLD_IDLE_BUDGET 256
 /* index_mark is rewritten once it lags this many seqs, or when nothing is
  * held: a start-up then makes at most this many entries again, plus those
  * held. */
@@ -395,6 +401,8 @@ void tail_fold(struct store *s, bool all, long budget)
 
 	if (t->fold_done || !t->head || !due(t, t->head, all, store_mono_ns()))
 		return;
+	if (!all && !t->nundo && budget < TAIL_FOLD_IDLE_BUDGET)
+		budget = TAIL_FOLD_IDLE_BUDGET;
 	if (!all) /* keep pace with what comes in, and with any excess */
 		budget += (long)t->nundo + (t->rows > TAIL_ROWS_MAX
 						     ? t->rows - TAIL_ROWS_MAX

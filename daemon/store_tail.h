@@ -39,9 +39,15 @@ void tail_release(struct store_tail *t, bool undo);
 void tail_rollback(struct store_tail *t);
 void tail_committed(struct store_tail *t);
 
-/* Rows a commit writes at most: its added work stays small next to its
- * fsync, whatever has piled up. */
-#define TAIL_FOLD_BUDGET 256
+/* Rows a commit writes beyond what it added: its added work stays small
+ * next to its fsync, whatever has piled up. After a second without
+ * writes every project's entry is made anew at once and falls due at
+ * once; at 256 each commit of the backlog wrote that many rows, the
+ * loop's commits at half its rate took several times as long, and the
+ * open loop's p99 rose from about 2 ms to 3-6 (bench/RESULTS.md,
+ * twenty-ninth session). At 32 the backlog still drains (a second's
+ * rows of 1000 projects in under a second) and the commits stay even. */
+#define TAIL_FOLD_BUDGET 32
 
 /* Writes the entries that are due (held about a second, or too many held),
  * at most budget rows (all: no limit; else plus the rows this transaction

@@ -514,6 +514,41 @@ static void test_commit_without_transaction_writes_nothing(void **state)
 		check_project(f, p);
 }
 
+/* Entries that fall due together (all at once after a pause in writes)
+ * are written a little at each commit that stores updates, its own rows
+ * and TAIL_FOLD_BUDGET more, so that no answer waits on a long commit;
+ * a commit that stores none writes more of them. */
+static void test_due_backlog_drains_in_small_steps(void **state)
+{
+	struct fixture *f = *state;
+	int before;
+
+	assert_int_equal(store_begin(f->s), 0);
+	for (int i = 0; i < 600; i++)
+		insert_one(f);
+	commit(f);
+	assert_int_equal(query_int(f->s, "SELECT count(*) FROM updates_idx"),
+			 0);
+	usleep(1100 * 1000); /* every entry is due now */
+	assert_int_equal(store_begin(f->s), 0);
+	insert_one(f);
+	commit(f);
+	assert_int_equal(query_int(f->s, "SELECT count(*) FROM updates_idx"),
+			 1 + TAIL_FOLD_BUDGET);
+	before = 1 + TAIL_FOLD_BUDGET;
+	assert_int_equal(store_begin(f->s), 0);
+	commit(f);
+	assert_true(query_int(f->s, "SELECT count(*) FROM updates_idx") >
+		    before + TAIL_FOLD_BUDGET);
+	assert_int_equal(tail_rows(f->s->tail) +
+				 query_int(f->s,
+					   "SELECT count(*) FROM updates_idx"),
+			 601);
+	for (int p = 0; p < PROJECTS; p++)
+		check_project(f, p);
+	check_mark(f);
+}
+
 /* Commits larger than the budget (batches) do not let the rows held grow
  * past the bound: each writes what it added, and the excess. */
 static void test_rows_held_stay_bounded(void **state)
@@ -580,6 +615,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_commit_without_transaction_writes_nothing, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_due_backlog_drains_in_small_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_held_stay_bounded,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
