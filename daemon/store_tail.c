@@ -34,11 +34,11 @@
  * their age, and a commit writes the excess on top of its budget: the
  * memory held stays bounded under any load. */
 #define TAIL_ROWS_MAX 65536
-/* Rows beyond TAIL_FOLD_BUDGET a commit that added no update may write:
- * the state flush's, once a second, and those writes pausing leave (each
- * a second after the last). No answer waits on those, and when writes
- * stop they drain what is held: at this pace the bound's 65 536 rows in
- * about four minutes. */
+/* The budget, at least, of a commit that added no update: the state
+ * flush's, once a second, and those writes pausing leave (each a second
+ * after the last). No answer waits on those, and when writes stop they
+ * drain what is held: at this pace the bound's 65 536 rows in about four
+ * minutes. */
 #define TAIL_FOLD_IDLE_BUDGET 256
 /* index_mark is rewritten once it lags this many seqs, or when nothing is
  * held: a start-up then makes at most this many entries again, plus those
