@@ -298,8 +298,15 @@ int store_open(const char *path, enum store_durability durability,
 	 * past it the request gets a 503 with Retry-After instead of every
 	 * other client stalling. */
 	sqlite3_busy_timeout(s->db, 200);
+	/* The schema's REFERENCES clauses are not enforced by SQLite: with
+	 * foreign_keys on, every stored update looked its project up in
+	 * the projects table's id index: 2 100 of its 9 900 instructions
+	 * (bench/instr, thirtieth session). paced writes a row only for
+	 * a project its registry holds, whose row was written before, and
+	 * never deletes a project; the black-box harness checks every
+	 * test's database with PRAGMA foreign_key_check. */
 	if (exec_pragma(s->db, "PRAGMA journal_mode = WAL", err, errlen) ||
-	    exec_pragma(s->db, "PRAGMA foreign_keys = ON", err, errlen) ||
+	    exec_pragma(s->db, "PRAGMA foreign_keys = OFF", err, errlen) ||
 	    exec_pragma(s->db,
 			durability == STORE_DURABILITY_FULL
 				? "PRAGMA synchronous = FULL"

@@ -1,5 +1,6 @@
 """harness_daemon.py - the black-box harness's paced runner: class Daemon,
-StartError, run_paced, make_config (with _ini_value) and assert_no_report.
+StartError, run_paced, make_config (with _ini_value), assert_no_report and
+assert_references_hold.
 
 Separate from harness.py because it is one concept, the real build/paced
 seen from outside (its config file, its process, its HTTP API, its stderr
@@ -13,6 +14,7 @@ import http.client
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -84,6 +86,25 @@ def assert_no_report(stderr):
         if at >= 0:
             raise AssertionError("sanitizer report in paced's stderr:\n"
                                  + stderr[at:at + 3000])
+
+
+def assert_references_hold(db):
+    """paced leaves SQLite's foreign key enforcement off (it cost a lookup
+    per stored update): every row's REFERENCES must hold all the same. Run
+    on each daemon's database once the test is over. A file SQLite cannot
+    read (a test that corrupts it on purpose) is not this check's to judge."""
+    if not os.path.exists(db):
+        return
+    try:
+        con = sqlite3.connect(db, timeout=5)
+        try:
+            broken = con.execute("PRAGMA foreign_key_check").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return
+    assert not broken, (f"{db}: rows whose referenced row is missing "
+                        f"(table, rowid, parent, fk): {broken[:10]}")
 
 
 def run_paced(args, timeout=10, cwd=REPO):
@@ -228,6 +249,7 @@ class Daemon:
         except OSError:
             return
         assert_no_report(text)
+        assert_references_hold(self.db)
 
     # ---- HTTP
 
