@@ -207,6 +207,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INDEX_INSERT] = "INSERT OR IGNORE INTO updates_idx "
 			    "(project_id, at, seq, value) "
 			    "VALUES (?1, ?2, ?3, ?4)",
+	/* STORE_INDEX_ROWS of one project's entries at once: a statement's
+	 * own start and end cost about as much as the row it writes. */
+	[ST_INDEX_INSERT_ROWS] = "INSERT OR IGNORE INTO updates_idx "
+				 "(project_id, at, seq, value) VALUES "
+				 "(?1, ?2, ?3, ?4), (?1, ?5, ?6, ?7), "
+				 "(?1, ?8, ?9, ?10), (?1, ?11, ?12, ?13), "
+				 "(?1, ?14, ?15, ?16), (?1, ?17, ?18, ?19), "
+				 "(?1, ?20, ?21, ?22), (?1, ?23, ?24, ?25)",
 	[ST_INDEX_MARK_SET] = "UPDATE index_mark SET seq = ?1",
 	[ST_FOLD_SAVEPOINT] = "SAVEPOINT paced_fold",
 	[ST_FOLD_RELEASE] = "RELEASE paced_fold",

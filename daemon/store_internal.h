@@ -62,6 +62,7 @@ enum stmt_id {
 	ST_STATE_MARK_SET,
 	ST_UPDATES_UNMARKED,
 	ST_INDEX_INSERT,
+	ST_INDEX_INSERT_ROWS,
 	ST_INDEX_MARK_SET,
 	ST_FOLD_SAVEPOINT,
 	ST_FOLD_RELEASE,
@@ -69,6 +70,9 @@ enum stmt_id {
 	ST_INDEX_DELETE,
 	ST_COUNT
 };
+
+/* Entries ST_INDEX_INSERT_ROWS writes in one statement (store_tail.c). */
+#define STORE_INDEX_ROWS 8
 
 struct store {
 	sqlite3 *db;

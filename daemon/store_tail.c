@@ -334,10 +334,27 @@ static bool due(const struct store_tail *t, const struct tail_entry *e,
 	       now - e->entered_ns >= TAIL_FOLD_AFTER_NS;
 }
 
-/* Writes rows[folding..folding+k) of e. 0 or PACED_E*. */
+/* Writes rows[folding..folding+k) of e, STORE_INDEX_ROWS to a statement
+ * while as many are left. 0 or PACED_E*. */
 static int write_rows(struct store *s, struct tail_entry *e, int k)
 {
-	for (int i = e->folding; i < e->folding + k; i++) {
+	int i = e->folding, end = e->folding + k;
+
+	for (; end - i >= STORE_INDEX_ROWS; i += STORE_INDEX_ROWS) {
+		sqlite3_stmt *st = store_stmt(s, ST_INDEX_INSERT_ROWS);
+		int rc;
+
+		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+		for (int j = 0; j < STORE_INDEX_ROWS; j++) {
+			sqlite3_bind_int64(st, 2 + 3 * j, e->rows[i + j].at);
+			sqlite3_bind_int64(st, 3 + 3 * j, e->rows[i + j].seq);
+			sqlite3_bind_double(st, 4 + 3 * j,
+					    e->rows[i + j].value);
+		}
+		if ((rc = store_run(s, st)) < 0)
+			return rc;
+	}
+	for (; i < end; i++) {
 		sqlite3_stmt *st = store_stmt(s, ST_INDEX_INSERT);
 		int rc;
 
