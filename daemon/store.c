@@ -309,10 +309,10 @@ int store_open(const char *path, enum store_durability durability,
 	/* The schema's REFERENCES clauses are not enforced by SQLite: with
 	 * foreign_keys on, every stored update looked its project up in
 	 * the projects table's id index: 2 100 of its 9 900 instructions
-	 * (bench/instr, thirtieth session). paced writes a row only for
-	 * a project its registry holds, whose row was written before, and
-	 * never deletes a project; the black-box harness checks every
-	 * test's database with PRAGMA foreign_key_check. */
+	 * (bench/instr, thirtieth session). paced writes a row only for a
+	 * project whose row it wrote before, and never deletes a project or
+	 * an event; the black-box harness runs PRAGMA foreign_key_check on
+	 * every database a test started paced on. */
 	if (exec_pragma(s->db, "PRAGMA journal_mode = WAL", err, errlen) ||
 	    exec_pragma(s->db, "PRAGMA foreign_keys = OFF", err, errlen) ||
 	    exec_pragma(s->db,
@@ -339,6 +339,15 @@ int store_open(const char *path, enum store_durability durability,
 			rc = PACED_EDB;
 			goto fail;
 		}
+	}
+	/* write_rows (store_tail.c) binds STORE_INDEX_ROWS rows to it. */
+	if (sqlite3_bind_parameter_count(s->st[ST_INDEX_INSERT_ROWS]) !=
+	    1 + 3 * STORE_INDEX_ROWS) {
+		snprintf(err, errlen,
+			 "the index statement does not take %d rows",
+			 STORE_INDEX_ROWS);
+		rc = PACED_EDB;
+		goto fail;
 	}
 	if (store_prepare_probe(s, err, errlen)) {
 		rc = PACED_EDB;

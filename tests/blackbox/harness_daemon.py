@@ -1,6 +1,6 @@
 """harness_daemon.py - the black-box harness's paced runner: class Daemon,
-StartError, run_paced, make_config (with _ini_value), assert_no_report and
-assert_references_hold.
+StartError, run_paced, make_config (with _ini_value), assert_no_report,
+storage_path and assert_references_hold.
 
 Separate from harness.py because it is one concept, the real build/paced
 seen from outside (its config file, its process, its HTTP API, its stderr
@@ -88,11 +88,33 @@ def assert_no_report(stderr):
                                  + stderr[at:at + 3000])
 
 
+def storage_path(text, cwd):
+    """The database a config's text names ([storage] path, else paced's
+    default ./paced.db), resolved as paced resolves it: against its working
+    directory, cwd."""
+    section, path = None, "./paced.db"
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == "storage" and "=" in line:
+            key, value = line.split("=", 1)
+            if key.strip() == "path":
+                path = value.strip()
+    return os.path.join(cwd, path)
+
+
+# What SQLite says of a file that is not a whole database. Every other error
+# (locked, cannot open, I/O) fails the check instead of passing it.
+NOT_A_DATABASE = ("file is not a database", "database disk image is malformed")
+
+
 def assert_references_hold(db):
     """paced leaves SQLite's foreign key enforcement off (it cost a lookup
     per stored update): every row's REFERENCES must hold all the same. Run
-    on each daemon's database once the test is over. A file SQLite cannot
-    read (a test that corrupts it on purpose) is not this check's to judge."""
+    on each database a daemon was started on, once the test is over. A file
+    that is not a database (never created, or not SQLite's) is not this
+    check's to judge."""
     if not os.path.exists(db):
         return
     try:
@@ -101,8 +123,10 @@ def assert_references_hold(db):
             broken = con.execute("PRAGMA foreign_key_check").fetchall()
         finally:
             con.close()
-    except sqlite3.DatabaseError:
-        return
+    except sqlite3.DatabaseError as e:
+        if any(m in str(e) for m in NOT_A_DATABASE):
+            return
+        raise AssertionError(f"{db}: cannot check references: {e}") from e
     assert not broken, (f"{db}: rows whose referenced row is missing "
                         f"(table, rowid, parent, fk): {broken[:10]}")
 
@@ -143,6 +167,7 @@ class Daemon:
         self.stderr_path = os.path.join(self.tmp, "stderr.log")
         self.proc = None
         self.starts = 0
+        self.started_on = []  # the databases paced was started on
         self.headers = {}  # sent with every request (e.g. Authorization)
         if config_text is not None:
             self.write_config_text(config_text)
@@ -184,6 +209,10 @@ class Daemon:
         assert self.proc is None or self.proc.poll() is not None, \
             "daemon already running"
         self.starts += 1
+        with open(self.conf_path, encoding="utf-8") as f:
+            db = storage_path(f.read(), self.tmp)
+        if db not in self.started_on:
+            self.started_on.append(db)
         err = open(self.stderr_path, "ab")
         err.write(f"==== start #{self.starts} ====\n".encode())
         err.flush()
@@ -243,13 +272,14 @@ class Daemon:
                 self.stop(5)
             except AssertionError:
                 pass
+        for db in self.started_on:
+            assert_references_hold(db)
         try:
             with open(self.stderr_path, errors="replace") as f:
                 text = f.read()
         except OSError:
             return
         assert_no_report(text)
-        assert_references_hold(self.db)
 
     # ---- HTTP
 

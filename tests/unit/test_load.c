@@ -160,8 +160,9 @@ static void test_unordered_rows_hand_on_no_order(void **state)
 	create(f, "a", false);
 	create(f, "b", false);
 	create(f, "c", false);
-	/* Its revision row refers to the text id: the hand edit skips the
-	 * foreign key check. */
+	/* Its revision row refers to the text id, and the hand edit breaks
+	 * that on purpose: paced's connection enforces no foreign keys
+	 * (store.c), and this says so again in case it ever does. */
 	exec(f, "PRAGMA foreign_keys = OFF");
 	exec(f, "UPDATE projects SET id = CAST(id AS BLOB) WHERE id = 'a'");
 	close_app(f);
