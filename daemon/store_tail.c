@@ -334,38 +334,34 @@ static bool due(const struct store_tail *t, const struct tail_entry *e,
 	       now - e->entered_ns >= TAIL_FOLD_AFTER_NS;
 }
 
+/* Writes e's rows [i, i + n) with statement id, which takes the id and
+ * then each row's at, seq and value. 0 or PACED_E*. */
+static int write_entries(struct store *s, enum stmt_id id,
+			 const struct tail_entry *e, int i, int n)
+{
+	sqlite3_stmt *st = store_stmt(s, id);
+
+	sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+	for (int j = 0; j < n; j++) {
+		sqlite3_bind_int64(st, 2 + 3 * j, e->rows[i + j].at);
+		sqlite3_bind_int64(st, 3 + 3 * j, e->rows[i + j].seq);
+		sqlite3_bind_double(st, 4 + 3 * j, e->rows[i + j].value);
+	}
+	return store_run(s, st);
+}
+
 /* Writes rows[folding..folding+k) of e, STORE_INDEX_ROWS to a statement
  * while as many are left. 0 or PACED_E*. */
 static int write_rows(struct store *s, struct tail_entry *e, int k)
 {
-	int i = e->folding, end = e->folding + k;
+	int i = e->folding, end = e->folding + k, rc = 0;
 
-	for (; end - i >= STORE_INDEX_ROWS; i += STORE_INDEX_ROWS) {
-		sqlite3_stmt *st = store_stmt(s, ST_INDEX_INSERT_ROWS);
-		int rc;
-
-		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-		for (int j = 0; j < STORE_INDEX_ROWS; j++) {
-			sqlite3_bind_int64(st, 2 + 3 * j, e->rows[i + j].at);
-			sqlite3_bind_int64(st, 3 + 3 * j, e->rows[i + j].seq);
-			sqlite3_bind_double(st, 4 + 3 * j,
-					    e->rows[i + j].value);
-		}
-		if ((rc = store_run(s, st)) < 0)
-			return rc;
-	}
-	for (; i < end; i++) {
-		sqlite3_stmt *st = store_stmt(s, ST_INDEX_INSERT);
-		int rc;
-
-		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, e->rows[i].at);
-		sqlite3_bind_int64(st, 3, e->rows[i].seq);
-		sqlite3_bind_double(st, 4, e->rows[i].value);
-		if ((rc = store_run(s, st)) < 0)
-			return rc;
-	}
-	return 0;
+	for (; rc == 0 && end - i >= STORE_INDEX_ROWS; i += STORE_INDEX_ROWS)
+		rc = write_entries(s, ST_INDEX_INSERT_ROWS, e, i,
+				   STORE_INDEX_ROWS);
+	for (; rc == 0 && i < end; i++)
+		rc = write_entries(s, ST_INDEX_INSERT, e, i, 1);
+	return rc;
 }
 
 /* The entries from the head on, as many as are due and the budget allows;

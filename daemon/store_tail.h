@@ -52,9 +52,9 @@ void tail_committed(struct store_tail *t);
 /* Writes the entries that are due (held about a second, or too many held),
  * at most budget rows (all: no limit; else plus the rows this transaction
  * added and any excess held, and at least TAIL_FOLD_IDLE_BUDGET, in
- * store_tail.c, when it added none), into the open transaction, under a savepoint of
- * their own: if SQLite refuses, they stay here and the transaction goes
- * on. all: every entry is due, whatever its age. */
+ * store_tail.c, when it added none), into the open transaction, under a
+ * savepoint of their own: if SQLite refuses, they stay here and the
+ * transaction goes on. all: every entry is due, whatever its age. */
 void tail_fold(struct store *s, bool all, long budget);
 
 /* The seqs held for project_id, not yet written in the open transaction,
