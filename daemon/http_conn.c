@@ -26,6 +26,11 @@
  * without reading the answers cannot make us buffer without limit. */
 #define HTTP_MAX_QUEUED 64
 #define HTTP_RESUME_QUEUED 32
+/* The same by the bytes of answers not yet taken by the socket: 64 small
+ * answers are nothing, 64 lists of a thousand events are 200 MB held for
+ * one client that does not read. */
+#define HTTP_MAX_UNSENT (1024 * 1024)
+#define HTTP_RESUME_UNSENT (256 * 1024)
 #define HTTP_LINGER_MS 2000
 
 static void conn_parse(struct http_conn *c, const char *data, size_t len);
@@ -152,12 +157,25 @@ static void conn_continue(struct http_conn *c)
 	c->writing++;
 }
 
+/* Bytes of answers made and not yet in the socket: those in uv_write's
+ * queue and those waiting in the FIFO behind an answer still to come. */
+static size_t conn_unsent(struct http_conn *c)
+{
+	size_t n = uv_stream_get_write_queue_size(&c->u.s);
+
+	for (const struct http_request *r = c->head; r; r = r->next)
+		if (r->responded)
+			n += r->out.len + r->resp_len;
+	return n;
+}
+
 void http_conn_after_write(struct http_conn *c)
 {
 	if (c->tm == TM_IDLE) /* the peer is reading: restart the clock */
 		c->tm = TM_NONE;
 	if (c->paused && !c->draining &&
-	    c->nfifo + c->writing <= HTTP_RESUME_QUEUED) {
+	    c->nfifo + c->writing <= HTTP_RESUME_QUEUED &&
+	    conn_unsent(c) <= HTTP_RESUME_UNSENT) {
 		size_t n = c->saved;
 
 		c->paused = 0;
@@ -647,7 +665,8 @@ static int on_message_complete(http_parser *p)
 	if (c->closing)
 		return -1;
 	/* Stop here; the rest of the buffer waits at rbuf (conn_parse). */
-	if (c->draining || c->nfifo + c->writing >= HTTP_MAX_QUEUED)
+	if (c->draining || c->nfifo + c->writing >= HTTP_MAX_QUEUED ||
+	    conn_unsent(c) >= HTTP_MAX_UNSENT)
 		http_parser_pause(p, 1);
 	http_conn_check(c);
 	return 0;

@@ -187,3 +187,47 @@ def test_ambiguous_framing_rejected():
 
 test_slow_head_gets_408_while_others_are_served.timeout = 30
 test_connection_cap.timeout = 30
+
+
+def _rss_kb(d):
+    with open(f"/proc/{d.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_unread_pipelined_answers_bounded_by_bytes():
+    # Some 3 MB an answer: a thousand updates with notes of 1000 Chinese
+    # characters. A client pipelines 60 such reads and reads nothing;
+    # 60 answers would be 180 MB held for it, the count bound alone (64)
+    # lets them all be made.
+    d = Daemon(server={"max_body": "2m"})
+    d.create(project("big"))
+    note = "进" * 1000
+    for b in range(4):
+        r = d.post("/v1/updates", {"updates": [
+            {"project": "big", "value": b * 250 + i, "note": note}
+            for i in range(250)]})
+        assert r.status == 201, r
+    one = d.get("/v1/projects/big/updates", params={"limit": 1000})
+    assert one.status == 200 and len(one.raw) > 3_000_000, len(one.raw)
+    before = _rss_kb(d)
+    c = d.connect(timeout=30)
+    c.send(_get("/v1/projects/big/updates?limit=1000") * 60)
+    time.sleep(2)
+    grown = _rss_kb(d) - before
+    # Paused after an answer or two: a few MB, not 60 answers' 180.
+    assert grown < 40_000, f"RSS grew {grown} kB for one unread client"
+    assert d.get("/healthz", timeout=2).status == 200
+    # Reading on resumes it: every answer comes, whole and in order.
+    got = bytearray(c.buf)
+    whole = 60 * len(one.raw)
+    while len(got) < whole:
+        chunk = c.sock.recv(1 << 20)
+        assert chunk, f"closed after {len(got)} of {whole} body bytes"
+        got += chunk
+    heads = got.count(b"HTTP/1.1 200 ")
+    assert heads == 60, heads
+    body = one.raw[-200:]
+    assert got.count(body) == 60, "an answer cut or changed"
