@@ -207,6 +207,49 @@ void api_reply_failure(struct http_request *req, int rc)
 				      paced_strerror(rc));
 }
 
+bool api_charset_utf8(const char *ctype)
+{
+	const char *p = strcasestr(ctype, "charset=");
+	char cs[16];
+	size_t k = 0;
+
+	if (!p)
+		return true;
+	p += strlen("charset=");
+	if (*p == '"')
+		p++;
+	while (*p && *p != '"' && *p != ';' && *p != ' ' && k + 1 < sizeof(cs))
+		cs[k++] = *p++;
+	cs[k] = '\0';
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+/* The key whose value is the number ending at body[end], as written in
+ * the body ("" when the number is an array's element). For a number
+ * JSON allows and no double or integer holds (1e400): well-formed, so a
+ * value to refuse by its name, as a value of 1e16 is. */
+static void number_key(const char *body, size_t end, char *key, size_t len)
+{
+	size_t i = end, close;
+
+	*key = '\0';
+	while (i > 0 && strchr("0123456789+-.eE", body[i - 1]))
+		i--;
+	while (i > 0 && strchr(" \t\r\n", body[i - 1]))
+		i--;
+	if (i == 0 || body[--i] != ':')
+		return;
+	while (i > 0 && strchr(" \t\r\n", body[i - 1]))
+		i--;
+	if (i == 0 || body[--i] != '"')
+		return;
+	close = i;
+	while (i > 0 && (body[i - 1] != '"' || (i > 1 && body[i - 2] == '\\')))
+		i--;
+	if (i > 0 && close - i < len)
+		snprintf(key, len, "%.*s", (int)(close - i), body + i);
+}
+
 json_t *api_read_json(struct http_request *req)
 {
 	const char *ctype = http_request_header(req, "Content-Type");
@@ -226,11 +269,26 @@ json_t *api_read_json(struct http_request *req)
 				ctype ? ctype : "none");
 		return NULL;
 	}
+	if (!api_charset_utf8(ctype)) {
+		api_reply_error(req, 415, "unsupported_media_type", NULL,
+				"paced reads JSON as UTF-8 only (got %.100s)",
+				ctype);
+		return NULL;
+	}
 	/* A body of plain strings, such as {"value": 512.5}, without
 	 * jansson's lexer; any other, and every error, through jansson. */
 	j = json_plain_load(body, len);
 	if (!j)
 		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
+		char key[128];
+
+		number_key(body, (size_t)jerr.position, key, sizeof(key));
+		api_reply_error(req, 422, "invalid_value", key,
+				"%s: a number out of range (%s)",
+				*key ? key : "a value", jerr.text);
+		return NULL;
+	}
 	if (!j) {
 		api_reply_error(req, 400, "invalid_json", NULL,
 				"malformed JSON at line %d, column %d: %s",
@@ -290,20 +348,31 @@ bool api_path_decode(const char *seg, size_t seg_len, char *buf, size_t len)
 	return decode(seg, seg_len, false, buf, len);
 }
 
+/* The name of the parameter at p (n bytes, up to '&'), percent-decoded
+ * as browsers and curl's --data-urlencode may send it; "" when it does
+ * not decode or is too long to be one paced knows. */
+static void query_key(const char *p, size_t n, char *key, size_t len)
+{
+	const char *eq = memchr(p, '=', n);
+
+	if (!decode(p, eq ? (size_t)(eq - p) : n, true, key, len))
+		*key = '\0';
+}
+
 bool api_query(const char *query, const char *name, char *buf, size_t len,
 	       bool *bad)
 {
-	size_t name_len = strlen(name);
 	const char *p = query;
+	char key[64];
 
 	*bad = false;
 	while (p && *p) {
 		const char *amp = strchr(p, '&');
 		size_t n = amp ? (size_t)(amp - p) : strlen(p);
 		const char *eq = memchr(p, '=', n);
-		size_t key_len = eq ? (size_t)(eq - p) : n;
 
-		if (key_len == name_len && memcmp(p, name, name_len) == 0) {
+		query_key(p, n, key, sizeof(key));
+		if (strcmp(key, name) == 0) {
 			const char *v = eq ? eq + 1 : p + n;
 
 			if (!decode(v, (size_t)(p + n - v), true, buf, len)) {
@@ -320,26 +389,42 @@ bool api_query(const char *query, const char *name, char *buf, size_t len,
 bool api_query_only(struct http_request *req, const char *const *allowed)
 {
 	const char *p = http_request_query(req);
+	char key[64];
 
 	while (p && *p) {
 		const char *amp = strchr(p, '&');
 		size_t n = amp ? (size_t)(amp - p) : strlen(p);
 		const char *eq = memchr(p, '=', n);
-		size_t key_len = eq ? (size_t)(eq - p) : n;
-		bool known = key_len == 0;
+		size_t raw = eq ? (size_t)(eq - p) : n;
+		bool known = raw == 0;
 
+		query_key(p, n, key, sizeof(key));
 		for (size_t i = 0; allowed[i] && !known; i++)
-			known = strlen(allowed[i]) == key_len &&
-				memcmp(allowed[i], p, key_len) == 0;
+			known = strcmp(allowed[i], key) == 0;
 		if (!known) {
-			api_reply_error(req, 422, "unknown_field", NULL,
-					"unknown query parameter %.*s",
-					(int)(key_len > 64 ? 64 : key_len), p);
+			/* Named as sent when it does not decode. */
+			if (!*key)
+				snprintf(key, sizeof(key), "%.*s",
+					 (int)(raw > 63 ? 63 : raw), p);
+			api_reply_error(req, 422, "unknown_field", key,
+					"unknown query parameter %s", key);
 			return false;
 		}
 		p = amp ? amp + 1 : NULL;
 	}
 	return true;
+}
+
+bool api_no_query(struct http_request *req)
+{
+	static const char *const none[] = {NULL};
+
+	return api_query_only(req, none);
+}
+
+bool api_method_reads(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
 bool api_query_limit(struct http_request *req, long def, long max,
@@ -440,8 +525,16 @@ void api_handle(struct http_request *req, void *data)
 
 		if (seg_len == 0 || !api_path_decode(seg, seg_len, id,
 						     sizeof(id))) {
-			api_reply_error(req, 404, "not_found", NULL,
-					"no such resource %s", path);
+			/* A PUT names the project it makes: its id is a
+			 * value to refuse, as one too long or with a slash
+			 * that does decode is. */
+			if (!slash && strcmp(method, "PUT") == 0)
+				api_reply_error(req, 422, "invalid_value",
+						"id",
+						"id must match " PROJECT_ID_PATTERN);
+			else
+				api_reply_error(req, 404, "not_found", NULL,
+						"no such resource %s", path);
 			return;
 		}
 		if (!slash) {

@@ -249,24 +249,6 @@ bool api_csv_is_upload(struct http_request *req)
 		ctype[n] == '\t');
 }
 
-/* Whether the Content-Type's charset, if it names one, is UTF-8. */
-static bool charset_utf8(const char *ctype)
-{
-	const char *p = strcasestr(ctype, "charset=");
-	char cs[16];
-	size_t k = 0;
-
-	if (!p)
-		return true;
-	p += strlen("charset=");
-	if (*p == '"')
-		p++;
-	while (*p && *p != '"' && *p != ';' && *p != ' ' && k + 1 < sizeof(cs))
-		cs[k++] = *p++;
-	cs[k] = '\0';
-	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
-}
-
 /* What an upload's header may name. */
 enum column { COL_PROJECT, COL_VALUE, COL_DELTA, COL_AT, COL_NOTE, COL_ID,
 	      COL_COUNT, COL_UNNAMED = -1 };
@@ -642,7 +624,9 @@ void api_csv_post_updates(struct http_request *req, struct app *app,
 		api_reply_405(req, "/v1/updates", "POST");
 		return;
 	}
-	if (!charset_utf8(ctype)) {
+	if (!api_no_query(req))
+		return;
+	if (!api_charset_utf8(ctype)) {
 		api_reply_error(req, 415, "unsupported_media_type", NULL,
 				"paced reads CSV as UTF-8 only (got %.100s); "
 				"save the sheet as \"CSV UTF-8\"",

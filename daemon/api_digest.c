@@ -20,6 +20,8 @@ void api_digest(struct http_request *req, struct app *app)
 		api_reply_405(req, "/v1/digest", "POST");
 		return;
 	}
+	if (!api_no_query(req))
+		return;
 	if (!d->line) {
 		api_reply_error(req, 409, "not_configured", NULL,
 				"no [digest] section in %s", app->conf->file);

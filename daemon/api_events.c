@@ -84,8 +84,8 @@ void api_events(struct http_request *req, struct app *app)
 	struct collect c = {app, NULL};
 	int rc;
 
-	if (strcmp(http_request_method(req), "GET")) {
-		api_reply_405(req, "/v1/events", "GET");
+	if (!api_method_reads(http_request_method(req))) {
+		api_reply_405(req, "/v1/events", "GET, HEAD");
 		return;
 	}
 	if (!api_query_only(req, allowed))

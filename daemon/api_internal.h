@@ -68,6 +68,18 @@ bool api_query(const char *query, const char *name, char *buf, size_t len,
  * (NULL-terminated) and returns false; true when all are known. */
 bool api_query_only(struct http_request *req, const char *const *allowed);
 
+/* api_query_only with none allowed: for the routes that read no query,
+ * so that a client's ?dry_run=1 is refused, never taken for a write. */
+bool api_no_query(struct http_request *req);
+
+/* GET or HEAD: every route that answers GET answers HEAD (the head and
+ * Content-Length alone; http.c drops the body). */
+bool api_method_reads(const char *method);
+
+/* Whether a Content-Type's charset, if it names one, is UTF-8: the only
+ * one paced reads (JSON is UTF-8 by RFC 8259). */
+bool api_charset_utf8(const char *ctype);
+
 /* Reads ?limit= (1..max, default def) into *limit; answers 422 itself
  * and returns false when it is malformed. */
 bool api_query_limit(struct http_request *req, long def, long max,

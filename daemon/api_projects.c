@@ -101,35 +101,39 @@ void api_projects(struct http_request *req, struct app *app, const char *id)
 	int rc;
 
 	if (!id) {
-		if (strcmp(method, "GET") == 0)
+		if (api_method_reads(method))
 			list(req, app);
-		else if (strcmp(method, "POST") == 0)
+		else if (strcmp(method, "POST") == 0 && api_no_query(req))
 			define(req, app, NULL);
-		else
-			api_reply_405(req, "/v1/projects", "GET, POST");
+		else if (strcmp(method, "POST"))
+			api_reply_405(req, "/v1/projects", "GET, HEAD, POST");
 		return;
 	}
 	if (strcmp(method, "PUT") == 0) {
+		if (!api_no_query(req))
+			return;
 		if (!project_id_valid(id)) {
 			api_reply_error(req, 422, "invalid_value", "id",
-					"id must match "
-					"^[a-z0-9][a-z0-9._-]{0,63}$");
+					"id must match " PROJECT_ID_PATTERN);
 			return;
 		}
 		define(req, app, id);
 		return;
 	}
-	if (strcmp(method, "GET") && strcmp(method, "DELETE")) {
-		api_reply_405(req, "/v1/projects/{id}", "GET, PUT, DELETE");
+	if (!api_method_reads(method) && strcmp(method, "DELETE")) {
+		api_reply_405(req, "/v1/projects/{id}",
+			      "GET, HEAD, PUT, DELETE");
 		return;
 	}
+	if (!api_no_query(req))
+		return;
 	p = registry_get(app->reg, id);
 	if (!p) {
 		api_reply_error(req, 404, "not_found", "id", "no project %s",
 				id);
 		return;
 	}
-	if (strcmp(method, "GET") == 0) {
+	if (api_method_reads(method)) {
 		reply_project(req, app, 200, p, timefmt_now());
 		return;
 	}

@@ -78,7 +78,7 @@ static int decode(const json_t *body, paced_ms now, struct store_silence *si,
 			si->reason = json_string_value(v);
 		} else {
 			return field_error_set(err, "unknown_field", key,
-					       "unknown field %s", key);
+					       "unknown field \"%s\"", key);
 		}
 	}
 	if (!si->project_id && !si->tag)
@@ -185,13 +185,16 @@ void api_silences(struct http_request *req, struct app *app, const char *id)
 {
 	const char *method = http_request_method(req);
 
-	if (!id && strcmp(method, "POST") == 0)
-		create(req, app);
-	else if (!id && strcmp(method, "GET") == 0)
-		list(req, app);
-	else if (id && strcmp(method, "DELETE") == 0)
-		lift(req, app, id);
-	else
+	if (id ? strcmp(method, "DELETE") != 0
+	       : strcmp(method, "POST") != 0 && !api_method_reads(method))
 		api_reply_405(req, id ? "/v1/silences/{id}" : "/v1/silences",
-			      id ? "DELETE" : "GET, POST");
+			      id ? "DELETE" : "GET, HEAD, POST");
+	else if (!api_no_query(req))
+		return;
+	else if (id)
+		lift(req, app, id);
+	else if (strcmp(method, "POST") == 0)
+		create(req, app);
+	else
+		list(req, app);
 }

@@ -83,7 +83,7 @@ int api_update_decode(const json_t *obj, bool with_project,
 			u->project_id = json_string_value(v);
 		} else {
 			return field_error_set(&u->err, "unknown_field", key,
-					       "unknown field %s", key);
+					       "unknown field \"%s\"", key);
 		}
 	}
 	if (with_project && !u->project_id)
@@ -243,12 +243,15 @@ void api_project_updates(struct http_request *req, struct app *app,
 {
 	const char *method = http_request_method(req);
 
-	if (strcmp(method, "POST") == 0)
-		post_one(req, app, id, tok);
-	else if (strcmp(method, "GET") == 0)
+	if (strcmp(method, "POST") == 0) {
+		if (api_no_query(req))
+			post_one(req, app, id, tok);
+	} else if (api_method_reads(method)) {
 		list(req, app, id);
-	else
-		api_reply_405(req, "/v1/projects/{id}/updates", "GET, POST");
+	} else {
+		api_reply_405(req, "/v1/projects/{id}/updates",
+			      "GET, HEAD, POST");
+	}
 }
 
 /* 422 listing every invalid item by index. */
@@ -361,13 +364,15 @@ void api_batch_updates(struct http_request *req, struct app *app,
 		api_reply_405(req, "/v1/updates", "POST");
 		return;
 	}
+	if (!api_no_query(req))
+		return;
 	body = api_read_json(req);
 	if (!body)
 		return;
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "updates")) {
 			api_reply_error(req, 422, "unknown_field", key,
-					"unknown field %s", key);
+					"unknown field \"%s\"", key);
 			goto out;
 		}
 	}

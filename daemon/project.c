@@ -159,7 +159,7 @@ static int parse_milestones(struct def_scratch *d, const json_t *arr,
 				have |= 2;
 			} else {
 				return field_error_set(err, "unknown_field", f,
-						       "unknown field %s", f);
+						       "unknown field \"%s\"", f);
 			}
 		}
 		snprintf(f, sizeof(f), "milestones[%zu].%s", i,
@@ -235,7 +235,7 @@ static int parse_pauses(struct def_scratch *d, const json_t *arr,
 					return PACED_EINVAL;
 			} else {
 				return field_error_set(err, "unknown_field", f,
-						       "unknown field %s", f);
+						       "unknown field \"%s\"", f);
 			}
 		}
 		snprintf(f, sizeof(f), "pauses[%zu].%s", i,
@@ -291,7 +291,7 @@ static int parse_thresholds(struct def_scratch *d, const json_t *obj,
 		snprintf(f, sizeof(f), "thresholds.%s", key);
 		if (strcmp(key, "at_risk") && strcmp(key, "behind"))
 			return field_error_set(err, "unknown_field", f,
-					       "unknown field %s", f);
+					       "unknown field \"%s\"", f);
 		if (need_number(v, f, &x, err))
 			return PACED_EINVAL;
 		if (x <= 0 || x > 1)
@@ -354,7 +354,7 @@ static int validate(struct def_scratch *d, const json_t *b,
 			known = known || strcmp(key, known_fields[i]) == 0;
 		if (!known)
 			return field_error_set(err, "unknown_field", key,
-					       "unknown field %s", key);
+					       "unknown field \"%s\"", key);
 	}
 	if (!(v = json_object_get(b, "title")))
 		return field_error_set(err, "missing_field", "title",
@@ -526,8 +526,7 @@ int project_def_parse(const char *id, const json_t *body,
 		id = json_string_value(jid);
 	if (!project_id_valid(id))
 		return field_error_set(err, "invalid_value", "id",
-				       "id must match "
-				       "^[a-z0-9][a-z0-9._-]{0,63}$");
+				       "id must match " PROJECT_ID_PATTERN);
 	return build(id, body, NULL, true, default_at_risk, default_behind,
 		     out, err);
 }

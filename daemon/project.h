@@ -77,6 +77,8 @@ bool project_def_repeat_every(const struct project_def *d, int64_t *ms);
 size_t project_def_size(const struct project_def *d);
 
 /* Valid project ids: ^[a-z0-9][a-z0-9._-]{0,63}$ */
+/* What project_id_valid() takes, as the error messages state it. */
+#define PROJECT_ID_PATTERN "^[a-z0-9][a-z0-9._-]{0,63}$"
 bool project_id_valid(const char *id);
 
 /*

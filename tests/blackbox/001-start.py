@@ -25,10 +25,11 @@ def test_unknown_path_is_404_json(d):
 
 def test_wrong_method_is_405(d):
     d.create(project("x"))  # so that GET on its updates is 200, not 404
-    allowed = {"/v1/projects": {"GET", "POST"}, "/v1/events": {"GET"},
+    allowed = {"/v1/projects": {"GET", "HEAD", "POST"},
+               "/v1/events": {"GET", "HEAD"},
                "/healthz": {"GET", "HEAD"},
-               "/v1/projects/x/updates": {"GET", "POST"},
-               "/v1/silences": {"GET", "POST"}}
+               "/v1/projects/x/updates": {"GET", "HEAD", "POST"},
+               "/v1/silences": {"GET", "HEAD", "POST"}}
     for method, path in (("DELETE", "/v1/projects"), ("PUT", "/v1/events"),
                          ("POST", "/healthz"), ("PATCH", "/v1/projects"),
                          ("PUT", "/v1/projects/x/updates"),

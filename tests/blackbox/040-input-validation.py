@@ -374,3 +374,78 @@ def test_long_key_cut_between_characters(d):
     assert e["field"].startswith("updates[0]."), e
     assert e["items"][0]["field"].startswith("k" * 100), e
     _alive(d)
+
+
+def test_numbers_out_of_range_are_422_naming_the_key(d):
+    # Well-formed JSON (RFC 8259 sets no magnitude) that no double or
+    # integer holds: a value to refuse by its name, as 1e16 is.
+    _setup(d)
+    for num in (b"1e400", b"-1e400", b"99999999999999999999"):
+        r = _raw_post(d, "/v1/projects/keeper/updates",
+                      b'{"note": "x", "value" : ' + num + b' }')
+        assert_error(r, 422, "invalid_value", "value")
+        data = b'{"id": "p1", "title": "t", "target":' + num + \
+            b', "start": "2022-01-01", "due": "2022-12-31"}'
+        assert_error(_raw_post(d, "/v1/projects", data), 422,
+                     "invalid_value", "target")
+    # An array's element has no key: 422 all the same.
+    r = _raw_post(d, "/v1/updates", b'{"updates": [1e400]}')
+    assert_error(r, 422, "invalid_value")
+    _alive(d)
+
+
+def test_query_parameters_a_route_does_not_read_are_refused(d):
+    # A client expecting ?dry_run=1 to be honoured must not get a write.
+    _setup(d)
+    body = {"value": 43}
+    for path in ("/v1/projects/keeper/updates?dry_run=1",
+                 "/v1/updates?dry_run=1"):
+        data = body if "keeper" in path else \
+            {"updates": [dict(body, project="keeper")]}
+        r = d.post(path, data)
+        assert_error(r, 422, "unknown_field", "dry_run")
+    assert_error(d.get("/v1/projects/keeper?foo=bar"), 422,
+                 "unknown_field", "foo")
+    assert_error(d.delete("/v1/projects/keeper?force=1"), 422,
+                 "unknown_field", "force")
+    r = d.put("/v1/projects/p2?x=1", {k: v for k, v in
+                                       project("p2").items() if k != "id"})
+    assert_error(r, 422, "unknown_field", "x")
+    assert_error(d.get("/v1/projects/p2"), 404)
+    # The lists name the parameter they do not know, and read one sent
+    # percent-encoded.
+    assert_error(d.get("/v1/projects?foo=1"), 422, "unknown_field", "foo")
+    r = d.get("/v1/projects?%73tatus=behind")
+    assert r.status == 200, r
+    _alive(d)
+
+
+def test_put_with_an_id_that_cannot_be_one_is_422(d):
+    _setup(d)
+    body = {k: v for k, v in project("x").items() if k != "id"}
+    for seg in ("a" * 256, "a%zz", "a%00b", "a" * 300 + "%2F"):
+        r = d.put("/v1/projects/" + seg, body)
+        assert_error(r, 422, "invalid_value", "id")
+        # Only a PUT makes what it names; a read of it is a 404.
+        assert_error(d.get("/v1/projects/" + seg), 404)
+    _alive(d)
+
+
+def test_unknown_empty_key_is_named_in_the_message(d):
+    _setup(d)
+    r = _raw_post(d, "/v1/projects/keeper/updates", b'{"value": 1, "": 2}')
+    assert_error(r, 422, "unknown_field")
+    assert 'unknown field ""' in r.body["error"]["message"], r
+    _alive(d)
+
+
+def test_json_in_another_charset_is_415(d):
+    _setup(d)
+    for cs in ("utf-16", "latin1", '"iso-8859-1"'):
+        r = _raw_post(d, "/v1/projects/keeper/updates", b'{"value": 7}',
+                      "application/json; charset=" + cs)
+        assert_error(r, 415, "unsupported_media_type")
+    r = _raw_post(d, "/v1/projects/keeper/updates", b'{"value": 42}',
+                  'application/json; charset="UTF-8"')
+    assert r.status == 201, r
+    _alive(d)

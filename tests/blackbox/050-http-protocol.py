@@ -300,3 +300,25 @@ def test_client_vanishes_mid_request(d):
         c.close()  # before reading the answers
     assert d.get("/healthz").status == 200
     assert d.project("a")["current"] == 0
+
+
+def test_head_wherever_get_answers(d):
+    # RFC 9110: HEAD is GET's head, on every resource GET reads; the
+    # connection carries on after it (no body was sent to skip).
+    d.create(project("x"))
+    d.update("x", {"value": 5, "note": "一"})
+    c = d.connect()
+    for path in ("/v1/projects", "/v1/projects/x", "/v1/projects/x/updates",
+                 "/v1/events", "/v1/silences"):
+        got = d.get(path)
+        assert got.status == 200, (path, got)
+        c.send(f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        r = c.read_response(method="HEAD")
+        assert r.status == 200, (path, r)
+        assert r.raw == b"", (path, r.raw[:80])
+        if "content-length" in r.headers:
+            assert int(r.headers["content-length"]) == len(got.raw), path
+        else:  # a streamed list: chunked, as its GET
+            assert r.headers.get("transfer-encoding") == "chunked", r.head
+    c.send(_get("/healthz"))
+    assert c.read_response().status == 200
