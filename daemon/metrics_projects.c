@@ -80,7 +80,9 @@ static const struct fam fams[] = {
     {"paced_project_status",
      "1 for the project's current status, 0 for the others.", FAM_STATUS, 0},
     {"paced_project_stale",
-     "1 when no update arrived for report_every + grace.", FAM_VALUE,
+     "1 when no update arrived for report_every + grace and the "
+     "project is not done.",
+     FAM_VALUE,
      ROW(stale)},
     {"paced_project_due_timestamp_seconds",
      "When the project is due (Unix seconds).", FAM_VALUE, ROW(due)},

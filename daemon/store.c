@@ -181,17 +181,22 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT 1 FROM silences WHERE deleted_at IS NULL "
 		"AND until > ?1 AND (project_id = ?2 OR tag IN "
 		"(SELECT value FROM json_each(?3))) LIMIT 1",
-	/* Whether bad news reached a channel after the last good news that
-	 * did: then people believe the project is still in trouble. */
+	/* Whether the latest status news a channel was given about the
+	 * project was bad: at_risk, behind, overdue, or a reminder while it
+	 * was one of those, with no recovered/done given since. Stale and
+	 * resumed tell of reporting, not of status, and answer each other:
+	 * neither counts. Walks the project's events newest first
+	 * (events_project) and stops at the first such news delivered. */
 	[ST_LAST_BAD_NEWS_DELIVERED] =
-		"SELECT EXISTS (SELECT 1 FROM events e JOIN deliveries d "
-		"ON d.event_seq = e.seq WHERE e.project_id = ?1 "
-		"AND e.type IN ('project.at_risk', 'project.behind', "
-		"'project.overdue', 'project.stale', 'project.reminder') "
-		"AND e.seq > coalesce((SELECT max(g.seq) FROM events g "
-		"JOIN deliveries gd ON gd.event_seq = g.seq "
-		"WHERE g.project_id = ?1 AND g.type IN ('project.recovered', "
-		"'project.done')), 0))",
+		"SELECT e.type IN ('project.at_risk', 'project.behind', "
+		"'project.overdue', 'project.reminder') FROM events e "
+		"WHERE e.project_id = ?1 AND (e.type IN ('project.recovered', "
+		"'project.done') OR (e.type IN ('project.at_risk', "
+		"'project.behind', 'project.overdue', 'project.reminder') "
+		"AND e.status IN ('at_risk', 'behind', 'overdue'))) "
+		"AND EXISTS (SELECT 1 FROM deliveries d "
+		"WHERE d.event_seq = e.seq) "
+		"ORDER BY e.seq DESC LIMIT 1",
 	/* seq is the rowid, so max() is one b-tree descent, not a count. */
 	[ST_UPDATES_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM updates",
 	[ST_EVENTS_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",

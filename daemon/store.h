@@ -289,9 +289,11 @@ int store_silences_active(struct store *s, paced_ms now, store_silence_fn fn,
  * (tags_json: a JSON array of strings). */
 int store_silenced(struct store *s, const char *project_id,
 		   const char *tags_json, paced_ms now, bool *out);
-/* Whether bad news about the project (at_risk, behind, overdue, stale,
- * reminder) was given to a channel after the last recovered/done that
- * was: what a recovery inside a silence must still answer. */
+/* Whether status bad news about the project (at_risk, behind, overdue,
+ * or a reminder while the status was one of those) was given to a channel
+ * after the last recovered/done that was: what a recovery inside a
+ * silence must still answer. Stale and reminders of staleness alone do
+ * not count: a resumed answers them, not a recovery. */
 int store_last_bad_news_delivered(struct store *s, const char *project_id,
 				  bool *out);
 

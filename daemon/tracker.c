@@ -37,19 +37,22 @@ static int collect_point(const struct store_update *u, void *data)
 	return 0;
 }
 
-static bool is_stale(const struct project *p, paced_ms now)
+/* From when p, with this status, is stale if nothing more arrives, or
+ * PACED_NEVER. A done project reports nothing more, naturally: that is no
+ * news, and it cannot fall behind (SPEC section 2, done). */
+static paced_ms stale_from(const struct project *p, enum pace_status status)
 {
 	int64_t every = project_def_report_every(p->def);
 	paced_ms last;
 
-	if (!every)
-		return false;
+	if (!every || status == PACE_DONE)
+		return PACED_NEVER;
 	/* What counts is when a report last arrived, whatever date it
 	 * carries: a report filed today for last week is still a report. */
 	last = p->has_arrival && p->last_arrival > p->def->start
 		       ? p->last_arrival
 		       : p->def->start;
-	return now - last >= every + project_def_grace(p->def);
+	return last + every + project_def_grace(p->def);
 }
 
 /* Status and staleness only: what deciding on a change needs. */
@@ -60,7 +63,7 @@ static void evaluate(struct app *app, const struct project *p, paced_ms now,
 	v->at_risk = c->at_risk;
 	v->behind = c->behind;
 	pace_evaluate(c, project_current(p), now, p->status, &v->eval);
-	v->stale = is_stale(p, now);
+	v->stale = now >= stale_from(p, v->eval.status);
 }
 
 /* What a forecast may do with p's cache (fcache.h). */
@@ -230,15 +233,7 @@ static paced_ms reminder_at(const struct app *app, const struct project *p)
 /* When p becomes stale if nothing arrives, or PACED_NEVER. */
 static paced_ms stale_at(const struct project *p)
 {
-	int64_t every = project_def_report_every(p->def);
-	paced_ms last;
-
-	if (!every || p->stale)
-		return PACED_NEVER;
-	last = p->has_arrival && p->last_arrival > p->def->start
-		       ? p->last_arrival
-		       : p->def->start;
-	return last + every + project_def_grace(p->def);
+	return p->stale ? PACED_NEVER : stale_from(p, p->status);
 }
 
 static int record_event(struct app *app, struct project *p,

@@ -104,6 +104,32 @@ def test_stale_then_resumed(d, rx):
     assert_event_hook(h, "project.resumed", "quiet")
 
 
+def test_done_project_is_never_stale():
+    # A finished project stops reporting, naturally: that is no news, so no
+    # project.stale, no reminders, and nowhere shown as stale. Reopened by
+    # a lower value it is tracked again and can turn stale.
+    rx = Receiver()
+    d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "3s"})
+    body, _ = _short("finished", -1, 10 ** 6, report_every="2s", grace="1s")
+    d.create(body)
+    d.update("finished", {"value": 350})
+    rx.wait_hook("project.done", "finished")
+    time.sleep(7)  # stale 3 s after the report, a reminder 3 s after that
+    assert [h.type for h in rx.all()] == ["project.done"], rx.all()
+    assert [e["type"] for e in d.events(project="finished")] == \
+        ["project.done"]
+    p = d.project("finished")
+    assert p["status"] == "done" and p["stale"] is False, p
+    assert d.projects(stale="true") == []
+    assert 'paced_project_stale{project="finished"} 0' in \
+        d.get("/metrics").raw.decode()
+    assert 'data-stale="true"' not in d.get("/").raw.decode()
+    p = d.update("finished", {"value": 300})["project"]
+    assert p["status"] != "done" and p["stale"] is False, p
+    h = rx.wait_hook("project.stale", "finished", timeout=10)
+    assert_event_hook(h, "project.stale", "finished")
+
+
 def test_reminder_repeats():
     rx = Receiver()
     d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "3s"})

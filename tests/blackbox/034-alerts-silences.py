@@ -146,3 +146,46 @@ def test_done_after_delivered_recovery_stays_silent(d, rx):
     time.sleep(1.5)
     assert not rx.of_type("project.done", "fine"), rx.all()
     assert d.events(project="fine")[0]["type"] == "project.done"
+
+
+def test_resumed_answers_stale_so_a_later_recovery_stays_silent(d, rx):
+    # Delivered: behind and stale (nothing reported since start), then
+    # recovered and resumed; stale again, resumed again. The group last
+    # heard that the project is on track and reporting. A behind inside a
+    # silence is held, so the recovery from it has nothing heard to answer.
+    d.create(project("s", start=-500, due=500, report_every="3s",
+                     grace="1s"))
+    rx.wait_hook("project.stale", "s")
+    d.update("s", {"value": 200})
+    rx.wait_hook("project.resumed", "s")
+    h = rx.wait_hook("project.stale", "s", timeout=10, n=2)
+    assert h.json["project"]["status"] == "on_track", h.json
+    d.update("s", {"value": 200})
+    rx.wait_hook("project.resumed", "s", n=2)
+    assert [h.type for h in rx.of_type("project.recovered", "s")] == \
+        ["project.recovered"], rx.all()
+    _silence(d, project="s")
+    d.update("s", {"value": 100})        # behind, silenced
+    d.update("s", {"value": 200})        # recovered, answering nothing heard
+    assert [e["type"] for e in d.events(project="s")][:2] == \
+        ["project.recovered", "project.behind"]
+    time.sleep(1.5)
+    assert len(rx.of_type("project.recovered", "s")) == 1, rx.all()
+
+
+def test_recovery_answers_a_delivered_reminder_of_bad_status():
+    # The behind itself was held, but a reminder that the project is
+    # still behind went out: that is the news a recovery answers.
+    from harness import Daemon, Receiver
+    rx = Receiver()
+    d = Daemon(channels=[rx.channel("ops")], alerts={"repeat_every": "2s"})
+    s = _silence(d, tag="提醒")
+    d.create(project("nudged", start=-50, due=50, tags=["提醒"]))
+    assert d.delete(f"/v1/silences/{s['id']}").status == 204
+    h = rx.wait_hook("project.reminder", "nudged", timeout=10)
+    assert h.json["project"]["status"] == "behind", h.json
+    _silence(d, project="nudged")
+    d.update("nudged", {"value": 200})
+    h = rx.wait_hook("project.recovered", "nudged", timeout=5)
+    assert_event_hook(h, "project.recovered", "nudged", previous="behind")
+    assert not rx.of_type("project.behind", "nudged"), rx.all()
