@@ -224,32 +224,6 @@ bool api_charset_utf8(const char *ctype)
 	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
 }
 
-/* The key whose value is the number ending at body[end], as written in
- * the body ("" when the number is an array's element). For a number
- * JSON allows and no double or integer holds (1e400): well-formed, so a
- * value to refuse by its name, as a value of 1e16 is. */
-static void number_key(const char *body, size_t end, char *key, size_t len)
-{
-	size_t i = end, close;
-
-	*key = '\0';
-	while (i > 0 && strchr("0123456789+-.eE", body[i - 1]))
-		i--;
-	while (i > 0 && strchr(" \t\r\n", body[i - 1]))
-		i--;
-	if (i == 0 || body[--i] != ':')
-		return;
-	while (i > 0 && strchr(" \t\r\n", body[i - 1]))
-		i--;
-	if (i == 0 || body[--i] != '"')
-		return;
-	close = i;
-	while (i > 0 && (body[i - 1] != '"' || (i > 1 && body[i - 2] == '\\')))
-		i--;
-	if (i > 0 && close - i < len)
-		snprintf(key, len, "%.*s", (int)(close - i), body + i);
-}
-
 json_t *api_read_json(struct http_request *req)
 {
 	const char *ctype = http_request_header(req, "Content-Type");
@@ -281,13 +255,19 @@ json_t *api_read_json(struct http_request *req)
 	if (!j)
 		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
-		char key[128];
+		size_t tame_len;
+		char *tame = jsonutil_tame_numbers(body, len, &tame_len);
+		json_error_t again;
 
-		number_key(body, (size_t)jerr.position, key, sizeof(key));
-		api_reply_error(req, 422, "invalid_value", key,
-				"%s: a number out of range (%s)",
-				*key ? key : "a value", jerr.text);
-		return NULL;
+		/* Read through with the numbers out of every field's range,
+		 * so that a well-formed body gets its 422 by field (and a
+		 * malformed one its 400) as if the number were 1e16. */
+		if (tame)
+			j = json_loadb(tame, tame_len, JSON_REJECT_DUPLICATES,
+				       &again);
+		if (tame && !j)
+			jerr = again;
+		free(tame);
 	}
 	if (!j) {
 		api_reply_error(req, 400, "invalid_json", NULL,

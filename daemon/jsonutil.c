@@ -1,6 +1,7 @@
 /* jsonutil.c - jansson helpers. */
 #include "jsonutil.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,6 +11,76 @@
 
 #include "jsonw.h"
 #include "timefmt.h"
+
+/* Whether the number token t[0..n) is one jansson refuses: an integer
+ * (no '.', 'e' or 'E') beyond json_int_t, or a real beyond a double
+ * (an underflow to zero it takes). */
+static bool number_overflows(const char *t, size_t n)
+{
+	char *s = strndup(t, n), *end;
+	bool real = strpbrk(s ? s : "", ".eE") != NULL, over;
+
+	if (!s)
+		return false;
+	errno = 0;
+	if (real) {
+		double x = strtod(s, &end);
+
+		over = errno == ERANGE && isinf(x);
+	} else {
+		(void)strtoll(s, &end, 10);
+		over = errno == ERANGE;
+	}
+	free(s);
+	return over;
+}
+
+char *jsonutil_tame_numbers(const char *body, size_t len, size_t *out_len)
+{
+	char *out = malloc(len + 1), *o = out;
+	bool in_string = false, tamed = false;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		char c = body[i];
+		size_t n = 1;
+
+		if (in_string) {
+			if (c == '\\' && i + 1 < len)
+				n = 2;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			/* Every overflowing token is longer than its
+			 * stand-in (1e309), so out never outgrows body. */
+			const char *r = c == '-' ? "-1e300" : "1e300";
+
+			while (i + n < len && body[i + n] != '\0' &&
+			       strchr("0123456789+-.eE", body[i + n]))
+				n++;
+			if (strlen(r) <= n && number_overflows(body + i, n)) {
+				memcpy(o, r, strlen(r));
+				o += strlen(r);
+				i += n;
+				tamed = true;
+				continue;
+			}
+		}
+		memcpy(o, body + i, n);
+		o += n;
+		i += n;
+	}
+	if (!tamed) {
+		free(out);
+		return NULL;
+	}
+	*o = '\0';
+	*out_len = (size_t)(o - out);
+	return out;
+}
 
 json_t *jsonutil_number(double v)
 {

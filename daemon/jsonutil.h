@@ -21,6 +21,16 @@ json_t *jsonutil_instant(paced_ms t);
 /* A string or JSON null for NULL. New reference. */
 json_t *jsonutil_string_or_null(const char *s);
 
+/*
+ * A copy of the JSON text body[0..len) in which every number no double
+ * or integer holds (1e400, 99999999999999999999) reads ±1e300 instead,
+ * which every numeric field paced takes refuses by its range: jansson
+ * stops at such a number although the text is well-formed, and the copy
+ * lets the whole body be read and the field be named by its full path.
+ * NULL when there is none (or on ENOMEM); free() the result.
+ */
+char *jsonutil_tame_numbers(const char *body, size_t len, size_t *out_len);
+
 /* Serialises compactly for clients, reals with 15 significant digits so
  * float noise (0.30000000000000004) never shows while every number a
  * client may give (|x| <= 1e15) prints as given. NULL on ENOMEM; free()

@@ -1,6 +1,8 @@
 """040-input-validation: every class of bad input gets its documented status
 and error body, and the daemon keeps serving with its data intact."""
 
+import json
+
 from harness import DAY, assert_error, iso, now, project
 
 KEEP = project("keeper", title="保留项目", tags=["亚运"])
@@ -388,9 +390,30 @@ def test_numbers_out_of_range_are_422_naming_the_key(d):
             b', "start": "2022-01-01", "due": "2022-12-31"}'
         assert_error(_raw_post(d, "/v1/projects", data), 422,
                      "invalid_value", "target")
-    # An array's element has no key: 422 all the same.
-    r = _raw_post(d, "/v1/updates", b'{"updates": [1e400]}')
-    assert_error(r, 422, "invalid_value")
+    # Named by its full path, as 1e16 is: a batch item by its index, a
+    # milestone, a threshold; and a key paced does not know stays that.
+    r = _raw_post(d, "/v1/updates", b'{"updates": [{"project": "keeper", '
+                  b'"value": 1}, {"project": "keeper", "value": 1e400}]}')
+    assert_error(r, 422, "invalid_value", "updates[1].value")
+    assert [i["index"] for i in r.body["error"]["items"]] == [1], r
+    base = project("p1")
+    for field, body in (
+            ("milestones[0].value",
+             dict(base, milestones=[{"at": base["due"], "value": "N"}])),
+            ("thresholds.at_risk", dict(base, thresholds={"at_risk": "N"}))):
+        data = json.dumps(body).replace('"N"', "-1e999").encode()
+        assert_error(_raw_post(d, "/v1/projects", data), 422,
+                     "invalid_value", field)
+    assert_error(_raw_post(d, "/v1/projects/keeper/updates",
+                           b'{"bogus": 1e400}'), 422, "unknown_field",
+                 "bogus")
+    # Malformed around the number: still 400, as without it; and a
+    # number that is the whole body is no object.
+    for data in (b'{"value": 1e400', b'{"value": 1e400,}',
+                 b'{"value": 1e400, "value": 2}', b"1e400", b"[1e400]",
+                 b'{"note": "1e400 \\" 1e400", "value": 1e400 x}'):
+        r = _raw_post(d, "/v1/projects/keeper/updates", data)
+        assert_error(r, 400, "invalid_json")
     _alive(d)
 
 

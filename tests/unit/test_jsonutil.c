@@ -534,6 +534,47 @@ static void test_writer_depth_bound(void **state)
 	assert_null(jsonw_finish(&w, NULL));
 }
 
+/* Only the numbers jansson refuses change, and the copy then parses:
+ * numbers inside strings, after escaped quotes, and underflows stay. */
+static void test_tame_numbers(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"{\"v\": 1e400}", "{\"v\": 1e300}"},
+		{"[-1e400,1,99999999999999999999,-9223372036854775809]",
+		 "[-1e300,1,1e300,-1e300]"},
+		{"{\"n\": \"1e400 \\\" 1e400\", \"v\":9e308}",
+		 "{\"n\": \"1e400 \\\" 1e400\", \"v\":1e300}"},
+		{"[1e-400, 1e400]", "[1e-400, 1e300]"},
+	};
+	static const char *const untouched[] = {
+		"{\"v\": 1e300}", "[1e-400, 9223372036854775807]",
+		"{\"s\": \"1e400\"}", "",
+	};
+	json_error_t e;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *t = jsonutil_tame_numbers(cases[i].in,
+						strlen(cases[i].in), &n);
+		json_t *j;
+
+		assert_non_null(t);
+		assert_string_equal(t, cases[i].out);
+		assert_int_equal(n, strlen(cases[i].out));
+		assert_null(json_loads(cases[i].in, 0, &e));
+		j = json_loads(t, 0, &e);
+		assert_non_null(j);
+		json_decref(j);
+		free(t);
+	}
+	for (size_t i = 0; i < sizeof(untouched) / sizeof(untouched[0]); i++)
+		assert_null(jsonutil_tame_numbers(
+			untouched[i], strlen(untouched[i]), &n));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_writer_misuse_fails),
 		cmocka_unit_test(test_writer_tree_misuse_fails),
 		cmocka_unit_test(test_writer_depth_bound),
+		cmocka_unit_test(test_tame_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
