@@ -180,6 +180,14 @@ int group_enter(struct group *g)
 {
 	int rc;
 
+	/* SQLite rolls the whole transaction back after some errors (a full
+	 * disk, an I/O error, no memory), which a write outside the group's
+	 * savepoints may have met: the group's writes are gone, and its
+	 * writers hear of it now. Else this write's savepoint would begin a
+	 * transaction of its own, committed at once by its release, while
+	 * its writer is told at the group's end that it failed. */
+	if (g->open && !store_in_transaction(g->store))
+		commit(g, true);
 	if (!g->open) {
 		rc = g->sync ? store_begin_unsynced(g->store)
 			     : store_begin(g->store);

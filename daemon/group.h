@@ -36,7 +36,11 @@ int group_new(struct group **out, uv_loop_t *loop, struct store *s,
 void group_close(struct group *g);
 
 /* Joins the group: its transaction opens if this is the first write of
- * the turn, then a savepoint for this write alone. 0 or PACED_E*. */
+ * the turn, then a savepoint for this write alone. 0 or PACED_E*. A
+ * group whose transaction SQLite has rolled back meanwhile (a full disk,
+ * an I/O error) fails first, its callbacks told so; writes that do not
+ * join a group take a transaction of their own (store_begin()), which
+ * commits the group first, so no failure of theirs can take it back. */
 int group_enter(struct group *g);
 
 /* Ends the write group_enter() began: kept in the group when rc is 0,

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify_batch.h"
+#include "notify_outcome.h"
 #include "ratelimit.h"
 #include "timefmt.h"
 
@@ -76,6 +77,8 @@ struct notify {
 	size_t n_in_flight;
 	struct chan_state *chans;
 	struct digest_job *digests;
+	/* Outcomes the store has not taken yet; their deliveries are held. */
+	struct notify_outcomes outcomes;
 	bool closing;
 	bool timer_closed;
 	void (*done)(void *);
@@ -184,13 +187,14 @@ static void unlink_attempt(struct notify *n, struct attempt *a)
 	}
 }
 
+/* Queues an outcome; notify_outcomes_write() stores it. */
 static void record(struct notify *n, const char *channel,
 		   const struct batch_row *r, const char *state,
 		   paced_ms next_at, const char *error)
 {
-	paced_ms now = timefmt_now();
-	int rc = store_delivery_update(n->store, r->event_seq, channel, state,
-				       r->attempts + 1, next_at, error, now);
+	int rc = notify_outcomes_add(&n->outcomes, n->store, r->event_seq,
+				     channel, state, r->attempts + 1, next_at,
+				     error, timefmt_now());
 
 	metrics_delivery(channel, state);
 	if (rc < 0)
@@ -220,6 +224,11 @@ static void maybe_finish(struct notify *n)
 		n->digests = j->next;
 		digest_job_free(j);
 	}
+	if (n->outcomes.n)
+		log_err("%zu delivery outcomes were never stored: those "
+			"deliveries go out again after the restart",
+			n->outcomes.n);
+	notify_outcomes_clear(&n->outcomes);
 	if (n->done)
 		n->done(n->done_data);
 	free(n);
@@ -283,6 +292,9 @@ static void on_response(const struct httpc_response *res, void *data)
 	paced_ms now = timefmt_now();
 	struct chan_judgement j;
 	const struct conf_channel *ch;
+	/* The store refuses outcomes already: the worker's next try writes
+	 * this one with them, not one transaction per answer. */
+	bool refusing = n->outcomes.n > 0;
 
 	unlink_attempt(n, a);
 	if (res->curl_code != 0 && n->closing) {
@@ -315,9 +327,6 @@ static void on_response(const struct httpc_response *res, void *data)
 		digest_outcome(n, a, &j, now);
 		goto out;
 	}
-	/* One transaction: a summary's rows change together. */
-	if (a->n_rows > 1 && store_begin(n->store) < 0)
-		log_warn("recording a summary outcome outside a transaction");
 	for (size_t i = 0; i < a->n_rows; i++) {
 		const struct batch_row *r = &a->rows[i];
 
@@ -334,8 +343,9 @@ static void on_response(const struct httpc_response *res, void *data)
 			row_failed(n, a, r, &j, now);
 		}
 	}
-	if (a->n_rows > 1 && store_commit(n->store) < 0)
-		log_err("recording a summary outcome: commit failed");
+	/* One transaction: a summary's rows change together. */
+	if (!refusing)
+		notify_outcomes_write(&n->outcomes, n->store);
 out:
 	attempt_free(a);
 	if (!n->closing)
@@ -432,20 +442,23 @@ static int start_rows(struct notify *n, const struct conf_channel *ch,
 	return 0;
 }
 
-/* Puts off rows the channel cannot take before `until`. */
+/* Puts off rows the channel cannot take before `until`, in a
+ * transaction of their own. Refused, they stay due: the worker looks
+ * again after its wait for the store (nothing was sent). */
 static void defer_rows(struct notify *n, const char *channel,
 		       const struct batch_row *rows, size_t count,
 		       paced_ms until)
 {
-	bool tx = count > 1 && store_begin(n->store) == 0;
+	int rc = store_begin(n->store);
 
-	for (size_t i = 0; i < count; i++)
-		if (store_delivery_defer(n->store, rows[i].event_seq, channel,
-					 until) < 0)
-			log_err("delivery of event %s to %s: cannot defer",
-				rows[i].event_id, channel);
-	if (tx)
-		store_commit(n->store);
+	for (size_t i = 0; i < count && rc == 0; i++)
+		rc = store_delivery_defer(n->store, rows[i].event_seq, channel,
+					  until);
+	rc = store_finish(n->store, rc);
+	notify_outcomes_answered(&n->outcomes, rc);
+	if (rc < 0)
+		log_err("deliveries to %s: cannot put %zu off: %s", channel,
+			count, paced_strerror(rc));
 }
 
 /* Rows that can never go anywhere. */
@@ -616,7 +629,9 @@ static void on_timer(uv_timer_t *t)
 		}
 		for (size_t k = 0; k < n_group;) {
 			if (is_in_flight(n, group[k].project_id,
-					 group[k].channel)) {
+					 group[k].channel) ||
+			    notify_outcomes_has(&n->outcomes,
+						group[k].event_seq, channel)) {
 				notify_batch_row_clear(&group[k]);
 				group[k] = group[--n_group];
 				continue;
@@ -630,8 +645,10 @@ static void on_timer(uv_timer_t *t)
 		free(channel);
 	}
 	notify_batch_rows_clear(&due);
-	/* Due rows that could not start (no memory, the database refusing
-	 * the outcome) are due again at once: look again in a moment rather
+	/* Rows killed above, and those the store refused before. */
+	notify_outcomes_write(&n->outcomes, n->store);
+	/* Due rows that could not start (no memory, their outcome held
+	 * above) are due again at once: look again in a moment rather
 	 * than spin. */
 	schedule(n, started == 0 ? RESCAN_MS : 0);
 }
@@ -645,6 +662,12 @@ static void schedule(struct notify *n, int64_t min_wait_ms)
 
 	if (n->closing)
 		return;
+	/* The store refuses writes: what is held waits for the next try,
+	 * and what is due would only meet the refusal again. */
+	if (n->outcomes.wait_ms > min_wait_ms)
+		min_wait_ms = n->outcomes.wait_ms;
+	if (n->outcomes.n && next > now)
+		next = now;
 	for (const struct digest_job *j = n->digests; j; j = j->next) {
 		paced_ms at = j->next_at;
 
@@ -682,6 +705,7 @@ int notify_new(struct notify **out, uv_loop_t *loop, struct store *store,
 	n->store = store;
 	n->client = client;
 	n->conf = conf;
+	notify_outcomes_init(&n->outcomes);
 	uv_timer_init(loop, &n->timer);
 	n->timer.data = n;
 	*out = n;
@@ -745,6 +769,8 @@ static void on_timer_closed(uv_handle_t *h)
 
 void notify_close(struct notify *n, void (*done)(void *), void *data)
 {
+	/* A last try: the disk may have room by now. */
+	notify_outcomes_write(&n->outcomes, n->store);
 	n->closing = true;
 	n->done = done;
 	n->done_data = data;

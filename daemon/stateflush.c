@@ -18,6 +18,10 @@
  * reads again after a crash. */
 #define FLUSH_MS 1000
 #define FLUSH_AT 4096
+/* A batch the database refused is tried again after FLUSH_MS, doubling
+ * up to this: a full disk is the operator's to fix, and each try costs a
+ * log line. */
+#define RETRY_MAX_MS 60000
 
 struct stateflush {
 	struct app *app;
@@ -26,6 +30,9 @@ struct stateflush {
 	 * the batch is written. */
 	char **ids;
 	size_t n, cap;
+	/* The wait before the next try after a refused batch; 0 while
+	 * batches are written. */
+	uint64_t retry_ms;
 };
 
 static void on_timer(uv_timer_t *t)
@@ -61,7 +68,9 @@ static int push(struct stateflush *f, const char *id)
 
 static void arm(struct stateflush *f)
 {
-	if (f->n >= FLUSH_AT)
+	/* While the database refuses batches, a full one waits for the
+	 * retry like the rest. */
+	if (f->n >= FLUSH_AT && !f->retry_ms)
 		uv_timer_start(&f->timer, on_timer, 0, 0);
 	else if (!uv_is_active((uv_handle_t *)&f->timer))
 		uv_timer_start(&f->timer, on_timer, FLUSH_MS, 0);
@@ -100,6 +109,19 @@ static void index_entries_later(struct stateflush *f)
 		uv_timer_start(&f->timer, on_timer, FLUSH_MS, 0);
 }
 
+/* After a refused batch: its projects stay marked, so no touch arms the
+ * timer again, and without this the batch would wait for the stop. */
+static void retry_later(struct stateflush *f)
+{
+	if (!f->retry_ms)
+		f->retry_ms = FLUSH_MS;
+	else if (f->retry_ms < RETRY_MAX_MS / 2)
+		f->retry_ms *= 2;
+	else
+		f->retry_ms = RETRY_MAX_MS;
+	uv_timer_start(&f->timer, on_timer, f->retry_ms, 0);
+}
+
 int stateflush_run(struct stateflush *f)
 {
 	struct store *s = f->app->store;
@@ -126,12 +148,13 @@ int stateflush_run(struct stateflush *f)
 		rc = store_state_mark(s);
 	rc = store_finish(s, rc);
 	if (rc < 0) {
-		/* The mark stayed: start-up would apply these updates again.
-		 * Tried again at the next touch or stop. */
+		/* The mark stayed: start-up would apply these updates again. */
 		log_warn("cannot write the projects' current values: %s",
 			 paced_strerror(rc));
+		retry_later(f);
 		return rc;
 	}
+	f->retry_ms = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		struct project *p = registry_get(f->app->reg, f->ids[i]);
 

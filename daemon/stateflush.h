@@ -32,7 +32,8 @@ int stateflush_touch(struct stateflush *f, struct project *p);
 
 /* Writes the batch now, in a transaction of its own (not inside
  * another). 0 or PACED_E*; on failure the batch is kept for the next
- * try. With no batch but updates' index entries held (store_tail.h),
+ * try, which its timer makes after a second, then less often, up to a
+ * minute apart, while the database refuses it. With no batch but updates' index entries held (store_tail.h),
  * it commits an empty transaction, which writes those that are due; its
  * timer comes back for the rest. */
 int stateflush_run(struct stateflush *f);

@@ -13,7 +13,7 @@ import threading
 import time
 
 from harness import (Daemon, Receiver, assert_error, chattr, make_tmpdir,
-                     on_cleanup, project, wait_for)
+                     not_under_valgrind, on_cleanup, project, wait_for)
 
 PHASE = 20  # seconds of each kind of outage: a minute in all
 
@@ -201,3 +201,40 @@ def test_read_only_database_file_is_503_until_writable():
     d.restart()
     ids = {u["id"] for u in d.updates("a")}
     assert "rw" in ids and "ro" not in ids, ids
+
+
+def _delivery(d, pid):
+    evs = d.events(project=pid)
+    return evs[-1]["deliveries"][0] if evs and evs[-1]["deliveries"] else None
+
+
+@not_under_valgrind("preloads its own write() into paced")
+def test_full_disk_after_a_send_does_not_send_it_again():
+    # The outcome of a delivery cannot be stored: the outbox still says
+    # "pending, due". It went out once; it must not go out again (a
+    # reviewer saw 33 475 copies of one event in 20 s), and once there is
+    # room the outcome is stored.
+    rx = Receiver()
+    d = Daemon(channels=[rx.channel("ops")], start=False)
+    full = os.path.join(d.tmp, "full")
+    d.start_preloaded("diskfull.c", {"PACED_DISK_FULL": full})
+    with rx.lock:
+        rx.delay = 2  # the answer comes after the disk has filled
+    d.create(project("a"))
+    rx.wait_hook("project.behind", "a")
+    open(full, "w").close()
+    with rx.lock:
+        rx.delay = 0
+    time.sleep(6)  # past the first backoff, had the attempt failed
+    got = len(rx.all())
+    assert got == 1, f"{got} requests for one event on a full disk"
+    assert d.running()
+    os.unlink(full)
+    wait_for(lambda: (x := _delivery(d, "a")) and x["state"] == "sent", 90,
+             msg="the outcome stored once there is room")
+    time.sleep(1)
+    assert len(rx.all()) == 1, rx.all()
+    assert _delivery(d, "a")["attempts"] == 1
+
+
+test_full_disk_after_a_send_does_not_send_it_again.timeout = 120

@@ -11,14 +11,11 @@ import json
 import os
 import re
 import socket
-import subprocess
 import threading
 import time
 
 from harness import (ConnectionClosed, Daemon, Receiver, not_under_valgrind,
                      project, wait_for)
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _metric(d, name):
@@ -107,27 +104,9 @@ def _unanswered(c):
 def _gated_daemon(**kw):
     """paced with sync = thread and the gate preloaded (not started)."""
     d = Daemon(storage={"sync": "thread"}, start=False, **kw)
-    lib = os.path.join(d.tmp, "syncgate.so")
-    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", lib,
-                    os.path.join(HERE, "syncgate.c"), "-ldl"], check=True)
     gate = os.path.join(d.tmp, "gate")
-    saved = {k: os.environ.get(k) for k in
-             ("LD_PRELOAD", "PACED_SYNC_GATE", "PACED_SYNC_FAIL",
-              "ASAN_OPTIONS")}
-    os.environ["LD_PRELOAD"] = lib
-    os.environ["PACED_SYNC_GATE"] = gate
-    os.environ["PACED_SYNC_FAIL"] = gate + ".fail"
-    if saved["ASAN_OPTIONS"] is not None:  # make asan: the shim comes first
-        os.environ["ASAN_OPTIONS"] = (saved["ASAN_OPTIONS"]
-                                      + ":verify_asan_link_order=0")
-    try:
-        d.start()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    d.start_preloaded("syncgate.c", {"PACED_SYNC_GATE": gate,
+                                     "PACED_SYNC_FAIL": gate + ".fail"})
     return d, gate
 
 

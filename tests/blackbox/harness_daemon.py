@@ -239,6 +239,29 @@ class Daemon:
         raise StartError(f"GET /healthz did not answer 200 within {timeout}s "
                          f"(last: {last!r}); stderr:\n{self.stderr()}")
 
+    def start_preloaded(self, shim, env):
+        """Starts paced with tests/blackbox/<shim> (a C file of libc
+        wrappers: syncgate.c, diskfull.c) built and preloaded, and the
+        variables of env set for it alone."""
+        lib = os.path.join(self.tmp, os.path.splitext(shim)[0] + ".so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", lib,
+                        os.path.join(REPO, "tests", "blackbox", shim),
+                        "-ldl"], check=True)
+        env = dict(env, LD_PRELOAD=lib)
+        asan = os.environ.get("ASAN_OPTIONS")
+        if asan is not None:  # make asan: the shim comes first
+            env["ASAN_OPTIONS"] = asan + ":verify_asan_link_order=0"
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            return self.start()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 

@@ -17,6 +17,7 @@
 #include "db_testutil.h"
 #include "group.h"
 #include "store.h"
+#include "store_internal.h"
 
 #define T0 1640995200000LL
 
@@ -249,6 +250,48 @@ static void test_off_loop_other_transactions_flush_the_group(void **state)
 	close_fixture(f);
 }
 
+/* SQLite rolls the whole transaction back on its own after some errors
+ * (a full disk, an I/O error, no memory) met by a write outside the
+ * group's own (a ROLLBACK stands in for it here): the group's writes are
+ * gone. A later write's savepoint would begin a transaction of its own,
+ * committed at once by its release, while the group stayed open: the
+ * reviewer's "b" was stored yet told it failed. */
+static void vanished_transaction(bool off_loop)
+{
+	struct fixture *f;
+	struct done d = {0}, d2 = {0};
+
+	f = with_one_write(off_loop, &d);
+	assert_int_equal(sqlite3_exec(f->store->db, "ROLLBACK", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	write_one(f, "b", &d2);
+	/* The gone group's writer is told at once; "b" opens a new one. */
+	assert_int_equal(d.calls, 1);
+	assert_true(d.rc < 0);
+	assert_int_equal(d2.calls, 0);
+	assert_true(group_is_open(f->group));
+	uv_run(&f->loop, UV_RUN_NOWAIT); /* the turn ends: it lingers */
+	run_until(f, &d2);
+	assert_int_equal(d2.calls, 1);
+	assert_int_equal(d2.rc, 0);
+	assert_false(stored(f, "a"));
+	assert_true(stored(f, "b"));
+	close_fixture(f);
+}
+
+static void test_on_loop_vanished_transaction_fails_its_group(void **state)
+{
+	(void)state;
+	vanished_transaction(false);
+}
+
+static void test_off_loop_vanished_transaction_fails_its_group(void **state)
+{
+	(void)state;
+	vanished_transaction(true);
+}
+
 /* Keeps the libuv pool's threads busy until released, so that the WAL
  * sync queued behind them is still under way when the loop waits. */
 static atomic_bool pool_released;
@@ -338,6 +381,10 @@ int main(void)
 		cmocka_unit_test(test_on_loop_answers_in_the_turn),
 		cmocka_unit_test(test_on_loop_late_writes_join_the_group),
 		cmocka_unit_test(test_on_loop_lingering_is_bounded),
+		cmocka_unit_test(
+			test_on_loop_vanished_transaction_fails_its_group),
+		cmocka_unit_test(
+			test_off_loop_vanished_transaction_fails_its_group),
 		cmocka_unit_test(test_off_loop_answers_after_the_sync),
 		cmocka_unit_test(test_off_loop_group_commit_is_durable_at_once),
 		cmocka_unit_test(

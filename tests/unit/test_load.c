@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "app_testutil.h"
 #include "conf.h"
 #include "db_testutil.h"
 #include "load.h"
@@ -36,23 +36,12 @@ struct fixture {
 
 static void open_app(struct fixture *f)
 {
-	char err[256];
-
-	memset(&f->app, 0, sizeof(f->app));
-	f->app.conf = conf_new_defaults();
-	f->app.reg = registry_new();
-	assert_non_null(f->app.conf);
-	assert_non_null(f->app.reg);
-	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_NORMAL,
-				    &f->app.store, err, sizeof(err)),
-			 0);
+	app_testutil_open(&f->app, NULL, f->db.path, STORE_DURABILITY_NORMAL);
 }
 
 static void close_app(struct fixture *f)
 {
-	registry_free(f->app.reg);
-	store_close(f->app.store);
-	conf_free(f->app.conf);
+	app_testutil_close(&f->app);
 }
 
 static int setup(void **state)

@@ -18,7 +18,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
-#include "app.h"
+#include "app_testutil.h"
 #include "conf.h"
 #include "db_testutil.h"
 #include "group.h"
@@ -59,20 +59,13 @@ static struct fixture *open_fixture(bool off_loop)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	paced_ms start;
-	char err[256];
 
 	assert_non_null(f);
 	log_set_level(LOG_LVL_ERR);
 	assert_int_equal(db_testutil_make(&f->db, "undo"), 0);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
-	assert_int_equal(store_open(f->db.path, STORE_DURABILITY_FULL,
-				    &f->app.store, err, sizeof(err)),
-			 0);
-	f->app.loop = &f->loop;
-	f->app.conf = conf_new_defaults();
-	f->app.reg = registry_new();
-	assert_non_null(f->app.conf);
-	assert_non_null(f->app.reg);
+	app_testutil_open(&f->app, &f->loop, f->db.path,
+			  STORE_DURABILITY_FULL);
 	assert_int_equal(group_new(&f->app.group, &f->loop, f->app.store,
 				   off_loop),
 			 0);
@@ -88,9 +81,7 @@ static void close_fixture(struct fixture *f)
 	group_close(f->app.group);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
-	registry_free(f->app.reg);
-	store_close(f->app.store);
-	conf_free(f->app.conf);
+	app_testutil_close(&f->app);
 	assert_int_equal(db_testutil_remove(&f->db), 0);
 	free(f);
 }
