@@ -211,8 +211,8 @@ def _delivery(d, pid):
 @not_under_valgrind("preloads its own write() into paced")
 def test_full_disk_after_a_send_does_not_send_it_again():
     # The outcome of a delivery cannot be stored: the outbox still says
-    # "pending, due". It went out once; it must not go out again (a
-    # reviewer saw 33 475 copies of one event in 20 s), and once there is
+    # "pending, due". It went out once; it must not go out again (before
+    # the fix, 33 475 copies of one event in 20 s), and once there is
     # room the outcome is stored.
     rx = Receiver()
     d = Daemon(channels=[rx.channel("ops")], start=False)

@@ -254,8 +254,8 @@ static void test_off_loop_other_transactions_flush_the_group(void **state)
  * (a full disk, an I/O error, no memory) met by a write outside the
  * group's own (a ROLLBACK stands in for it here): the group's writes are
  * gone. A later write's savepoint would begin a transaction of its own,
- * committed at once by its release, while the group stayed open: the
- * reviewer's "b" was stored yet told it failed. */
+ * committed at once by its release, while the group stayed open: "b"
+ * was stored, yet its writer was told it failed. */
 static void vanished_transaction(bool off_loop)
 {
 	struct fixture *f;
