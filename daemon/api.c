@@ -243,7 +243,8 @@ json_t *api_read_json(struct http_request *req)
 				ctype ? ctype : "none");
 		return NULL;
 	}
-	if (!api_charset_utf8(ctype)) {
+	/* Parameters are rare: a bare type is read without a search. */
+	if (ctype[strlen(JSON_TYPE)] && !api_charset_utf8(ctype)) {
 		api_reply_error(req, 415, "unsupported_media_type", NULL,
 				"paced reads JSON as UTF-8 only (got %.100s)",
 				ctype);
