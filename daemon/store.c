@@ -181,22 +181,31 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT 1 FROM silences WHERE deleted_at IS NULL "
 		"AND until > ?1 AND (project_id = ?2 OR tag IN "
 		"(SELECT value FROM json_each(?3))) LIMIT 1",
-	/* Whether the latest status news a channel was given about the
-	 * project was bad: at_risk, behind, overdue, or a reminder while it
-	 * was one of those, with no recovered/done given since. Stale and
-	 * resumed tell of reporting, not of status, and answer each other:
-	 * neither counts. Walks the project's events newest first
-	 * (events_project) and stops at the first such news delivered. */
+	/* Whether a channel was given bad news about the project that
+	 * nothing given since answered. Two kinds, each answered by its own
+	 * good news: of status (at_risk, behind, overdue, or a reminder
+	 * while one of those), answered by recovered or done; of reporting
+	 * (stale, or a reminder while only stale), answered by resumed or
+	 * done. Each walk reads the project's events newest first
+	 * (events_project) and stops at the first of its kind delivered. */
 	[ST_LAST_BAD_NEWS_DELIVERED] =
-		"SELECT e.type IN ('project.at_risk', 'project.behind', "
-		"'project.overdue', 'project.reminder') FROM events e "
-		"WHERE e.project_id = ?1 AND (e.type IN ('project.recovered', "
-		"'project.done') OR (e.type IN ('project.at_risk', "
-		"'project.behind', 'project.overdue', 'project.reminder') "
+		"SELECT coalesce((SELECT e.type NOT IN ('project.recovered', "
+		"'project.done') FROM events e WHERE e.project_id = ?1 "
+		"AND (e.type IN ('project.recovered', 'project.done') OR "
+		"(e.type IN ('project.at_risk', 'project.behind', "
+		"'project.overdue', 'project.reminder') "
 		"AND e.status IN ('at_risk', 'behind', 'overdue'))) "
 		"AND EXISTS (SELECT 1 FROM deliveries d "
 		"WHERE d.event_seq = e.seq) "
-		"ORDER BY e.seq DESC LIMIT 1",
+		"ORDER BY e.seq DESC LIMIT 1), 0) "
+		"OR coalesce((SELECT e.type NOT IN ('project.resumed', "
+		"'project.done') FROM events e WHERE e.project_id = ?1 "
+		"AND (e.type IN ('project.stale', 'project.resumed', "
+		"'project.done') OR (e.type = 'project.reminder' "
+		"AND e.status NOT IN ('at_risk', 'behind', 'overdue'))) "
+		"AND EXISTS (SELECT 1 FROM deliveries d "
+		"WHERE d.event_seq = e.seq) "
+		"ORDER BY e.seq DESC LIMIT 1), 0)",
 	/* seq is the rowid, so max() is one b-tree descent, not a count. */
 	[ST_UPDATES_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM updates",
 	[ST_EVENTS_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",

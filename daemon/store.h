@@ -289,11 +289,11 @@ int store_silences_active(struct store *s, paced_ms now, store_silence_fn fn,
  * (tags_json: a JSON array of strings). */
 int store_silenced(struct store *s, const char *project_id,
 		   const char *tags_json, paced_ms now, bool *out);
-/* Whether status bad news about the project (at_risk, behind, overdue,
- * or a reminder while the status was one of those) was given to a channel
- * after the last recovered/done that was: what a recovery inside a
- * silence must still answer. Stale and reminders of staleness alone do
- * not count: a resumed answers them, not a recovery. */
+/* Whether bad news about the project was given to a channel and not yet
+ * answered by good news given since: status news (at_risk, behind,
+ * overdue, or a reminder while one of those) until a recovered or done,
+ * news of reporting (stale, or a reminder while only stale) until a
+ * resumed or done. What a recovered/done inside a silence must answer. */
 int store_last_bad_news_delivered(struct store *s, const char *project_id,
 				  bool *out);
 

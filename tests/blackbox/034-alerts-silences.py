@@ -173,6 +173,23 @@ def test_resumed_answers_stale_so_a_later_recovery_stays_silent(d, rx):
     assert len(rx.of_type("project.recovered", "s")) == 1, rx.all()
 
 
+def test_done_answers_a_delivered_stale_inside_a_silence(d, rx):
+    # The group last heard that nobody reports; then a silence, and the
+    # project is finished: the done answers the stale and goes out.
+    d.create(project("s", start=-500, due=500, report_every="3s",
+                     grace="1s"))
+    rx.wait_hook("project.stale", "s")
+    d.update("s", {"value": 200})
+    rx.wait_hook("project.resumed", "s")
+    rx.wait_hook("project.stale", "s", timeout=10, n=2)
+    _silence(d, project="s")
+    d.update("s", {"value": 350})
+    h = rx.wait_hook("project.done", "s", timeout=5)
+    assert_event_hook(h, "project.done", "s")
+    # The resumed of the same update stays in the silence, as SPEC has it.
+    assert len(rx.of_type("project.resumed", "s")) == 1, rx.all()
+
+
 def test_recovery_answers_a_delivered_reminder_of_bad_status():
     # The behind itself was held, but a reminder that the project is
     # still behind went out: that is the news a recovery answers.
