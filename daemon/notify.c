@@ -197,9 +197,14 @@ static void record(struct notify *n, const char *channel,
 				     error, timefmt_now());
 
 	metrics_delivery(channel, state);
-	if (rc < 0)
+	if (rc < 0) {
+		/* Neither kept nor stored (no memory, and the store refused
+		 * it too): the row is still due, so the next scan waits for
+		 * the store's backoff rather than sending it at once. */
+		notify_outcomes_answered(&n->outcomes, rc);
 		log_err("delivery of event %s to %s: cannot record %s: %s",
 			r->event_id, channel, state, paced_strerror(rc));
+	}
 }
 
 static void schedule(struct notify *n, int64_t min_wait_ms);
@@ -224,6 +229,9 @@ static void maybe_finish(struct notify *n)
 		n->digests = j->next;
 		digest_job_free(j);
 	}
+	/* The last answers may have come after notify_close's try. */
+	if (n->outcomes.n)
+		notify_outcomes_write(&n->outcomes, n->store);
 	if (n->outcomes.n)
 		log_err("%zu delivery outcomes were never stored: those "
 			"deliveries go out again after the restart",
