@@ -168,15 +168,21 @@ bool api_forbidden_items(struct http_request *req,
 			items = json_array();
 		if (!count++)
 			first = i;
+		/* Each item says what a 422's item says: its code and why,
+		 * so that a client (pacectl) reads both kinds alike. */
+		snprintf(msg, sizeof(msg), "token %s may not post updates to "
+			 "project %s", tok->name, ids[i]);
 		if (lines) {
 			item_field(field, sizeof(field), lines, i);
-			item = json_pack("{s:I,s:s,s:s,s:s}", "line",
+			item = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "line",
 					 (json_int_t)lines[i], "column",
 					 "project", "field", field, "project",
-					 ids[i]);
+					 ids[i], "code", "forbidden", "message",
+					 msg);
 		} else {
-			item = json_pack("{s:I,s:s}", "index", (json_int_t)i,
-					 "project", ids[i]);
+			item = json_pack("{s:I,s:s,s:s,s:s}", "index",
+					 (json_int_t)i, "project", ids[i],
+					 "code", "forbidden", "message", msg);
 		}
 		json_array_append_new(items, item);
 	}

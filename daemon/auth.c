@@ -69,6 +69,7 @@ enum auth_verdict auth_identify(const struct conf *c, const char *header,
 	unsigned char md[EVP_MAX_MD_SIZE], want[32];
 	const struct conf_token *found = NULL;
 	const char *tok;
+	size_t len;
 
 	*out = NULL;
 	if (c->n_tokens == 0)
@@ -76,9 +77,14 @@ enum auth_verdict auth_identify(const struct conf *c, const char *header,
 	if (!header || strncasecmp(header, "Bearer ", 7) != 0)
 		return AUTH_UNAUTHORIZED;
 	tok = header + 7;
-	while (*tok == ' ')
+	while (*tok == ' ' || *tok == '\t')
 		tok++;
-	if (!*tok || sha256(tok, strlen(tok), md) < 0)
+	/* The header's value ends before trailing whitespace (RFC 9110's
+	 * OWS), which the parser leaves in. */
+	len = strlen(tok);
+	while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+		len--;
+	if (!len || sha256(tok, len, md) < 0)
 		return AUTH_UNAUTHORIZED;
 	/* Every hash is compared, so the time taken says nothing about
 	 * which one (if any) matched. */

@@ -174,6 +174,10 @@ def test_reporter_limits_and_errors():
     assert_error(r, 403, "forbidden", "updates[1].project")
     assert [(i["index"], i["project"]) for i in r.json["error"]["items"]] \
         == [(1, "schools"), (3, "x-y")], r.json
+    # Each item says why, as a 422's items do (pacectl prints both).
+    for i in r.json["error"]["items"]:
+        assert i["code"] == "forbidden", i
+        assert i["project"] in i["message"] and "jianshe" in i["message"], i
     assert d.project("parking-a")["current"] == 0
     r = d.post("/v1/updates", {"updates": [
         {"project": "parking-a", "value": 1},
@@ -184,6 +188,22 @@ def test_reporter_limits_and_errors():
     assert_error(d.post("/v1/updates", {"updates": [
         {"project": "parking-a", "value": 1}]}, headers=_as("viewer")),
         403, "forbidden")
+
+
+def test_token_with_surrounding_whitespace_is_the_token():
+    # A header's value does not include the spaces or tabs after it
+    # (RFC 9110's OWS); the scheme's may be several spaces.
+    d = _daemon()
+    for pad in (" ", "\t", " \t "):
+        c = d.connect()
+        c.send(f"GET /v1/projects HTTP/1.1\r\nHost: x\r\nAuthorization: "
+               f"Bearer  {TOKENS['viewer']}{pad}\r\n\r\n")
+        r = c.read_response()
+        assert r.status == 200, (repr(pad), r)
+    c = d.connect()
+    c.send(f"GET /v1/projects HTTP/1.1\r\nHost: x\r\nAuthorization: "
+           f"Bearer {TOKENS['viewer'][:-1]} {TOKENS['viewer'][-1]}\r\n\r\n")
+    assert c.read_response().status == 401
 
 
 def test_wrong_token_401_and_open_probes():
