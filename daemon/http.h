@@ -56,6 +56,10 @@ int http_server_listen_fd(struct http_server *srv, int fd, char *err,
  * listener), so a listener on port 0 can say where it is. */
 int http_server_port(const struct http_server *srv, size_t i);
 
+/* The socket of the k-th bound address of the i-th listen call (a name
+ * may resolve to several); -1 past the last. */
+int http_server_spec_fd(const struct http_server *srv, size_t i, size_t k);
+
 /* The limits in force; replacing them affects new requests only. */
 void http_server_set_limits(struct http_server *srv,
 			    const struct http_limits *limits);

@@ -312,6 +312,16 @@ int http_server_port(const struct http_server *srv, size_t i)
 	return 0;
 }
 
+int http_server_spec_fd(const struct http_server *srv, size_t i, size_t k)
+{
+	uv_os_fd_t fd;
+
+	for (size_t n = 0; n < srv->nlst; n++)
+		if (srv->lst[n]->spec == i && k-- == 0)
+			return uv_fileno(&srv->lst[n]->u.h, &fd) ? -1 : fd;
+	return -1;
+}
+
 void http_listen_close_all(struct http_server *srv)
 {
 	for (size_t i = 0; i < srv->nlst; i++)

@@ -55,6 +55,10 @@ struct daemon {
 	int exit_code;
 };
 
+/* The signal mask main() found, SIGHUP held in the meantime: a reload
+ * asked for before run() can take it must not end the start-up. */
+static sigset_t mask_before_start;
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -369,11 +373,31 @@ static int listen_all(struct daemon *d, char *err, size_t errlen)
 			   "[server] listen not used)", name);
 	}
 	for (size_t i = 0; n == 0 && i < conf->n_listen; i++) {
+		int fd;
+
 		if (!listen_is_local(conf->listen[i]))
 			d->app.public_listener = true;
 		rc = http_server_listen(d->http, conf->listen[i], err, errlen);
 		if (rc < 0)
 			return rc;
+		/* The text said loopback (validate_conf); what a name
+		 * resolved to and got bound is what counts. */
+		for (size_t k = 0;
+		     (fd = http_server_spec_fd(d->http, i, k)) >= 0; k++) {
+			if (sdnotify_fd_is_local(fd))
+				continue;
+			d->app.public_listener = true;
+			if (conf->n_tokens == 0) {
+				sdnotify_fd_name(fd, name, sizeof(name));
+				snprintf(err, errlen,
+					 "refusing to serve the open API on "
+					 "%s (listen = %s): without access "
+					 "tokens paced listens only on "
+					 "loopback or unix sockets",
+					 name, conf->listen[i]);
+				return PACED_EINVAL;
+			}
+		}
 		if (strncmp(conf->listen[i], "unix:", 5) == 0)
 			log_notice("listening on %s", conf->listen[i]);
 		else /* the port the kernel gave, for a listen on port 0 */
@@ -519,6 +543,9 @@ static int run(struct conf *conf)
 	uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
 	uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
 	uv_signal_start(&d.sighup, on_hup, SIGHUP);
+	/* Held since main() began (a SIGHUP's default is to end the
+	 * process): one sent during the start-up reloads now. */
+	sigprocmask(SIG_SETMASK, &mask_before_start, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	app->ready = true;
 	log_notice("paced %s ready: %zu projects, database %s (durability "
@@ -655,6 +682,11 @@ int main(int argc, char **argv)
 	static char *words[8]; /* the command and its arguments */
 	char **args = words;
 	int opt, nargs = 0;
+	sigset_t hup;
+
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, &mask_before_start);
 	/* Options may stand before or after the command ("paced -c F
 	 * check-config" as well as "paced check-config -c F"): with "-"
 	 * first, getopt hands over each other word in order, as option 1,

@@ -59,6 +59,38 @@ def test_open_api_on_non_loopback_refused():
     raise AssertionError("open API started on 0.0.0.0 without tokens")
 
 
+def test_open_api_judged_by_the_bound_address_not_the_name():
+    # A name that reads as loopback ("127.…", "localhost") may resolve to
+    # any address: in a mount namespace of its own, /etc/hosts says
+    # 127.intranet is 0.0.0.0. paced must refuse, naming what it bound.
+    import shutil
+    import subprocess
+    from harness import PACED, Skip
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("needs root and unshare for a private /etc/hosts")
+    tmp = make_tmpdir()
+    hosts = os.path.join(tmp, "hosts")
+    with open(hosts, "w") as f:
+        f.write("0.0.0.0 127.intranet\n127.0.0.1 localhost\n")
+    conf = os.path.join(tmp, "paced.conf")
+    port = free_port()
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write(make_config(port, os.path.join(tmp, "paced.db"),
+                            server={"listen": f"127.intranet:{port}"}))
+    try:
+        r = subprocess.run(
+            ["unshare", "-m", "sh", "-c",
+             f"mount --bind {hosts} /etc/hosts && exec {PACED} -c {conf}"],
+            capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"paced served the open API on 0.0.0.0: "
+                             f"{e.stderr}") from None
+    if "mount" in r.stderr and "permission" in r.stderr.lower():
+        raise Skip(f"no private mount here: {r.stderr.strip()}")
+    assert r.returncode != 0, f"started: {r.stderr}"
+    assert "refusing to serve the open API on 0.0.0.0" in r.stderr, r.stderr
+
+
 
 
 
