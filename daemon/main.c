@@ -221,6 +221,14 @@ static int sync_declared(struct app *app, size_t loaded_declared)
 			project_def_free(def);
 			continue;
 		}
+		/* Adopted, not silently: from now on the file manages it
+		 * (and archives it when the section goes). */
+		if (live && !live->declared)
+			log_warn("project %s was created through the API; "
+				 "%s:%d now declares it: the file's definition "
+				 "replaces it and the file manages it from now "
+				 "on (its history is kept)",
+				 cp->id, c->file, cp->line);
 		rc = tracker_replace(app, def, true, now, &p, &created);
 	}
 	all = rc == 0 && loaded_declared ? registry_sorted(app->reg, &n) : NULL;

@@ -99,3 +99,23 @@ def test_declared_projects_survive_restart_with_updates():
     assert p["current"] == 3, p
     assert sorted(x["id"] for x in d.projects()) == \
         ["parking-2022", "schools-2022"]
+
+
+def test_declaring_an_api_project_adopts_it_and_says_so():
+    from harness import project, wait_for
+    d = Daemon()
+    d.create(project("gamma"))
+    d.update("gamma", {"value": 7})
+    decl = {"gamma": {"title": "文件里的项目", "unit": "个", "target": 20,
+                      "start": local_day(now() - 10 * DAY),
+                      "due": local_day(now() + 10 * DAY)}}
+    d.write_config(projects=decl)
+    d.reload()
+    wait_for(lambda: "configuration reloaded" in d.stderr(), 5,
+             msg="reload logged")
+    log = d.stderr()
+    assert "project gamma was created through the API" in log, log
+    assert f"{d.conf_path}:" in log.split("project gamma was created")[1]
+    p = d.project("gamma")
+    assert p["declared"] is True and p["title"] == "文件里的项目", p
+    assert p["current"] == 7, p  # its history kept
