@@ -489,6 +489,15 @@ static int run(struct conf *conf)
 		goto out;
 	}
 	rc = sync_declared(app, declared);
+	if (rc == PACED_EROFS || rc == PACED_ENOSPC) {
+		/* As for every other write: reads go on, and the file's
+		 * projects are taken up by a reload once writes work. */
+		log_err("cannot store the declared projects: %s; serving "
+			"them as stored until the database takes writes and "
+			"paced is reloaded (SIGHUP)",
+			paced_strerror(rc));
+		rc = 0;
+	}
 	if (rc < 0) {
 		log_err("cannot store the declared projects: %s",
 			paced_strerror(rc));

@@ -100,6 +100,32 @@ def test_read_only_file_system_runs_without_the_lock():
         d.stderr(), d.stderr()
 
 
+def test_read_only_database_starts_though_declared_projects_changed():
+    # The file declares a project the read-only database does not hold:
+    # paced cannot store it, says so, and serves what it has.
+    mnt = os.path.join(make_tmpdir(), "mnt")
+    os.mkdir(mnt)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none",
+                       mnt], capture_output=True).returncode != 0:
+        raise Skip("cannot mount a tmpfs here")
+    on_cleanup(lambda failed: subprocess.run(["umount", "-l", mnt]))
+    d = Daemon(storage={"path": os.path.join(mnt, "paced.db")})
+    d.create(project("a"))
+    d.update("a", {"value": 7})
+    d.kill9()  # as when the remount happens under it: -wal, -shm stay
+    os.unlink(os.path.join(mnt, "paced.db.lock"))
+    assert subprocess.run(["mount", "-o", "remount,ro", mnt]).returncode \
+        == 0
+    d.write_config(storage={"path": os.path.join(mnt, "paced.db")},
+                   projects={"new-one": {
+                       "title": "新", "unit": "个", "target": 5,
+                       "start": "2022-01-01", "due": "2022-12-31"}})
+    d.start()
+    assert d.project("a")["current"] == 7
+    assert "cannot store the declared projects" in d.stderr(), d.stderr()
+    assert_error(d.get("/readyz"), 503, "unavailable")
+
+
 def test_a_directory_it_cannot_use_is_named():
     tmp = make_tmpdir()
     missing = os.path.join(tmp, "no", "such", "dir")
