@@ -75,11 +75,10 @@ def test_lock_held_by_another_process_stops_before_the_file_is_made():
         p.stderr
 
 
-def test_read_only_file_system_runs_without_the_lock():
-    # A file system remounted read-only (errors=remount-ro): paced still
-    # starts and serves what it has; nobody can write there, so the lock
-    # that keeps a second paced away is not needed, and its absence is
-    # logged.
+def _on_a_file_system_made_read_only():
+    """A paced that stored project "a" at 7 on a tmpfs, killed (as when
+    the remount happens under it: -wal and -shm stay) and the tmpfs then
+    remounted read-only: (the stopped Daemon, the mount point)."""
     mnt = os.path.join(make_tmpdir(), "mnt")
     os.mkdir(mnt)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none",
@@ -89,10 +88,19 @@ def test_read_only_file_system_runs_without_the_lock():
     d = Daemon(storage={"path": os.path.join(mnt, "paced.db")})
     d.create(project("a"))
     d.update("a", {"value": 7})
-    d.kill9()  # as when the remount happens under it: -wal, -shm stay
+    d.kill9()
     os.unlink(os.path.join(mnt, "paced.db.lock"))
     assert subprocess.run(["mount", "-o", "remount,ro", mnt]).returncode \
         == 0
+    return d, mnt
+
+
+def test_read_only_file_system_runs_without_the_lock():
+    # A file system remounted read-only (errors=remount-ro): paced still
+    # starts and serves what it has; nobody can write there, so the lock
+    # that keeps a second paced away is not needed, and its absence is
+    # logged.
+    d, mnt = _on_a_file_system_made_read_only()
     d.start()
     assert d.project("a")["current"] == 7
     assert_error(d.get("/readyz"), 503, "unavailable")
@@ -103,19 +111,7 @@ def test_read_only_file_system_runs_without_the_lock():
 def test_read_only_database_starts_though_declared_projects_changed():
     # The file declares a project the read-only database does not hold:
     # paced cannot store it, says so, and serves what it has.
-    mnt = os.path.join(make_tmpdir(), "mnt")
-    os.mkdir(mnt)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "none",
-                       mnt], capture_output=True).returncode != 0:
-        raise Skip("cannot mount a tmpfs here")
-    on_cleanup(lambda failed: subprocess.run(["umount", "-l", mnt]))
-    d = Daemon(storage={"path": os.path.join(mnt, "paced.db")})
-    d.create(project("a"))
-    d.update("a", {"value": 7})
-    d.kill9()  # as when the remount happens under it: -wal, -shm stay
-    os.unlink(os.path.join(mnt, "paced.db.lock"))
-    assert subprocess.run(["mount", "-o", "remount,ro", mnt]).returncode \
-        == 0
+    d, mnt = _on_a_file_system_made_read_only()
     d.write_config(storage={"path": os.path.join(mnt, "paced.db")},
                    projects={"new-one": {
                        "title": "新", "unit": "个", "target": 5,
