@@ -82,7 +82,8 @@ static int held_by_silence(struct store *s, const struct project *p,
 		return rc;
 	if (strcmp(type, "project.recovered") == 0 ||
 	    strcmp(type, "project.done") == 0) {
-		rc = store_last_bad_news_delivered(s, p->def->id, &delivered);
+		rc = store_last_bad_news_delivered(s, p->def->id, type,
+						   &delivered);
 		if (rc == 0 && delivered)
 			*held = false;
 	}

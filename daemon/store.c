@@ -186,7 +186,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * good news: of status (at_risk, behind, overdue, or a reminder
 	 * while one of those), answered by recovered or done; of reporting
 	 * (stale, or a reminder while only stale), answered by resumed or
-	 * done. Each walk reads the project's events newest first
+	 * done, and only a done (?2) answers it: a recovered says nothing
+	 * of reporting. Each walk reads the project's events newest first
 	 * (events_project) and stops at the first of its kind delivered. */
 	[ST_LAST_BAD_NEWS_DELIVERED] =
 		"SELECT coalesce((SELECT e.type NOT IN ('project.recovered', "
@@ -198,14 +199,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"AND EXISTS (SELECT 1 FROM deliveries d "
 		"WHERE d.event_seq = e.seq) "
 		"ORDER BY e.seq DESC LIMIT 1), 0) "
-		"OR coalesce((SELECT e.type NOT IN ('project.resumed', "
+		"OR (?2 = 'project.done' AND coalesce((SELECT e.type NOT IN "
+		"('project.resumed', "
 		"'project.done') FROM events e WHERE e.project_id = ?1 "
 		"AND (e.type IN ('project.stale', 'project.resumed', "
 		"'project.done') OR (e.type = 'project.reminder' "
 		"AND e.status NOT IN ('at_risk', 'behind', 'overdue'))) "
 		"AND EXISTS (SELECT 1 FROM deliveries d "
 		"WHERE d.event_seq = e.seq) "
-		"ORDER BY e.seq DESC LIMIT 1), 0)",
+		"ORDER BY e.seq DESC LIMIT 1), 0))",
 	/* seq is the rowid, so max() is one b-tree descent, not a count. */
 	[ST_UPDATES_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM updates",
 	[ST_EVENTS_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM events",

@@ -293,9 +293,11 @@ int store_silenced(struct store *s, const char *project_id,
  * answered by good news given since: status news (at_risk, behind,
  * overdue, or a reminder while one of those) until a recovered or done,
  * news of reporting (stale, or a reminder while only stale) until a
- * resumed or done. What a recovered/done inside a silence must answer. */
+ * resumed or done. What an event of `type` (project.recovered or
+ * project.done) inside a silence must answer: a recovered answers only
+ * status news, a done both. */
 int store_last_bad_news_delivered(struct store *s, const char *project_id,
-				  bool *out);
+				  const char *type, bool *out);
 
 /* ---- what /metrics reads (metrics.c) ---- */
 

@@ -255,11 +255,12 @@ int store_silenced(struct store *s, const char *project_id,
 }
 
 int store_last_bad_news_delivered(struct store *s, const char *project_id,
-				  bool *out)
+				  const char *type, bool *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_LAST_BAD_NEWS_DELIVERED);
 
 	sqlite3_bind_text(st, 1, project_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 	return ask(s, st, out);
 }
 

@@ -190,6 +190,26 @@ def test_done_answers_a_delivered_stale_inside_a_silence(d, rx):
     assert len(rx.of_type("project.resumed", "s")) == 1, rx.all()
 
 
+def test_recovery_does_not_answer_a_delivered_stale(d, rx):
+    # A recovered says nothing of reporting: after a delivered stale, a
+    # behind and its recovery inside a silence both stay in it.
+    d.create(project("s", start=-500, due=500, report_every="3s",
+                     grace="1s"))
+    rx.wait_hook("project.stale", "s")
+    d.update("s", {"value": 200})
+    rx.wait_hook("project.resumed", "s")
+    h = rx.wait_hook("project.stale", "s", timeout=10, n=2)
+    assert h.json["project"]["status"] == "on_track", h.json
+    _silence(d, project="s")
+    for _ in range(2):
+        d.update("s", {"value": 100})    # behind (and resumed), silenced
+        d.update("s", {"value": 200})    # recovered, answering nothing heard
+    assert [e["type"] for e in d.events(project="s")][:2] == \
+        ["project.recovered", "project.behind"]
+    time.sleep(1.5)
+    assert len(rx.of_type("project.recovered", "s")) == 1, rx.all()
+
+
 def test_recovery_answers_a_delivered_reminder_of_bad_status():
     # The behind itself was held, but a reminder that the project is
     # still behind went out: that is the news a recovery answers.
