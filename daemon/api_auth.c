@@ -180,9 +180,11 @@ bool api_forbidden_items(struct http_request *req,
 					 ids[i], "code", "forbidden", "message",
 					 msg);
 		} else {
-			item = json_pack("{s:I,s:s,s:s,s:s}", "index",
+			item_field(field, sizeof(field), lines, i);
+			item = json_pack("{s:I,s:s,s:s,s:s,s:s}", "index",
 					 (json_int_t)i, "project", ids[i],
-					 "code", "forbidden", "message", msg);
+					 "field", field, "code", "forbidden",
+					 "message", msg);
 		}
 		json_array_append_new(items, item);
 	}

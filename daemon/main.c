@@ -211,7 +211,7 @@ static int sync_declared(struct app *app, size_t loaded_declared)
 		struct project_def *def;
 		struct project *live = registry_get(app->reg, cp->id), *p;
 		struct field_error fe;
-		bool created;
+		bool created, adopting;
 
 		rc = project_def_parse(cp->id, cp->def, c->at_risk, c->behind,
 				       &def, &fe);
@@ -222,14 +222,16 @@ static int sync_declared(struct app *app, size_t loaded_declared)
 			continue;
 		}
 		/* Adopted, not silently: from now on the file manages it
-		 * (and archives it when the section goes). */
-		if (live && !live->declared)
+		 * (and archives it when the section goes). Read before the
+		 * replace, which frees live. */
+		adopting = live && !live->declared;
+		rc = tracker_replace(app, def, true, now, &p, &created);
+		if (rc == 0 && adopting)
 			log_warn("project %s was created through the API; "
 				 "%s:%d now declares it: the file's definition "
-				 "replaces it and the file manages it from now "
+				 "replaced it and the file manages it from now "
 				 "on (its history is kept)",
 				 cp->id, c->file, cp->line);
-		rc = tracker_replace(app, def, true, now, &p, &created);
 	}
 	all = rc == 0 && loaded_declared ? registry_sorted(app->reg, &n) : NULL;
 	for (size_t i = 0; all && i < n && rc == 0; i++) {
@@ -489,7 +491,7 @@ static int run(struct conf *conf)
 		goto out;
 	}
 	rc = sync_declared(app, declared);
-	if (rc == PACED_EROFS || rc == PACED_ENOSPC) {
+	if (rc < 0 && rc == store_fault(app->store)) {
 		/* As for every other write: reads go on, and the file's
 		 * projects are taken up by a reload once writes work. */
 		log_err("cannot store the declared projects: %s; serving "

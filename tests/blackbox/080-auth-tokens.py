@@ -177,6 +177,7 @@ def test_reporter_limits_and_errors():
     # Each item says why, as a 422's items do (pacectl prints both).
     for i in r.json["error"]["items"]:
         assert i["code"] == "forbidden", i
+        assert i["field"] == f"updates[{i['index']}].project", i
         assert i["project"] in i["message"] and "jianshe" in i["message"], i
     assert d.project("parking-a")["current"] == 0
     r = d.post("/v1/updates", {"updates": [
