@@ -40,6 +40,9 @@ struct load_row {
 	struct project_def *def; /* the worker's result, NULL if refused */
 	int rc;
 	char *why; /* the refusal's message, malloc'd */
+	/* Refused by its thresholds against the file's [alerts] defaults:
+	 * the file's doing, not the row's. */
+	bool by_defaults;
 };
 
 struct load_batch {
@@ -90,8 +93,11 @@ static void parse_batch(struct loader *l, struct load_batch *b)
 		r->rc = project_def_load(b->chars + r->id_at,
 					 b->chars + r->text_at, l->at_risk,
 					 l->behind, &r->def, &fe);
-		if (r->rc == PACED_EINVAL)
+		if (r->rc == PACED_EINVAL) {
 			r->why = strdup(fe.message);
+			r->by_defaults =
+				strncmp(fe.field, "thresholds.", 11) == 0;
+		}
 	}
 }
 
@@ -131,10 +137,24 @@ static void adopt(struct loader *l, struct load_batch *b)
 		const char *id = b->chars + r->id_at;
 		struct project *p = NULL;
 
+		/* A project made through the API that the file's
+		 * thresholds would make invalid: a reload refuses such a
+		 * file (reload.c), and so does the start, rather than
+		 * serve without the project (404, yet 409 on a new one). */
+		if (r->rc < 0 && r->by_defaults && !r->state.declared &&
+		    l->rc == 0) {
+			log_err("%s: [alerts] at_risk/behind: project %s "
+				"(created through the API) would then be "
+				"invalid: %s; change the file (a reload "
+				"refuses it too)",
+				l->app->conf->file, id,
+				r->why ? r->why : "");
+			l->rc = PACED_EINVAL;
+		}
 		if (r->rc < 0 || l->rc < 0) {
 			/* Kept in the database untouched; only serving it
 			 * stops. */
-			if (r->rc < 0)
+			if (r->rc < 0 && l->rc == 0)
 				log_err("project %s: stored definition no "
 					"longer valid (%s); not loaded",
 					id, r->why ? r->why : "no memory");

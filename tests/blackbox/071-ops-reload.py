@@ -189,3 +189,31 @@ def _start_or_note(d, failed):
         d.start()
     except Exception as e:  # noqa: BLE001 - reported by the test
         failed.append(e)
+
+
+def test_thresholds_that_would_void_an_api_project_are_refused():
+    # beta keeps at_risk 0.08 of its own; the file then lowers behind to
+    # 0.07, below it. A reload refuses that file, and so must a restart,
+    # rather than serve without beta (404, yet 409 on a new beta).
+    from harness import StartError
+    d = Daemon()
+    d.create(project("beta", thresholds={"at_risk": 0.08}))
+    d.update("beta", {"value": 5})
+    d.write_config(alerts={"at_risk": "0.06", "behind": "0.07"})
+    d.reload()
+    wait_for(lambda: "reload refused" in d.stderr(), 5, msg="refused")
+    assert "project beta (created through the API) would then be " \
+        "invalid" in d.stderr().split("reload refused")[1], d.stderr()
+    d.stop()
+    try:
+        d.start()
+        raise AssertionError("started without beta")
+    except StartError:
+        pass
+    log = d.stderr().split("==== start #2 ====")[1]
+    assert "project beta (created through the API) would then be " \
+        "invalid" in log, log
+    assert f"{d.conf_path}: [alerts] at_risk/behind" in log, log
+    d.write_config()
+    d.start()
+    assert d.project("beta")["current"] == 5
