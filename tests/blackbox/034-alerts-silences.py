@@ -148,11 +148,10 @@ def test_done_after_delivered_recovery_stays_silent(d, rx):
     assert d.events(project="fine")[0]["type"] == "project.done"
 
 
-def test_resumed_answers_stale_so_a_later_recovery_stays_silent(d, rx):
-    # Delivered: behind and stale (nothing reported since start), then
-    # recovered and resumed; stale again, resumed again. The group last
-    # heard that the project is on track and reporting. A behind inside a
-    # silence is held, so the recovery from it has nothing heard to answer.
+def _stale_delivered_twice(d, rx):
+    """Project "s", reporting every 3 s: behind and stale from the start
+    (both delivered), then recovered and resumed by a value of 200, then
+    stale again (delivered, status on_track)."""
     d.create(project("s", start=-500, due=500, report_every="3s",
                      grace="1s"))
     rx.wait_hook("project.stale", "s")
@@ -160,6 +159,14 @@ def test_resumed_answers_stale_so_a_later_recovery_stays_silent(d, rx):
     rx.wait_hook("project.resumed", "s")
     h = rx.wait_hook("project.stale", "s", timeout=10, n=2)
     assert h.json["project"]["status"] == "on_track", h.json
+
+
+def test_resumed_answers_stale_so_a_later_recovery_stays_silent(d, rx):
+    # Delivered: behind and stale (nothing reported since start), then
+    # recovered and resumed; stale again, resumed again. The group last
+    # heard that the project is on track and reporting. A behind inside a
+    # silence is held, so the recovery from it has nothing heard to answer.
+    _stale_delivered_twice(d, rx)
     d.update("s", {"value": 200})
     rx.wait_hook("project.resumed", "s", n=2)
     assert [h.type for h in rx.of_type("project.recovered", "s")] == \
@@ -176,12 +183,7 @@ def test_resumed_answers_stale_so_a_later_recovery_stays_silent(d, rx):
 def test_done_answers_a_delivered_stale_inside_a_silence(d, rx):
     # The group last heard that nobody reports; then a silence, and the
     # project is finished: the done answers the stale and goes out.
-    d.create(project("s", start=-500, due=500, report_every="3s",
-                     grace="1s"))
-    rx.wait_hook("project.stale", "s")
-    d.update("s", {"value": 200})
-    rx.wait_hook("project.resumed", "s")
-    rx.wait_hook("project.stale", "s", timeout=10, n=2)
+    _stale_delivered_twice(d, rx)
     _silence(d, project="s")
     d.update("s", {"value": 350})
     h = rx.wait_hook("project.done", "s", timeout=5)
@@ -193,13 +195,7 @@ def test_done_answers_a_delivered_stale_inside_a_silence(d, rx):
 def test_recovery_does_not_answer_a_delivered_stale(d, rx):
     # A recovered says nothing of reporting: after a delivered stale, a
     # behind and its recovery inside a silence both stay in it.
-    d.create(project("s", start=-500, due=500, report_every="3s",
-                     grace="1s"))
-    rx.wait_hook("project.stale", "s")
-    d.update("s", {"value": 200})
-    rx.wait_hook("project.resumed", "s")
-    h = rx.wait_hook("project.stale", "s", timeout=10, n=2)
-    assert h.json["project"]["status"] == "on_track", h.json
+    _stale_delivered_twice(d, rx)
     _silence(d, project="s")
     for _ in range(2):
         d.update("s", {"value": 100})    # behind (and resumed), silenced
