@@ -2,7 +2,8 @@
  * http_conn.c - one accepted HTTP connection: http_parser callbacks turn
  * bytes into requests within the limits, complete requests wait in a FIFO
  * so responses leave in request order whatever order the handler answers
- * in, and one timer covers head, body, idle and linger. A request whose
+ * in, and one timer covers head, body, idle and linger. The parser's
+ * callbacks, which make the requests, are in http_parse.c. A request whose
  * connection died stays alive (orphaned) until answered.
  */
 #include "http.h"
@@ -11,36 +12,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <http_parser.h>
 
-#include "arr.h"
 #include "http_conn.h"
 #include "log.h"
 #include "paced.h"
 
-/* Requests read but not yet written back, per connection. Reading pauses
- * at the first bound and resumes at the second, so a client that pipelines
- * without reading the answers cannot make us buffer without limit. */
-#define HTTP_MAX_QUEUED 64
-#define HTTP_RESUME_QUEUED 32
-/* The same by the bytes of answers not yet taken by the socket: 64 small
- * answers are nothing, 64 lists of a thousand events are 200 MB held for
- * one client that does not read. */
-#define HTTP_MAX_UNSENT (1024 * 1024)
-#define HTTP_RESUME_UNSENT (256 * 1024)
 #define HTTP_LINGER_MS 2000
 
-static void conn_parse(struct http_conn *c, const char *data, size_t len);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
 static void on_timer(uv_timer_t *t);
 
 /* ---- connections ---- */
 
-static void fifo_push(struct http_conn *c, struct http_request *r)
+void http_conn_fifo_push(struct http_conn *c, struct http_request *r)
 {
 	r->next = NULL;
 	if (c->tail)
@@ -56,7 +44,7 @@ static void fifo_push(struct http_conn *c, struct http_request *r)
  * so the uv timer is only restarted when the deadline comes earlier than
  * the armed one: else on_timer, when the armed one fires, starts it
  * again for what is left, or finds nothing due. */
-static void timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
+void http_conn_timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
 {
 	uint64_t due;
 
@@ -75,7 +63,7 @@ static void timer_set(struct http_conn *c, enum http_tmode m, uint64_t ms)
 }
 
 /* No more requests on this connection: answer what is queued, then close. */
-static void conn_drain(struct http_conn *c)
+void http_conn_drain(struct http_conn *c)
 {
 	c->draining = 1;
 	c->want_continue = 0;
@@ -89,8 +77,7 @@ static void conn_drain(struct http_conn *c)
 
 /* Answers the request being read (or a new one) with a JSON error in
  * paced's shape, after the responses queued before it, and closes. */
-__attribute__((format(printf, 4, 5)))
-static void conn_fail(struct http_conn *c, int status, const char *code,
+void http_conn_fail(struct http_conn *c, int status, const char *code,
 		      const char *fmt, ...)
 {
 	struct http_request *r = c->cur;
@@ -115,8 +102,8 @@ static void conn_fail(struct http_conn *c, int status, const char *code,
 		     "\"field\":null}}",
 		     code, msg);
 	log_debug("http: %s: %d %s", c->peer, status, msg);
-	fifo_push(c, r);
-	conn_drain(c);
+	http_conn_fifo_push(c, r);
+	http_conn_drain(c);
 	if (n < 0 || (size_t)n >= sizeof(body) ||
 	    http_req_set_response(r, status, NULL, "application/json",
 				  body, (size_t)n)) {
@@ -159,7 +146,7 @@ static void conn_continue(struct http_conn *c)
 
 /* Bytes of answers made and not yet in the socket: those in uv_write's
  * queue and those waiting in the FIFO behind an answer still to come. */
-static size_t conn_unsent(struct http_conn *c)
+size_t http_conn_unsent(struct http_conn *c)
 {
 	size_t n = uv_stream_get_write_queue_size(&c->u.s);
 
@@ -175,14 +162,14 @@ void http_conn_after_write(struct http_conn *c)
 		c->tm = TM_NONE;
 	if (c->paused && !c->draining &&
 	    c->nfifo + c->writing <= HTTP_RESUME_QUEUED &&
-	    conn_unsent(c) <= HTTP_RESUME_UNSENT) {
+	    http_conn_unsent(c) <= HTTP_RESUME_UNSENT) {
 		size_t n = c->saved;
 
 		c->paused = 0;
 		c->saved = 0;
 		http_parser_pause(&c->parser, 0);
 		if (n)
-			conn_parse(c, c->rbuf, n);
+			http_conn_parse(c, c->rbuf, n);
 		if (c->closing)
 			return;
 		if (!c->draining && !c->paused &&
@@ -284,7 +271,7 @@ void http_conn_flush(struct http_conn *c)
 		r->next = NULL;
 		if (r->src && r->http10 && !r->is_head) {
 			/* No length and no chunks: the close ends the body. */
-			conn_drain(c);
+			http_conn_drain(c);
 			fifo_drop(c);
 		}
 		if (c->draining && !c->head)
@@ -334,7 +321,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 		http_conn_close(c);
 		return;
 	}
-	timer_set(c, TM_LINGER, HTTP_LINGER_MS);
+	http_conn_timer_set(c, TM_LINGER, HTTP_LINGER_MS);
 }
 
 /* Re-evaluates what the connection waits for after any change. */
@@ -358,7 +345,7 @@ void http_conn_check(struct http_conn *c)
 		return;
 	if (c->draining && !c->nfifo && !c->writing && !c->stream) {
 		c->shut = 1;
-		timer_set(c, TM_NONE, 0);
+		http_conn_timer_set(c, TM_NONE, 0);
 		if (uv_shutdown(&c->shut_req, &c->u.s, on_shutdown))
 			http_conn_close(c);
 		return;
@@ -369,9 +356,9 @@ void http_conn_check(struct http_conn *c)
 	 * reading completes: its turn, whatever waits behind the stream.
 	 * Each piece written restarts the clock (http_conn_after_write). */
 	if (c->nfifo && !c->stream)
-		timer_set(c, TM_NONE, 0); /* the handler has the ball */
+		http_conn_timer_set(c, TM_NONE, 0); /* the handler has the ball */
 	else if (c->tm != TM_IDLE)
-		timer_set(c, TM_IDLE, idle_ms(c));
+		http_conn_timer_set(c, TM_IDLE, idle_ms(c));
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -428,7 +415,7 @@ static void on_timer(uv_timer_t *t)
 		return;
 	}
 	if ((c->tm == TM_HEAD || c->tm == TM_BODY) && c->cur) {
-		conn_fail(c, 408, "request_timeout",
+		http_conn_fail(c, 408, "request_timeout",
 			  "request %s not received in time",
 			  c->tm == TM_HEAD ? "head" : "body");
 		return;
@@ -437,270 +424,6 @@ static void on_timer(uv_timer_t *t)
 		  c->tm == TM_LINGER ? "linger timeout"
 		  : c->tm == TM_IDLE ? "idle timeout" : "no request");
 	http_conn_close(c);
-}
-
-/* ---- parser callbacks; -1 stops the parser after conn_fail/close ---- */
-
-static int cb_fail(struct http_conn *c, int status, const char *code,
-		   const char *msg)
-{
-	conn_fail(c, status, code, "%s", msg);
-	return -1;
-}
-
-static int cb_oom(struct http_conn *c)
-{
-	return cb_fail(c, 503, "unavailable", "out of memory");
-}
-
-/* Counts request-head bytes against max_header and keeps them. */
-static int head_add(struct http_conn *c, struct http_buf *b, const char *at,
-		    size_t len)
-{
-	struct http_request *r = c->cur;
-	char msg[80];
-
-	r->head_bytes += len;
-	if (r->head_bytes > r->max_header) {
-		snprintf(msg, sizeof(msg), "request head exceeds %zu bytes",
-			 r->max_header);
-		return cb_fail(c, 431, "header_too_large", msg);
-	}
-	if (http_buf_add(b, at, len))
-		return cb_oom(c);
-	return 0;
-}
-
-/* Terminates the header being read; a field without value gets "". */
-static int hdr_end(struct http_request *r)
-{
-	if (r->hs == HS_FIELD) {
-		if (http_buf_add(&r->hbuf, "", 1))
-			return PACED_ENOMEM;
-		r->hv[r->nh - 1].value = r->hbuf.len;
-	}
-	if (r->hs != HS_NONE && http_buf_add(&r->hbuf, "", 1))
-		return PACED_ENOMEM;
-	r->hs = HS_NONE;
-	return 0;
-}
-
-static int on_message_begin(http_parser *p)
-{
-	struct http_conn *c = p->data;
-
-	if (c->closing || c->draining)
-		return -1;
-	c->cur = http_req_new(c);
-	if (!c->cur)
-		return cb_oom(c);
-	if (c->tm != TM_HEAD)
-		timer_set(c, TM_HEAD, c->srv->limits.head_timeout_ms);
-	return 0;
-}
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-	struct http_conn *c = p->data;
-
-	if (!c->cur)
-		return -1;
-	return head_add(c, &c->cur->url, at, len);
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-	struct http_conn *c = p->data;
-	struct http_request *r = c->cur;
-
-	if (!r)
-		return -1;
-	if (r->head_done)
-		return 0; /* trailers: bounded by the parser, not kept */
-	if (r->hs != HS_FIELD) {
-		if (hdr_end(r))
-			return cb_oom(c);
-		if (arr_grow(&r->hv, &r->caph, r->nh + 1, sizeof(*r->hv), 16))
-			return cb_oom(c);
-		r->hv[r->nh].name = r->hbuf.len;
-		r->hv[r->nh++].value = 0;
-		r->hs = HS_FIELD;
-		r->head_bytes += 4; /* ": " and CRLF */
-	}
-	return head_add(c, &r->hbuf, at, len);
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len)
-{
-	struct http_conn *c = p->data;
-	struct http_request *r = c->cur;
-
-	if (!r)
-		return -1;
-	if (r->head_done)
-		return 0;
-	if (r->hs == HS_NONE)
-		return -1;
-	if (r->hs == HS_FIELD) {
-		if (http_buf_add(&r->hbuf, "", 1))
-			return cb_oom(c);
-		r->hv[r->nh - 1].value = r->hbuf.len;
-		r->hs = HS_VALUE;
-	}
-	return head_add(c, &r->hbuf, at, len);
-}
-
-/* Splits the raw target into path and query; an absolute-form target
- * ("http://host/p?q") keeps only its path. */
-static void url_split(struct http_request *r)
-{
-	char *s = r->url.p, *q;
-
-	if (*s != '/' && (q = strstr(s, "://")) != NULL)
-		s = q + 3 + strcspn(q + 3, "/?#");
-	if ((q = strchr(s, '#')) != NULL)
-		*q = '\0';
-	if ((q = strchr(s, '?')) != NULL) {
-		*q = '\0';
-		r->query = q + 1;
-	}
-	r->path = *s ? s : "/";
-}
-
-static int on_headers_complete(http_parser *p)
-{
-	struct http_conn *c = p->data;
-	struct http_request *r = c->cur;
-	const char *expect;
-	char msg[80];
-	int body;
-
-	if (!r)
-		return -1;
-	if (hdr_end(r) || http_buf_add(&r->url, "", 0))
-		return cb_oom(c);
-	r->method = http_method_str((enum http_method)p->method);
-	r->head_bytes += strlen(r->method) + 14; /* request line, blank line */
-	if (r->head_bytes > r->max_header) {
-		snprintf(msg, sizeof(msg), "request head exceeds %zu bytes",
-			 r->max_header);
-		return cb_fail(c, 431, "header_too_large", msg);
-	}
-	r->head_done = 1;
-	url_split(r);
-	r->keep_alive = http_should_keep_alive(p) != 0;
-	r->http10 = p->http_major == 1 && p->http_minor == 0;
-	r->is_head = p->method == HTTP_HEAD;
-	if (p->http_major != 1)
-		return cb_fail(c, 505, "http_version_not_supported",
-			       "only HTTP/1.0 and HTTP/1.1 are supported");
-	if (p->upgrade || p->method == HTTP_CONNECT)
-		return cb_fail(c, 400, "bad_request",
-			       "CONNECT and Upgrade are not supported");
-	body = (p->flags & F_CHUNKED) ||
-	       ((p->flags & F_CONTENTLENGTH) && p->content_length > 0);
-	if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->max_body) {
-		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
-			 r->max_body);
-		return cb_fail(c, 413, "payload_too_large", msg);
-	}
-	/* RFC 9110: an HTTP/1.0 request's expectation is ignored. */
-	expect = http_request_header(r, "expect");
-	if (expect && !r->http10) {
-		if (strcasecmp(expect, "100-continue") != 0)
-			return cb_fail(c, 417, "expectation_failed",
-				       "only 100-continue can be expected");
-		c->want_continue = body;
-	}
-	if (!body)
-		return 0;
-	if ((p->flags & F_CONTENTLENGTH) &&
-	    http_buf_reserve(&r->body,
-			     p->content_length < 65536 ?
-				     (size_t)p->content_length : 65536))
-		return cb_oom(c);
-	timer_set(c, TM_BODY, c->srv->limits.body_timeout_ms);
-	if (c->want_continue)
-		http_conn_flush(c);
-	return c->closing ? -1 : 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len)
-{
-	struct http_conn *c = p->data;
-	struct http_request *r = c->cur;
-	char msg[80];
-
-	if (!r)
-		return -1;
-	if (len > r->max_body - r->body.len) {
-		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
-			 r->max_body);
-		return cb_fail(c, 413, "payload_too_large", msg);
-	}
-	if (http_buf_add(&r->body, at, len))
-		return cb_oom(c);
-	return 0;
-}
-
-static int on_message_complete(http_parser *p)
-{
-	struct http_conn *c = p->data;
-	struct http_request *r = c->cur;
-	struct http_server *srv = c->srv;
-
-	if (!r)
-		return -1;
-	c->cur = NULL;
-	c->want_continue = 0;
-	timer_set(c, TM_NONE, 0);
-	r->dispatched = 1;
-	fifo_push(c, r);
-	srv->live++;
-	/* The last request a connection may carry is answered with
-	 * Connection: close, so one client cannot hold it for ever. */
-	if (!r->keep_alive || ++c->nreq >= srv->limits.max_requests)
-		conn_drain(c);
-	srv->handler(r, srv->data);
-	if (c->closing)
-		return -1;
-	/* Stop here; the rest of the buffer waits at rbuf (conn_parse). */
-	if (c->draining || c->nfifo + c->writing >= HTTP_MAX_QUEUED ||
-	    conn_unsent(c) >= HTTP_MAX_UNSENT)
-		http_parser_pause(p, 1);
-	http_conn_check(c);
-	return 0;
-}
-
-static const http_parser_settings parser_settings = {
-	.on_message_begin = on_message_begin,
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
-};
-
-static void conn_parse(struct http_conn *c, const char *data, size_t len)
-{
-	size_t n = http_parser_execute(&c->parser, &parser_settings, data, len);
-	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-
-	if (c->closing || c->draining)
-		return;
-	if (e == HPE_PAUSED) {
-		memmove(c->rbuf, data + n, len - n);
-		c->saved = len - n;
-		c->paused = 1;
-		uv_read_stop(&c->u.s);
-		return;
-	}
-	if (e == HPE_HEADER_OVERFLOW)
-		conn_fail(c, 431, "header_too_large", "request head too large");
-	else if (e != HPE_OK || n != len)
-		conn_fail(c, 400, "bad_request", "malformed request: %s",
-			  http_errno_description(e));
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
@@ -731,12 +454,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	if (c->eof) { /* half-close: still answer what was asked */
-		conn_drain(c);
+		http_conn_drain(c);
 		http_conn_check(c);
 		return;
 	}
 	if (!c->draining)
-		conn_parse(c, b->base, (size_t)nread);
+		http_conn_parse(c, b->base, (size_t)nread);
 }
 
 static void conn_set_peer(struct http_conn *c, const struct http_listener *l)
@@ -785,7 +508,7 @@ void http_conn_accept(struct http_listener *l)
 	conn_set_peer(c, l);
 	if (srv->nconns > srv->limits.max_connections) {
 		/* Accepted only to say so; never read from. */
-		conn_fail(c, 503, "unavailable", "too many connections");
+		http_conn_fail(c, 503, "unavailable", "too many connections");
 		return;
 	}
 	if (!l->is_unix)
@@ -795,7 +518,7 @@ void http_conn_accept(struct http_listener *l)
 		return;
 	}
 	/* The first request head is due head_timeout after the connect. */
-	timer_set(c, TM_HEAD, srv->limits.head_timeout_ms);
+	http_conn_timer_set(c, TM_HEAD, srv->limits.head_timeout_ms);
 }
 
 void http_conn_stop(struct http_conn *c)
@@ -805,7 +528,7 @@ void http_conn_stop(struct http_conn *c)
 	if (c->shut || (!c->nfifo && !c->writing)) {
 		http_conn_close(c);
 	} else {
-		conn_drain(c);
+		http_conn_drain(c);
 		if (c->tm == TM_IDLE) /* armed for the whole timeout */
 			c->tm = TM_NONE;
 		http_conn_check(c);

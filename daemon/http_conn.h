@@ -1,8 +1,8 @@
 /*
  * http_conn.h - private to daemon/http*.c: the structs behind http.h's
  * opaque types and the functions the server (http.c), its listening
- * sockets (http_listen.c) and one connection (http_conn.c) call across
- * files. Everything outside http*.c uses http.h only.
+ * sockets (http_listen.c), one connection (http_conn.c) and its parser
+ * callbacks (http_parse.c) call across files. Everything outside http*.c uses http.h only.
  */
 #ifndef PACED_HTTP_CONN_H
 #define PACED_HTTP_CONN_H
@@ -151,6 +151,17 @@ void http_server_maybe_done(struct http_server *srv);
 /* Closes every listener (removing the unix socket files it made). */
 void http_listen_close_all(struct http_server *srv);
 
+/* Requests read but not yet written back, per connection. Reading pauses
+ * at the first bound and resumes at the second, so a client that pipelines
+ * without reading the answers cannot make us buffer without limit. */
+#define HTTP_MAX_QUEUED 64
+#define HTTP_RESUME_QUEUED 32
+/* The same by the bytes of answers not yet taken by the socket: 64 small
+ * answers are nothing, 64 lists of a thousand events are 200 MB held for
+ * one client that does not read. */
+#define HTTP_MAX_UNSENT (1024 * 1024)
+#define HTTP_RESUME_UNSENT (256 * 1024)
+
 /* ---- http_conn.c ---- */
 
 /* Accepts one pending connection on l and starts reading from it. */
@@ -167,6 +178,27 @@ void http_conn_after_write(struct http_conn *c);
 /* The server closes: close c if it is idle, else answer what is queued
  * and close then. */
 void http_conn_stop(struct http_conn *c);
+/* Queues a complete request r behind c's others. */
+void http_conn_fifo_push(struct http_conn *c, struct http_request *r);
+/* Sets what c waits for (m) and by when (ms; 0: no limit). */
+void http_conn_timer_set(struct http_conn *c, enum http_tmode m,
+			 uint64_t ms);
+/* No more requests on c: answer what is queued, then close. */
+void http_conn_drain(struct http_conn *c);
+/* Answers the request being read (or a new one) with a JSON error in
+ * paced's shape, after those queued before it, and closes. */
+void http_conn_fail(struct http_conn *c, int status, const char *code,
+		    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Bytes of c's answers made and not yet taken by the socket. */
+size_t http_conn_unsent(struct http_conn *c);
+
+/* ---- http_parse.c ---- */
+
+/* Feeds data read from c to its parser: requests go to the FIFO and the
+ * handler; a pause (the bounds above) keeps the rest at c->rbuf and stops
+ * reading; a malformed request is answered and c closed. */
+void http_conn_parse(struct http_conn *c, const char *data, size_t len);
 
 /* ---- http_stream.c ---- */
 

@@ -105,6 +105,9 @@ struct store {
 };
 
 /* Takes a prepared statement, reset and unbound, ready for binding. */
+/* The SQL of each statement (store_sql.c), prepared by store_open. */
+extern const char *const store_stmt_sql[ST_COUNT];
+
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
 
 /* Runs a statement that returns no rows: 0, PACED_EEXIST on a constraint,
